@@ -1,0 +1,403 @@
+/* cfg.c: strict INI configuration through libinih. */
+#include "common/cfg.h"
+#include "common/fsutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum kind {
+        KIND_PATH,     /* an absolute path */
+        KIND_ADDRESS,  /* a numeric IPv4 or IPv6 address: no name look-up in a health check */
+        KIND_PORT,     /* 1..65535 */
+        KIND_USER,     /* a user name or a numeric uid */
+        KIND_PROTOCOL, /* "auto" or a Slurm release */
+        KIND_DURATION, /* "500ms", "2s" */
+};
+
+struct key {
+        const char *section;
+        const char *name;
+        enum kind kind;
+        size_t offset;
+        const char *default_value; /* NULL: required */
+};
+
+#define F(field) offsetof(struct ha_cfg, field)
+
+/* Every key the programs know, with its default. Keep in step with ha-slurm.conf(5). */
+static const struct key keys[] = {
+        {"slurm", "controller", KIND_ADDRESS, F(slurm.controller), "127.0.0.1"},
+        {"slurm", "port", KIND_PORT, F(slurm.port), "6817"},
+        {"slurm", "user", KIND_USER, F(slurm.uid), "slurm"},
+        {"slurm", "protocol", KIND_PROTOCOL, F(slurm.protocol), "auto"},
+        {"slurm", "munge_socket", KIND_PATH, F(slurm.munge_socket), "/run/munge/munge.socket.2"},
+        {"slurm", "rpc_timeout", KIND_DURATION, F(slurm.rpc_timeout), "1s"},
+        {"slurm", "conf", KIND_PATH, F(slurm.conf), "/etc/slurm/slurm.conf"},
+        {"ha", "state_dir", KIND_PATH, F(ha.state_dir), "/run/ha-slurm"},
+};
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* Slurm releases and their wire protocol numbers (major << 8 is the header value). */
+static const struct {
+        const char *release;
+        uint16_t major;
+} releases[] = {
+        {"22.05", 38}, {"23.02", 39}, {"23.11", 40}, {"24.05", 41},
+        {"24.11", 42}, {"25.05", 43}, {"25.11", 44}, {"26.05", 45},
+};
+
+struct parser {
+        struct ha_cfg *cfg;
+        const char *path;
+        FILE *file;
+        unsigned line;         /* the line the reader handed to inih last */
+        bool line_too_long;    /* the reader cut a line: inih would read the rest as a new one */
+        bool section_unknown;  /* the current section was reported as unknown */
+        unsigned seen[N_KEYS]; /* line where each key was set, 0 if not */
+        char *errors;          /* newline-separated messages */
+        size_t n_errors;
+};
+
+static void add_error(struct parser *p, unsigned line, const char *section, const char *name,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void add_error(struct parser *p, unsigned line, const char *section, const char *name,
+                      const char *fmt, ...)
+{
+        char what[512], where[128] = "", *joined;
+        size_t n = 0;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        (void)vsnprintf(what, sizeof(what), fmt, ap);
+        va_end(ap);
+        /* "FILE:LINE: [section] key: what", each part only where known. */
+        if (section)
+                n += (size_t)snprintf(where + n, sizeof(where) - n, " [%s]", section);
+        if (name && n < sizeof(where))
+                (void)snprintf(where + n, sizeof(where) - n, " %s", name);
+        if (line > 0)
+                r = asprintf(&joined, "%s%s%s:%u:%s%s %s", p->errors ? p->errors : "",
+                             p->errors ? "\n" : "", p->path, line, where, *where ? ":" : "", what);
+        else
+                r = asprintf(&joined, "%s%s%s:%s%s %s", p->errors ? p->errors : "",
+                             p->errors ? "\n" : "", p->path, where, *where ? ":" : "", what);
+        if (r < 0)
+                return;
+        free(p->errors);
+        p->errors = joined;
+        p->n_errors++;
+}
+
+int ha_parse_duration(const char *s, usec_t *ret)
+{
+        char *end;
+        double v;
+        double scale;
+
+        if (!s || !*s)
+                return -EINVAL;
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno != 0 || end == s || v < 0)
+                return -EINVAL;
+        if (strcmp(end, "ms") == 0)
+                scale = 1e3;
+        else if (strcmp(end, "s") == 0)
+                scale = 1e6;
+        else
+                return -EINVAL;
+        if (v * scale > 3600e6) /* an hour is already absurd for a health check */
+                return -ERANGE;
+        *ret = (usec_t)(v * scale + 0.5);
+        return 0;
+}
+
+int ha_parse_protocol(const char *s, uint16_t *ret)
+{
+        char *end;
+        unsigned long v;
+
+        if (strcmp(s, "auto") == 0) {
+                *ret = 0;
+                return 0;
+        }
+        for (size_t i = 0; i < sizeof(releases) / sizeof(releases[0]); i++)
+                if (strcmp(s, releases[i].release) == 0) {
+                        *ret = (uint16_t)(releases[i].major << 8);
+                        return 0;
+                }
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno != 0 || *end || end == s)
+                return -EINVAL;
+        if (v >= 256)
+                v >>= 8;
+        for (size_t i = 0; i < sizeof(releases) / sizeof(releases[0]); i++)
+                if (v == releases[i].major) {
+                        *ret = (uint16_t)(v << 8);
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+const char *ha_protocol_release(uint16_t version)
+{
+        for (size_t i = 0; i < sizeof(releases) / sizeof(releases[0]); i++)
+                if (version >> 8 == releases[i].major)
+                        return releases[i].release;
+        return NULL;
+}
+
+/* Parses `value` for key `k` into the configuration. Returns NULL or what is wrong. */
+static const char *set_value(struct ha_cfg *cfg, const struct key *k, const char *value)
+{
+        void *field = (char *)cfg + k->offset;
+        char *end;
+        unsigned long n;
+
+        switch (k->kind) {
+        case KIND_PATH:
+        case KIND_ADDRESS: {
+                char *copy;
+
+                if (k->kind == KIND_PATH && value[0] != '/')
+                        return "expected an absolute path";
+                if (k->kind == KIND_ADDRESS) {
+                        unsigned char buf[sizeof(struct in6_addr)];
+
+                        if (inet_pton(AF_INET, value, buf) != 1 &&
+                            inet_pton(AF_INET6, value, buf) != 1)
+                                return "expected a numeric IPv4 or IPv6 address (no host names: "
+                                       "a health check must not wait for DNS)";
+                }
+                copy = strdup(value);
+                if (!copy)
+                        return "out of memory";
+                free(*(char **)field);
+                *(char **)field = copy;
+                return NULL;
+        }
+        case KIND_PORT:
+                errno = 0;
+                n = strtoul(value, &end, 10);
+                if (errno || *end || end == value || n < 1 || n > 65535)
+                        return "expected a port number from 1 to 65535";
+                *(uint16_t *)field = (uint16_t)n;
+                return NULL;
+        case KIND_USER: {
+                struct passwd *pw;
+
+                errno = 0;
+                n = strtoul(value, &end, 10);
+                if (!errno && !*end && end != value && n < UINT32_MAX) {
+                        *(uid_t *)field = (uid_t)n;
+                        return NULL;
+                }
+                pw = getpwnam(value);
+                if (!pw)
+                        return "no such user (give the SlurmUser's name or numeric uid)";
+                *(uid_t *)field = pw->pw_uid;
+                return NULL;
+        }
+        case KIND_PROTOCOL:
+                if (ha_parse_protocol(value, (uint16_t *)field) < 0)
+                        return "expected \"auto\" or a Slurm release from 22.05 to 26.05";
+                return NULL;
+        case KIND_DURATION:
+                if (ha_parse_duration(value, (usec_t *)field) < 0 || *(usec_t *)field == 0)
+                        return "expected a duration such as 500ms or 2s, at most an hour";
+                return NULL;
+        }
+        return "unknown kind of key";
+}
+
+static bool section_known(const char *name, size_t len)
+{
+        for (size_t i = 0; i < N_KEYS; i++)
+                if (strlen(keys[i].section) == len && strncmp(keys[i].section, name, len) == 0)
+                        return true;
+        return false;
+}
+
+/* Reports an unknown "[section]" at its own line, even when no key follows it. */
+static void check_section_line(struct parser *p, const char *line)
+{
+        const char *end;
+
+        line += strspn(line, " \t");
+        if (*line != '[')
+                return;
+        end = strchr(line, ']');
+        if (!end)
+                return; /* inih reports the syntax error */
+        line++;
+        p->section_unknown = !section_known(line, (size_t)(end - line));
+        if (p->section_unknown)
+                add_error(p, p->line, NULL, NULL, "[%.*s]: unknown section", (int)(end - line),
+                          line);
+}
+
+/* A reader for ini_parse_stream() that counts lines, since the distribution's libinih does not
+ * pass line numbers to the handler, and notices lines cut at inih's buffer size. */
+static char *reader(char *str, int num, void *stream)
+{
+        struct parser *p = stream;
+        char *r = fgets(str, num, p->file);
+        size_t len;
+
+        if (!r)
+                return NULL;
+        p->line++;
+        len = strlen(r);
+        if (len > 0 && r[len - 1] != '\n' && !feof(p->file)) {
+                int c;
+
+                p->line_too_long = true;
+                add_error(p, p->line, NULL, NULL, "line longer than %d characters", num - 2);
+                /* Skip the rest of the line so it is not read as a line of its own. */
+                while ((c = fgetc(p->file)) != EOF && c != '\n')
+                        ;
+                r[0] = '\0';
+        }
+        check_section_line(p, r);
+        return r;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+        struct parser *p = user;
+        if (p->section_unknown)
+                return 1; /* reported at the section's line */
+        for (size_t i = 0; i < N_KEYS; i++) {
+                const char *why;
+
+                if (strcmp(keys[i].section, section) != 0)
+                        continue;
+                if (strcmp(keys[i].name, name) != 0)
+                        continue;
+                if (p->seen[i]) {
+                        add_error(p, p->line, section, name, "given twice (first on line %u)",
+                                  p->seen[i]);
+                        return 1;
+                }
+                p->seen[i] = p->line;
+                if (!value || !*value) {
+                        add_error(p, p->line, section, name, "empty value");
+                        return 1;
+                }
+                why = set_value(p->cfg, &keys[i], value);
+                if (why)
+                        add_error(p, p->line, section, name, "%s: \"%s\"", why, value);
+                return 1;
+        }
+        if (!*section)
+                add_error(p, p->line, NULL, name, "key outside of any [section]");
+        else
+                add_error(p, p->line, section, name, "unknown key");
+        /* Keep going: report every problem in one run. */
+        return 1;
+}
+
+void ha_cfg_free(struct ha_cfg *cfg)
+{
+        if (!cfg)
+                return;
+        for (size_t i = 0; i < N_KEYS; i++)
+                if (keys[i].kind == KIND_PATH || keys[i].kind == KIND_ADDRESS)
+                        free(*(char **)((char *)cfg + keys[i].offset));
+        free(cfg->path);
+        free(cfg);
+}
+
+int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
+{
+        struct parser p = {.path = path};
+        const char *reason;
+        int fd, r;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        if (fd < 0) {
+                r = -errno;
+                if (asprintf(ret_error, "%s: cannot open: %s%s", path, strerror(-r),
+                             r == -ELOOP ? " (a symbolic link is not accepted)" : "") < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+        r = ha_fs_is_safe(fd, &reason);
+        if (r < 0) {
+                (void)close(fd);
+                if (asprintf(ret_error, "%s: refused: %s", path, reason) < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+        p.file = fdopen(fd, "r");
+        if (!p.file) {
+                r = -errno;
+                (void)close(fd);
+                *ret_error = strdup("out of memory");
+                return r;
+        }
+        p.cfg = calloc(1, sizeof(*p.cfg));
+        if (!p.cfg) {
+                (void)fclose(p.file);
+                *ret_error = strdup("out of memory");
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < N_KEYS; i++)
+                if (keys[i].default_value) {
+                        const char *why = set_value(p.cfg, &keys[i], keys[i].default_value);
+
+                        /* Only a default user missing from this system can fail here. */
+                        if (why && keys[i].kind != KIND_USER)
+                                add_error(&p, 0, keys[i].section, keys[i].name, "bad default: %s",
+                                          why);
+                }
+
+        r = ini_parse_stream(reader, &p, handler, &p);
+        (void)fclose(p.file);
+        if (r > 0 && !p.line_too_long)
+                add_error(&p, (unsigned)r, NULL, NULL,
+                          "syntax error (expected \"[section]\" or \"key = value\")");
+        else if (r < 0)
+                add_error(&p, 0, NULL, NULL, "cannot read");
+
+        for (size_t i = 0; i < N_KEYS; i++) {
+                if (p.seen[i])
+                        continue;
+                if (!keys[i].default_value)
+                        add_error(&p, 0, keys[i].section, keys[i].name, "required key missing");
+                else if (keys[i].kind == KIND_USER &&
+                         set_value(p.cfg, &keys[i], keys[i].default_value))
+                        add_error(&p, 0, keys[i].section, keys[i].name,
+                                  "the default user \"%s\" does not exist here: set it",
+                                  keys[i].default_value);
+        }
+
+        if (p.n_errors > 0) {
+                ha_cfg_free(p.cfg);
+                *ret_error = p.errors;
+                return -EINVAL;
+        }
+        p.cfg->path = strdup(path);
+        if (!p.cfg->path) {
+                ha_cfg_free(p.cfg);
+                *ret_error = strdup("out of memory");
+                return -ENOMEM;
+        }
+        *ret = p.cfg;
+        return 0;
+}

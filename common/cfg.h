@@ -1,0 +1,54 @@
+/* cfg.h: the hooks' configuration file, /etc/ha-slurm/ha-slurm.conf by default.
+ *
+ * An INI file read with libinih, strictly: an unknown section or key, a key given twice, a value
+ * of the wrong kind and a missing required key are all errors, each reported as
+ * "FILE:LINE: [section] key: what is wrong". A file that is not owned by root (or the caller) or
+ * that group or others may write is refused before it is read, as doas(1) does. See
+ * ha-slurm.conf(5) for every key.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/clock.h"
+
+#define HA_CFG_DEFAULT_PATH "/etc/ha-slurm/ha-slurm.conf"
+
+struct ha_cfg {
+        char *path; /* the file this was read from */
+
+        struct {
+                char *controller;   /* local slurmctld address, as the hooks reach it */
+                uint16_t port;      /* SlurmctldPort */
+                uid_t uid;          /* SlurmUser: credentials are restricted to this uid */
+                uint16_t protocol;  /* wire protocol version; 0 probes newest first */
+                char *munge_socket; /* AuthInfo socket= */
+                usec_t rpc_timeout; /* one RPC, connect to reply */
+                char *conf;         /* slurm.conf, read by the check for readability */
+        } slurm;
+
+        struct {
+                char *state_dir; /* runtime state: protocol cache, locks, verdicts */
+        } ha;
+};
+
+/* Reads and validates `path`. On success stores a new configuration in *ret (free it with
+ * ha_cfg_free()) and returns 0. On failure returns -errno and stores in *ret_error a message
+ * naming the file, line and key of every problem found, one per line (free() it); *ret is
+ * untouched. -EPERM: the file is unsafe (owner or mode); -EINVAL: its contents are wrong. */
+int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error);
+
+/* Frees a configuration from ha_cfg_load(). NULL is allowed. */
+void ha_cfg_free(struct ha_cfg *cfg);
+
+/* Parses a duration such as "500ms", "2s" or "1.5s" into microseconds. Returns 0 or -EINVAL. */
+int ha_parse_duration(const char *s, usec_t *ret);
+
+/* Parses a Slurm release ("22.05" to "26.05") or a raw protocol number ("38" to "45", or the
+ * header value 9728 and up) into the header's protocol version, or "auto" into 0. */
+int ha_parse_protocol(const char *s, uint16_t *ret);
+
+/* The Slurm release ("24.11") for a protocol version, or NULL if unknown. */
+const char *ha_protocol_release(uint16_t version);

@@ -1,0 +1,553 @@
+/* slurmrpc.c: slurmctld's native RPC over TCP with MUNGE authentication. */
+#include "common/slurmrpc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+#include "common/k12.h"
+#include "common/mungeauth.h"
+#include "common/net.h"
+
+#define HEADER_LEN 16 /* version .. address family, with an AF_UNSPEC address */
+
+/* ---- Big-endian packing ---- */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+        p[0] = (uint8_t)(v >> 8);
+        p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+        p[0] = (uint8_t)(v >> 24);
+        p[1] = (uint8_t)(v >> 16);
+        p[2] = (uint8_t)(v >> 8);
+        p[3] = (uint8_t)v;
+}
+
+/* A bounded reader: every get fails, rather than reads past the end, once the bytes run out. */
+struct reader {
+        const uint8_t *p;
+        size_t len;
+        size_t off;
+};
+
+static bool get_bytes(struct reader *r, size_t n, const uint8_t **ret)
+{
+        if (n > r->len - r->off)
+                return false;
+        *ret = r->p + r->off;
+        r->off += n;
+        return true;
+}
+
+static bool get16(struct reader *r, uint16_t *ret)
+{
+        const uint8_t *p;
+
+        if (!get_bytes(r, 2, &p))
+                return false;
+        *ret = (uint16_t)(p[0] << 8 | p[1]);
+        return true;
+}
+
+static bool get32(struct reader *r, uint32_t *ret)
+{
+        const uint8_t *p;
+
+        if (!get_bytes(r, 4, &p))
+                return false;
+        *ret = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        return true;
+}
+
+static bool get64(struct reader *r, uint64_t *ret)
+{
+        uint32_t hi, lo;
+
+        if (!get32(r, &hi) || !get32(r, &lo))
+                return false;
+        *ret = (uint64_t)hi << 32 | lo;
+        return true;
+}
+
+/* ---- Wire format ---- */
+
+void ha_slurm_hash(uint16_t msg_type, const void *body, size_t len, uint8_t out[HA_SLURM_HASH_LEN])
+{
+        uint8_t custom[2];
+
+        put16(custom, msg_type);
+        out[0] = 0x02; /* HASH_PLUGIN_K12 */
+        ha_k12(body, len, custom, sizeof(custom), out + 1, HA_SLURM_HASH_LEN - 1);
+}
+
+int ha_slurm_request_build(uint16_t version, uint16_t msg_type, const char *cred, uint8_t **ret,
+                           size_t *ret_len)
+{
+        size_t cred_len = strlen(cred) + 1; /* packstr counts the NUL */
+        size_t len = 4 + HEADER_LEN + 4 + 4 + cred_len;
+        uint8_t *f = malloc(len), *p;
+
+        if (!f)
+                return -ENOMEM;
+        p = f;
+        put32(p, (uint32_t)(len - 4));
+        p += 4;
+        put16(p, version);
+        put16(p + 2, 0); /* flags */
+        put16(p + 4, msg_type);
+        put32(p + 6, 0);  /* body length: these requests have no body */
+        put16(p + 10, 0); /* forward_cnt */
+        put16(p + 12, 0); /* ret_cnt */
+        put16(p + 14, 0); /* orig_addr: AF_UNSPEC */
+        p += HEADER_LEN;
+        put32(p, HA_SLURM_AUTH_MUNGE);
+        put32(p + 4, (uint32_t)cred_len);
+        memcpy(p + 8, cred, cred_len);
+        *ret = f;
+        *ret_len = len;
+        return 0;
+}
+
+int ha_slurm_reply_parse(const uint8_t *frame, size_t len, struct ha_slurm_reply *ret,
+                         const char **ret_reason)
+{
+        struct reader r = {.p = frame, .len = len};
+        struct ha_slurm_reply reply = {0};
+        uint16_t forward_cnt, ret_cnt, family;
+        uint32_t body_len;
+        const uint8_t *skip;
+
+#define BAD(why)                                                                                   \
+        do {                                                                                       \
+                *ret_reason = why;                                                                 \
+                return -EBADMSG;                                                                   \
+        } while (0)
+
+        if (!get16(&r, &reply.version) || !get16(&r, &reply.flags) || !get16(&r, &reply.msg_type) ||
+            !get32(&r, &body_len) || !get16(&r, &forward_cnt) || !get16(&r, &ret_cnt) ||
+            !get16(&r, &family))
+                BAD("reply shorter than a message header");
+        if (reply.version < HA_SLURM_PROTO_OLDEST || reply.version > HA_SLURM_PROTO_NEWEST)
+                BAD("reply has an unknown protocol version");
+        if (forward_cnt != 0 || ret_cnt != 0)
+                BAD("reply carries forwarding data a controller never sends");
+        if (family == 2) { /* AF_INET: address and port */
+                if (!get_bytes(&r, 6, &skip))
+                        BAD("reply header truncated in its address");
+        } else if (family != 0) {
+                BAD("reply header has an unexpected address family");
+        }
+        if (!(reply.flags & HA_SLURM_FLAG_NO_AUTH)) {
+                uint32_t plugin, cred_len;
+                const uint8_t *cred;
+
+                if (!get32(&r, &plugin) || !get32(&r, &cred_len))
+                        BAD("reply truncated in its authentication section");
+                if (plugin != HA_SLURM_AUTH_MUNGE)
+                        BAD("reply authenticated by a plugin other than auth/munge");
+                if (cred_len == 0 || cred_len > 4096)
+                        BAD("reply credential length out of range");
+                if (!get_bytes(&r, cred_len, &cred))
+                        BAD("reply truncated in its credential");
+                if (cred[cred_len - 1] != '\0' ||
+                    memchr(cred, '\0', cred_len) != cred + cred_len - 1)
+                        BAD("reply credential is not one NUL-terminated string");
+                reply.cred = (const char *)cred;
+        }
+        if (body_len != len - r.off)
+                BAD("reply body length does not match the bytes received");
+        reply.body = frame + r.off;
+        reply.body_len = body_len;
+#undef BAD
+        *ret = reply;
+        return 0;
+}
+
+int ha_slurm_parse_rc(const struct ha_slurm_reply *reply, int32_t *ret_rc)
+{
+        struct reader r = {.p = reply->body, .len = reply->body_len};
+        uint32_t rc;
+
+        if (reply->msg_type != HA_SLURM_RESPONSE_SLURM_RC || !get32(&r, &rc) || r.off != r.len)
+                return -EBADMSG;
+        *ret_rc = (int32_t)rc;
+        return 0;
+}
+
+int ha_slurm_parse_control(const struct ha_slurm_reply *reply, struct ha_slurm_control *ret)
+{
+        struct reader r = {.p = reply->body, .len = reply->body_len};
+        struct ha_slurm_control c;
+
+        if (reply->msg_type != HA_SLURM_RESPONSE_CONTROL_STATUS || !get16(&r, &c.backup_inx) ||
+            !get64(&r, &c.control_time) || r.off != r.len)
+                return -EBADMSG;
+        *ret = c;
+        return 0;
+}
+
+/* ---- One exchange ---- */
+
+#define FAIL(c, r, ...)                                                                            \
+        do {                                                                                       \
+                (void)snprintf((c)->reason, sizeof((c)->reason), __VA_ARGS__);                     \
+                return (r);                                                                        \
+        } while (0)
+
+/* Checks the credential of a reply: decodable by us, made by SlurmUser or root, and carrying
+ * the hash of this very reply. */
+static int verify_reply(struct ha_slurm_client *c, const struct ha_slurm_reply *reply,
+                        uint16_t version, usec_t deadline)
+{
+        uint8_t want[HA_SLURM_HASH_LEN];
+        const char *why = NULL;
+        void *payload = NULL;
+        size_t len = 0;
+        uid_t uid;
+        int r;
+
+        if (!reply->cred) {
+                /* From 24.11 on, slurmctld answers on the connection we opened without a
+                 * credential of its own. Older releases always sign. */
+                if (version >= HA_SLURM_PROTO_NO_AUTH)
+                        return 0;
+                FAIL(c, -EBADMSG, "reply without a credential from a release that signs replies");
+        }
+        r = ha_munge_decode(c->munge_socket, reply->cred, deadline, &payload, &len, &uid, &why);
+        if (r == -ETIMEDOUT || r == -ECONNREFUSED)
+                FAIL(c, r, "cannot check the reply's credential: munged: %s", why);
+        if (r < 0)
+                FAIL(c, -EBADMSG, "reply credential rejected by MUNGE: %s", why);
+        if (uid != c->slurm_uid && uid != 0) {
+                free(payload);
+                FAIL(c, -EBADMSG, "reply credential made by uid %u, not SlurmUser (%u) or root",
+                     (unsigned)uid, (unsigned)c->slurm_uid);
+        }
+        ha_slurm_hash(reply->msg_type, reply->body, reply->body_len, want);
+        r = 0;
+        if (len == HA_SLURM_HASH_LEN && ((uint8_t *)payload)[0] == 0x02) {
+                if (memcmp(payload, want, len) != 0)
+                        r = -EBADMSG;
+        } else if (len == 3 && ((uint8_t *)payload)[0] == 0x01) {
+                /* "no hash": only the message type, accepted as slurmctld accepts it. */
+                if (((uint8_t *)payload)[1] != (reply->msg_type >> 8) ||
+                    ((uint8_t *)payload)[2] != (reply->msg_type & 0xff))
+                        r = -EBADMSG;
+        } else if (len != 0) {
+                r = -EBADMSG;
+        }
+        free(payload);
+        if (r < 0)
+                FAIL(c, r, "reply credential does not match the reply (hash mismatch)");
+        return 0;
+}
+
+/* Sends one request at `version` and receives the reply. On success stores the frame in
+ * *ret_frame (free() it) and the parsed reply in *ret. */
+static int exchange(struct ha_slurm_client *c, uint16_t version, uint16_t msg_type, usec_t deadline,
+                    uint8_t **ret_frame, struct ha_slurm_reply *ret)
+{
+        uint8_t hash[HA_SLURM_HASH_LEN], lenbuf[4], *req = NULL, *frame = NULL;
+        const char *why = NULL;
+        char *cred = NULL;
+        size_t req_len, got;
+        uint32_t len;
+        int fd = -1, r;
+
+        ha_slurm_hash(msg_type, NULL, 0, hash);
+        r = ha_munge_encode(c->munge_socket, c->slurm_uid, hash, sizeof(hash), deadline, &cred,
+                            &why);
+        if (r < 0)
+                FAIL(c, r, "cannot make a MUNGE credential: %s", why);
+        r = ha_slurm_request_build(version, msg_type, cred, &req, &req_len);
+        free(cred);
+        if (r < 0)
+                FAIL(c, r, "out of memory");
+
+        r = ha_net_connect(c->address, c->port, deadline, &fd);
+        if (r < 0) {
+                free(req);
+                if (r == -ECONNREFUSED)
+                        FAIL(c, r, "connection to %s port %u refused (slurmctld not running?)",
+                             c->address, c->port);
+                if (r == -ETIMEDOUT)
+                        FAIL(c, r, "no connection to %s port %u before the deadline", c->address,
+                             c->port);
+                FAIL(c, r, "cannot connect to %s port %u: %s", c->address, c->port, strerror(-r));
+        }
+        r = ha_net_write_all(fd, req, req_len, deadline);
+        free(req);
+        if (r < 0)
+                goto io_error;
+
+        r = ha_net_read_exact(fd, lenbuf, sizeof(lenbuf), deadline, &got);
+        if (r < 0)
+                goto io_error;
+        len = (uint32_t)lenbuf[0] << 24 | (uint32_t)lenbuf[1] << 16 | (uint32_t)lenbuf[2] << 8 |
+              lenbuf[3];
+        if (len > HA_SLURM_MAX_REPLY) {
+                (void)close(fd);
+                FAIL(c, -EMSGSIZE,
+                     "reply claims %u bytes, more than the %u accepted (not a "
+                     "slurmctld, or one that does not speak this protocol version)",
+                     len, HA_SLURM_MAX_REPLY);
+        }
+        frame = malloc(len ? len : 1);
+        if (!frame) {
+                (void)close(fd);
+                FAIL(c, -ENOMEM, "out of memory");
+        }
+        r = ha_net_read_exact(fd, frame, len, deadline, &got);
+        if (r < 0) {
+                free(frame);
+                goto io_error;
+        }
+        (void)close(fd);
+
+        r = ha_slurm_reply_parse(frame, len, ret, &why);
+        if (r < 0) {
+                free(frame);
+                FAIL(c, r, "malformed reply: %s", why);
+        }
+        r = verify_reply(c, ret, version, deadline);
+        if (r < 0) {
+                free(frame);
+                return r;
+        }
+        *ret_frame = frame;
+        return 0;
+
+io_error:
+        (void)close(fd);
+        if (r == -ETIMEDOUT)
+                FAIL(c, r, "no reply from %s port %u before the deadline", c->address, c->port);
+        if (r == -ECONNRESET || r == -EPIPE)
+                FAIL(c, -ECONNRESET,
+                     "%s port %u closed the connection without a reply "
+                     "(protocol version or authentication rejected)",
+                     c->address, c->port);
+        FAIL(c, r, "exchange with %s port %u failed: %s", c->address, c->port, strerror(-r));
+}
+
+/* Maps a RESPONSE_SLURM_RC return code to -errno. */
+static int map_rc(struct ha_slurm_client *c, int32_t rc)
+{
+        c->slurm_rc = rc;
+        switch (rc) {
+        case 0:
+                return 0;
+        case HA_ESLURM_IN_STANDBY_MODE:
+                FAIL(c, -EBUSY, "controller is in standby (Slurm error %d)", rc);
+        case HA_ESLURM_ACCESS_DENIED:
+        case HA_ESLURM_USER_ID_MISSING:
+                FAIL(c, -EACCES, "permission denied by the controller (Slurm error %d)", rc);
+        case HA_ESLURM_PROTOCOL_VERSION:
+                FAIL(c, -EPROTONOSUPPORT,
+                     "controller refused the protocol version (Slurm "
+                     "error %d)",
+                     rc);
+        default:
+                FAIL(c, -EREMOTEIO, "controller answered with Slurm error %d", rc);
+        }
+}
+
+/* One request at one version, interpreted. For CONTROL_STATUS *ret_control is filled. */
+static int call_at(struct ha_slurm_client *c, uint16_t version, uint16_t msg_type, usec_t deadline,
+                   struct ha_slurm_control *ret_control)
+{
+        struct ha_slurm_reply reply;
+        uint8_t *frame = NULL;
+        int32_t rc;
+        int r;
+
+        r = exchange(c, version, msg_type, deadline, &frame, &reply);
+        if (r < 0)
+                return r;
+        if (reply.msg_type == HA_SLURM_RESPONSE_SLURM_RC) {
+                r = ha_slurm_parse_rc(&reply, &rc);
+                free(frame);
+                if (r < 0)
+                        FAIL(c, r, "malformed return-code reply");
+                r = map_rc(c, rc);
+                if (r == 0 && msg_type == HA_SLURM_REQUEST_CONTROL_STATUS)
+                        FAIL(c, -EBADMSG,
+                             "controller answered a status request with a bare "
+                             "return code");
+                return r;
+        }
+        if (reply.msg_type == HA_SLURM_RESPONSE_CONTROL_STATUS &&
+            msg_type == HA_SLURM_REQUEST_CONTROL_STATUS) {
+                r = ha_slurm_parse_control(&reply, ret_control);
+                free(frame);
+                if (r < 0)
+                        FAIL(c, r, "malformed control-status reply");
+                return 0;
+        }
+        free(frame);
+        FAIL(c, -EBADMSG, "unexpected reply type %u to request %u", reply.msg_type, msg_type);
+}
+
+/* ---- Protocol version: configured, remembered, or probed ---- */
+
+static char *cache_path(const struct ha_slurm_client *c)
+{
+        char *p;
+
+        if (!c->cache_dir)
+                return NULL;
+        if (asprintf(&p, "%s/protocol-%s-%u", c->cache_dir, c->address, c->port) < 0)
+                return NULL;
+        return p;
+}
+
+static uint16_t cache_load(const struct ha_slurm_client *c)
+{
+        char *path = cache_path(c), *text = NULL, *end;
+        unsigned long v = 0;
+
+        if (path && ha_fs_read_small(path, 16, &text, NULL) == 0) {
+                v = strtoul(text, &end, 10);
+                if (*end != '\n' && *end != '\0')
+                        v = 0;
+        }
+        free(path);
+        free(text);
+        if (v < HA_SLURM_PROTO_OLDEST || v > HA_SLURM_PROTO_NEWEST || (v & 0xff))
+                return 0;
+        return (uint16_t)v;
+}
+
+static void cache_store(const struct ha_slurm_client *c, uint16_t version)
+{
+        char *path, text[16];
+
+        if (!c->cache_dir || ha_fs_ensure_dir(c->cache_dir, 0755, NULL) < 0)
+                return;
+        path = cache_path(c);
+        if (!path)
+                return;
+        (void)snprintf(text, sizeof(text), "%u\n", version);
+        /* Only a cache: a failure to write it costs a probe next time, nothing else. */
+        (void)ha_fs_write_atomic(path, text, strlen(text), 0644);
+        free(path);
+}
+
+/* Errors that say "wrong version" rather than "controller down": worth trying another. */
+static bool version_mismatch(int r)
+{
+        return r == -ECONNRESET || r == -EPROTONOSUPPORT || r == -EMSGSIZE || r == -EBADMSG;
+}
+
+static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
+                struct ha_slurm_control *ret_control)
+{
+        usec_t probe = c->probe_timeout ? c->probe_timeout : 300 * HA_USEC_PER_MSEC;
+        uint16_t cached;
+        int r = -ETIMEDOUT, first = 0;
+
+        c->slurm_rc = 0;
+        c->reason[0] = '\0';
+        if (c->version)
+                return call_at(c, c->version, msg_type, deadline, ret_control);
+
+        cached = cache_load(c);
+        if (cached) {
+                r = call_at(c, cached, msg_type, deadline, ret_control);
+                if (!version_mismatch(r)) {
+                        c->version = cached;
+                        return r;
+                }
+        }
+        /* Newest first: an older version than the daemon's window gets a useless answer
+         * (an error, or HTTP from 26.05), a newer one is refused or left unanswered. */
+        for (uint16_t v = HA_SLURM_PROTO_NEWEST; v >= HA_SLURM_PROTO_OLDEST; v -= 0x100) {
+                usec_t attempt = ha_deadline_min(deadline, ha_deadline_in(probe));
+
+                if (v == cached)
+                        continue;
+                if (ha_deadline_passed(deadline))
+                        break;
+                r = call_at(c, v, msg_type, attempt, ret_control);
+                if (r == 0 || (!version_mismatch(r) && r != -ETIMEDOUT)) {
+                        /* Understood at this version, whatever the answer. */
+                        if (r != -ECONNREFUSED && r != -EHOSTUNREACH && r != -ENETUNREACH) {
+                                c->version = v;
+                                cache_store(c, v);
+                        }
+                        return r;
+                }
+                if (!first)
+                        first = r;
+        }
+        if (ha_deadline_passed(deadline) && r == -ETIMEDOUT)
+                FAIL(c, -ETIMEDOUT,
+                     "no usable reply from %s port %u at any protocol version "
+                     "before the deadline",
+                     c->address, c->port);
+        {
+                char last[sizeof(c->reason)];
+
+                memcpy(last, c->reason, sizeof(last));
+                FAIL(c, first ? first : r,
+                     "no usable reply from %s port %u at any protocol "
+                     "version from 26.05 down to 22.05 (last: %.120s)",
+                     c->address, c->port, last);
+        }
+}
+
+int ha_slurm_ping(struct ha_slurm_client *c, usec_t deadline)
+{
+        return call(c, HA_SLURM_REQUEST_PING, deadline, NULL);
+}
+
+int ha_slurm_control_status(struct ha_slurm_client *c, usec_t deadline,
+                            struct ha_slurm_control *ret)
+{
+        struct ha_slurm_control control;
+        int r = call(c, HA_SLURM_REQUEST_CONTROL_STATUS, deadline, &control);
+
+        if (r == 0)
+                *ret = control;
+        return r;
+}
+
+int ha_slurm_takeover(struct ha_slurm_client *c, usec_t deadline)
+{
+        return call(c, HA_SLURM_REQUEST_TAKEOVER, deadline, NULL);
+}
+
+const char *ha_slurm_strerror(int r)
+{
+        switch (r) {
+        case 0:
+                return "success";
+        case -ECONNREFUSED:
+                return "connection refused";
+        case -ETIMEDOUT:
+                return "timed out";
+        case -ECONNRESET:
+                return "closed without reply";
+        case -EBUSY:
+                return "in standby";
+        case -EACCES:
+                return "permission denied";
+        case -EBADMSG:
+                return "malformed reply";
+        case -EMSGSIZE:
+                return "reply too large";
+        case -EPROTONOSUPPORT:
+                return "protocol version refused";
+        case -EREMOTEIO:
+                return "Slurm error";
+        default:
+                return strerror(-r);
+        }
+}

@@ -1,0 +1,130 @@
+/* slurmrpc.h: a client for slurmctld's native RPC, enough to ask who is in control.
+ *
+ * Three requests, each with an empty body: REQUEST_PING (is it up), REQUEST_CONTROL_STATUS (is
+ * it the acting controller, and since when: the only way to tell an acting controller from a
+ * standby, since a standby answers pings) and REQUEST_TAKEOVER (make a standby take control).
+ * Authentication is auth/munge: the credential is restricted to the SlurmUser uid and carries a
+ * KangarooTwelve hash of the message, so sites with
+ * CommunicationParameters=block_null_hash,block_zero_hash work.
+ *
+ * The wire format (big-endian; see the facts note and tests/unit/test_slurmrpc.c):
+ *   u32 length of what follows
+ *   header: u16 version, u16 flags, u16 msg_type, u32 body_length, u16 forward_cnt,
+ *           u16 ret_cnt, u16 address family (0, or AF_INET followed by u32 address, u16 port)
+ *   auth:   u32 plugin id (101, auth/munge), u32 length + credential + NUL
+ *           (absent in a reply whose flags carry SLURM_NO_AUTH_CRED, as from 24.11 on)
+ *   body:   body_length bytes
+ *
+ * The protocol version is configured, or probed newest first (26.05 down to 22.05) and then
+ * remembered per controller in a small file, since no single version talks to every release.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/clock.h"
+
+#define HA_SLURM_REQUEST_SHUTDOWN        1005
+#define HA_SLURM_REQUEST_PING            1008
+#define HA_SLURM_REQUEST_CONTROL         1009
+#define HA_SLURM_REQUEST_TAKEOVER        1012
+#define HA_SLURM_REQUEST_CONTROL_STATUS  2053
+#define HA_SLURM_RESPONSE_CONTROL_STATUS 2054
+#define HA_SLURM_RESPONSE_SLURM_RC       8001
+
+#define HA_SLURM_AUTH_MUNGE    101
+#define HA_SLURM_FLAG_NO_AUTH  0x0040
+#define HA_SLURM_MAX_REPLY     (64 * 1024) /* our replies are tens of bytes plus a credential */
+#define HA_SLURM_PROTO_NEWEST  (45 << 8)   /* 26.05 */
+#define HA_SLURM_PROTO_OLDEST  (38 << 8)   /* 22.05 */
+#define HA_SLURM_PROTO_NO_AUTH (42 << 8)   /* 24.11: replies may come without a credential */
+
+/* Slurm error codes the client tells apart. */
+#define HA_ESLURM_PROTOCOL_VERSION 1005
+#define HA_ESLURM_ACCESS_DENIED    2002
+#define HA_ESLURM_USER_ID_MISSING  2010
+#define HA_ESLURM_IN_STANDBY_MODE  2027
+
+/* One controller, and how to reach it. */
+struct ha_slurm_client {
+        const char *address;      /* numeric IPv4 or IPv6 address */
+        uint16_t port;            /* SlurmctldPort, 6817 by default */
+        uid_t slurm_uid;          /* SlurmUser: the credential is restricted to it */
+        const char *munge_socket; /* the AuthInfo socket */
+        uint16_t version;         /* protocol version; 0: probe (then set to what worked) */
+        const char *cache_dir;    /* where probed versions are remembered; NULL: nowhere */
+        usec_t probe_timeout;     /* one attempt while probing; 0: 300 ms */
+
+        /* Filled by every call, for the caller's log line. */
+        int32_t slurm_rc; /* Slurm's return code when it sent one, else 0 */
+        char reason[256]; /* what went wrong, in words, when a call fails */
+};
+
+/* What REQUEST_CONTROL_STATUS says. */
+struct ha_slurm_control {
+        uint16_t backup_inx;   /* this daemon's SlurmctldHost index: 0 primary, 1.. backups */
+        uint64_t control_time; /* when it became the acting controller; 0: standby */
+};
+
+/* Asks the controller to answer a ping. A standby answers too. Returns 0, or -errno:
+ *   -ECONNREFUSED     nothing listens (slurmctld not running)
+ *   -ETIMEDOUT        no answer before the deadline (a hung daemon, a tarpit, a lost host)
+ *   -ECONNRESET       closed without a reply (protocol version or authentication rejected)
+ *   -EBUSY            it is in standby (only for requests a standby refuses)
+ *   -EACCES           permission denied (not SlurmUser or root)
+ *   -EBADMSG          a malformed reply, or one whose credential does not check out
+ *   -EMSGSIZE         a reply claiming more than HA_SLURM_MAX_REPLY bytes
+ *   -EPROTONOSUPPORT  it refused the protocol version
+ *   -EREMOTEIO        another Slurm error: see slurm_rc
+ *   others            from connect(2) or MUNGE (-EHOSTUNREACH, ...)
+ * c->reason says what happened in words. */
+int ha_slurm_ping(struct ha_slurm_client *c, usec_t deadline);
+
+/* Asks whether the controller is in control. Returns 0 and fills *ret, or -errno as above. */
+int ha_slurm_control_status(struct ha_slurm_client *c, usec_t deadline,
+                            struct ha_slurm_control *ret);
+
+/* Asks a standby to take control (SlurmUser or root only). A controller already in control
+ * answers success. Slurm 22.05 acknowledges after about 2 s and is in control some seconds
+ * later: poll ha_slurm_control_status() for that. Returns 0 or -errno as above. */
+int ha_slurm_takeover(struct ha_slurm_client *c, usec_t deadline);
+
+/* A short description of a return value of the calls above ("connection refused", ...). */
+const char *ha_slurm_strerror(int r);
+
+/* ---- The wire format, exposed for tests and fuzzers. ---- */
+
+/* The credential payload for a message: 0x02, then KangarooTwelve(body) with the message type
+ * (big-endian) as customization, 32 bytes. */
+#define HA_SLURM_HASH_LEN 33
+void ha_slurm_hash(uint16_t msg_type, const void *body, size_t len, uint8_t out[HA_SLURM_HASH_LEN]);
+
+/* Builds a whole request frame (length prefix included) with an empty body. Stores it in *ret
+ * (free() it) and its length in *ret_len. Returns 0 or -ENOMEM. */
+int ha_slurm_request_build(uint16_t version, uint16_t msg_type, const char *cred, uint8_t **ret,
+                           size_t *ret_len);
+
+/* A parsed reply; pointers point into the frame given to ha_slurm_reply_parse(). */
+struct ha_slurm_reply {
+        uint16_t version;
+        uint16_t flags;
+        uint16_t msg_type;
+        const uint8_t *body;
+        uint32_t body_len;
+        const char *cred; /* NUL-terminated, or NULL when the reply has no auth section */
+};
+
+/* Parses a reply frame (what follows the u32 length prefix). Never reads outside
+ * [frame, frame + len) and allocates nothing. Returns 0, or -EBADMSG with a reason in
+ * *ret_reason (a static string). */
+int ha_slurm_reply_parse(const uint8_t *frame, size_t len, struct ha_slurm_reply *ret,
+                         const char **ret_reason);
+
+/* Parses the body of RESPONSE_SLURM_RC. Returns 0 or -EBADMSG. */
+int ha_slurm_parse_rc(const struct ha_slurm_reply *reply, int32_t *ret_rc);
+
+/* Parses the body of RESPONSE_CONTROL_STATUS. Returns 0 or -EBADMSG. */
+int ha_slurm_parse_control(const struct ha_slurm_reply *reply, struct ha_slurm_control *ret);

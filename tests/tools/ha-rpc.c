@@ -1,0 +1,178 @@
+/* ha-rpc: one call of the library's Slurm controller client, for tests and for people.
+ *
+ *   ha-rpc [options] ADDRESS[:PORT] ping|status|takeover
+ *
+ * Prints one line of key=value pairs per call, so a test can assert on it:
+ *   op=status result=ok error=- control=standby backup_inx=1 control_time=0 protocol=22.05 ms=0.91
+ * With --repeat N it makes N calls and adds the median, minimum and maximum time.
+ * Exit status: 0 every call succeeded, 1 a call failed, 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cfg.h"
+#include "common/clock.h"
+#include "common/slurmrpc.h"
+
+static const char *errno_name(int r)
+{
+        switch (-r) {
+        case 0:
+                return "-";
+        case ECONNREFUSED:
+                return "ECONNREFUSED";
+        case ETIMEDOUT:
+                return "ETIMEDOUT";
+        case ECONNRESET:
+                return "ECONNRESET";
+        case EBUSY:
+                return "EBUSY";
+        case EACCES:
+                return "EACCES";
+        case EBADMSG:
+                return "EBADMSG";
+        case EMSGSIZE:
+                return "EMSGSIZE";
+        case EPROTONOSUPPORT:
+                return "EPROTONOSUPPORT";
+        case EREMOTEIO:
+                return "EREMOTEIO";
+        case EHOSTUNREACH:
+                return "EHOSTUNREACH";
+        default:
+                return "EOTHER";
+        }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return (x > y) - (x < y);
+}
+
+static void usage(FILE *f)
+{
+        fprintf(f, "Usage: ha-rpc [--protocol REL] [--uid UID] [--socket PATH] [--cache DIR]\n"
+                   "              [--timeout DURATION] [--repeat N] ADDRESS[:PORT] "
+                   "ping|status|takeover\n");
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"protocol", required_argument, NULL, 'p'},
+                {"uid", required_argument, NULL, 'u'},
+                {"socket", required_argument, NULL, 's'},
+                {"cache", required_argument, NULL, 'c'},
+                {"timeout", required_argument, NULL, 't'},
+                {"repeat", required_argument, NULL, 'n'},
+                {"help", no_argument, NULL, 'h'},
+                {0},
+        };
+        struct ha_slurm_client c = {
+                .port = 6817,
+                .slurm_uid = 64030,
+                .munge_socket = "/run/munge/munge.socket.2",
+        };
+        usec_t timeout = HA_USEC_PER_SEC;
+        char address[128], *colon;
+        const char *op;
+        long repeat = 1;
+        double *ms;
+        int o, failed = 0;
+
+        while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (o) {
+                case 'p':
+                        if (ha_parse_protocol(optarg, &c.version) < 0) {
+                                fprintf(stderr, "ha-rpc: bad protocol '%s'\n", optarg);
+                                return 2;
+                        }
+                        break;
+                case 'u':
+                        c.slurm_uid = (uid_t)strtoul(optarg, NULL, 10);
+                        break;
+                case 's':
+                        c.munge_socket = optarg;
+                        break;
+                case 'c':
+                        c.cache_dir = optarg;
+                        break;
+                case 't':
+                        if (ha_parse_duration(optarg, &timeout) < 0) {
+                                fprintf(stderr, "ha-rpc: bad duration '%s'\n", optarg);
+                                return 2;
+                        }
+                        break;
+                case 'n':
+                        repeat = strtol(optarg, NULL, 10);
+                        if (repeat < 1 || repeat > 1000000)
+                                return 2;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (argc - optind != 2) {
+                usage(stderr);
+                return 2;
+        }
+        (void)snprintf(address, sizeof(address), "%s", argv[optind]);
+        colon = strrchr(address, ':');
+        if (colon && !strchr(colon + 1, ']') && strchr(address, ':') == colon) {
+                *colon = '\0';
+                c.port = (uint16_t)strtoul(colon + 1, NULL, 10);
+        }
+        c.address = address;
+        op = argv[optind + 1];
+        if (strcmp(op, "ping") && strcmp(op, "status") && strcmp(op, "takeover")) {
+                usage(stderr);
+                return 2;
+        }
+
+        ms = calloc((size_t)repeat, sizeof(*ms));
+        if (!ms)
+                return 3;
+        for (long i = 0; i < repeat; i++) {
+                struct ha_slurm_control ctl = {0};
+                usec_t start = ha_now(), deadline = ha_deadline_in(timeout);
+                int r;
+
+                if (strcmp(op, "ping") == 0)
+                        r = ha_slurm_ping(&c, deadline);
+                else if (strcmp(op, "status") == 0)
+                        r = ha_slurm_control_status(&c, deadline, &ctl);
+                else
+                        r = ha_slurm_takeover(&c, deadline);
+                ms[i] = ha_msec_between(start, ha_now());
+                if (r < 0)
+                        failed = 1;
+                if (repeat == 1 || r < 0) {
+                        printf("op=%s result=%s error=%s", op, r < 0 ? "fail" : "ok",
+                               errno_name(r));
+                        if (strcmp(op, "status") == 0 && r == 0)
+                                printf(" control=%s backup_inx=%u control_time=%llu",
+                                       ctl.control_time ? "active" : "standby", ctl.backup_inx,
+                                       (unsigned long long)ctl.control_time);
+                        printf(" slurm_rc=%d protocol=%s ms=%.3f\n", c.slurm_rc,
+                               c.version ? ha_protocol_release(c.version) : "-", ms[i]);
+                        if (r < 0)
+                                printf("reason=%s\n", c.reason);
+                }
+        }
+        if (repeat > 1) {
+                qsort(ms, (size_t)repeat, sizeof(*ms), cmp_double);
+                printf("op=%s calls=%ld failed=%d median_ms=%.3f min_ms=%.3f max_ms=%.3f\n", op,
+                       repeat, failed, ms[repeat / 2], ms[0], ms[repeat - 1]);
+        }
+        free(ms);
+        return failed;
+}

@@ -1,0 +1,231 @@
+/* test_cfg.c: the configuration file, strictly: every problem named with file, line and key. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cfg.h"
+
+static char dir[] = "/tmp/ha-test-cfg.XXXXXX";
+
+/* Writes `text` to a new file in the test folder with `mode`; returns its path (static). */
+static const char *write_file(const char *text, mode_t mode)
+{
+        static char path[256];
+        static int n;
+        FILE *f;
+
+        (void)snprintf(path, sizeof(path), "%s/ha-slurm-%d.conf", dir, n++);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+        assert_int_equal(chmod(path, mode), 0);
+        return path;
+}
+
+/* Loads `text`; expects failure with every string of `want` (NULL-terminated) in the error. */
+static void expect_error(const char *text, mode_t mode, int want_r, const char *const *want)
+{
+        const char *path = write_file(text, mode);
+        struct ha_cfg *cfg = NULL;
+        char *err = NULL;
+
+        assert_int_equal(ha_cfg_load(path, &cfg, &err), want_r);
+        assert_null(cfg);
+        assert_non_null(err);
+        assert_non_null(strstr(err, path));
+        for (size_t i = 0; want[i]; i++) {
+                if (!strstr(err, want[i]))
+                        fail_msg("error \"%s\" lacks \"%s\"", err, want[i]);
+        }
+        free(err);
+}
+
+static void test_defaults(void **state)
+{
+        struct ha_cfg *cfg = NULL;
+        char *err = NULL;
+
+        (void)state;
+        assert_int_equal(ha_cfg_load(write_file("# nothing set\n", 0600), &cfg, &err), 0);
+        assert_string_equal(cfg->slurm.controller, "127.0.0.1");
+        assert_int_equal(cfg->slurm.port, 6817);
+        assert_int_equal(cfg->slurm.protocol, 0);
+        assert_int_equal(cfg->slurm.rpc_timeout, HA_USEC_PER_SEC);
+        assert_string_equal(cfg->ha.state_dir, "/run/ha-slurm");
+        ha_cfg_free(cfg);
+}
+
+static void test_values(void **state)
+{
+        struct ha_cfg *cfg = NULL;
+        char *err = NULL;
+        const char *text = "[slurm]\n"
+                           "controller = 10.0.0.5\n"
+                           "port = 7817\n"
+                           "user = 4242\n"
+                           "protocol = 24.11\n"
+                           "rpc_timeout = 250ms ; inline comment\n"
+                           "munge_socket = /run/munge/other.socket\n"
+                           "[ha]\n"
+                           "state_dir = /run/x\n";
+
+        (void)state;
+        assert_int_equal(ha_cfg_load(write_file(text, 0644), &cfg, &err), 0);
+        assert_string_equal(cfg->slurm.controller, "10.0.0.5");
+        assert_int_equal(cfg->slurm.port, 7817);
+        assert_int_equal(cfg->slurm.uid, 4242);
+        assert_int_equal(cfg->slurm.protocol, 42 << 8);
+        assert_int_equal(cfg->slurm.rpc_timeout, 250 * HA_USEC_PER_MSEC);
+        assert_string_equal(cfg->slurm.munge_socket, "/run/munge/other.socket");
+        assert_string_equal(cfg->ha.state_dir, "/run/x");
+        ha_cfg_free(cfg);
+}
+
+static void test_unknown_section_and_key(void **state)
+{
+        (void)state;
+        expect_error("[slurm]\nport = 6817\n[bogus]\nx = 1\n", 0600, -EINVAL,
+                     (const char *[]){":3: [bogus]", "unknown section", NULL});
+        expect_error("[slurm]\nprot = 22.05\n", 0600, -EINVAL,
+                     (const char *[]){":2: [slurm] prot: unknown key", NULL});
+}
+
+static void test_bad_values(void **state)
+{
+        (void)state;
+        expect_error("[slurm]\nport = 70000\n", 0600, -EINVAL,
+                     (const char *[]){":2: [slurm] port:", "1 to 65535", "70000", NULL});
+        expect_error("[slurm]\nrpc_timeout = 5\n", 0600, -EINVAL,
+                     (const char *[]){":2: [slurm] rpc_timeout:", "500ms", NULL});
+        expect_error("[slurm]\ncontroller = ctl1.example\n", 0600, -EINVAL,
+                     (const char *[]){":2: [slurm] controller:", "numeric", NULL});
+        expect_error("[slurm]\nprotocol = 21.08\n", 0600, -EINVAL,
+                     (const char *[]){":2: [slurm] protocol:", NULL});
+        expect_error("[slurm]\nuser = no-such-user-here\n", 0600, -EINVAL,
+                     (const char *[]){":2: [slurm] user:", "no such user", NULL});
+        expect_error("[ha]\nstate_dir = relative/path\n", 0600, -EINVAL,
+                     (const char *[]){":2: [ha] state_dir:", "absolute", NULL});
+}
+
+/* All problems in one run, each with its own line. */
+static void test_all_errors_reported(void **state)
+{
+        (void)state;
+        expect_error("[slurm]\nport = 0\nport = 1\nfoo = bar\n[ha]\nstate_dir = x\n", 0600, -EINVAL,
+                     (const char *[]){":2: [slurm] port:", ":3: [slurm] port: given twice",
+                                      ":4: [slurm] foo: unknown key", ":6: [ha] state_dir:", NULL});
+}
+
+static void test_syntax_and_long_lines(void **state)
+{
+        char text[400];
+
+        (void)state;
+        expect_error("[slurm]\nthis is not a key value line\n", 0600, -EINVAL,
+                     (const char *[]){":2: syntax error", NULL});
+        (void)snprintf(text, sizeof(text), "[slurm]\nmunge_socket = /%0300d\nport = 1\n", 0);
+        expect_error(text, 0600, -EINVAL, (const char *[]){":2: line longer than", NULL});
+}
+
+/* Unsafe files are refused before they are read, as doas does. */
+static void test_unsafe_files(void **state)
+{
+        const char *path;
+        struct ha_cfg *cfg = NULL;
+        char *err = NULL, link[300];
+
+        (void)state;
+        expect_error("[slurm]\n", 0666, -EPERM,
+                     (const char *[]){"refused: writable by group or others", NULL});
+        expect_error("[slurm]\n", 0620, -EPERM,
+                     (const char *[]){"refused: writable by group or others", NULL});
+
+        path = write_file("[slurm]\n", 0600);
+        if (geteuid() == 0) {
+                assert_int_equal(chown(path, 65534, 65534), 0);
+                assert_int_equal(ha_cfg_load(path, &cfg, &err), -EPERM);
+                assert_non_null(strstr(err, "refused: not owned by root"));
+                free(err);
+        }
+
+        path = write_file("[slurm]\n", 0600);
+        (void)snprintf(link, sizeof(link), "%s/link.conf", dir);
+        assert_int_equal(symlink(path, link), 0);
+        assert_int_equal(ha_cfg_load(link, &cfg, &err), -ELOOP);
+        assert_non_null(strstr(err, "symbolic link"));
+        free(err);
+
+        assert_int_equal(ha_cfg_load("/nonexistent/ha-slurm.conf", &cfg, &err), -ENOENT);
+        assert_non_null(strstr(err, "/nonexistent/ha-slurm.conf: cannot open"));
+        free(err);
+        assert_null(cfg);
+}
+
+static void test_parsers(void **state)
+{
+        usec_t u;
+        uint16_t v;
+
+        (void)state;
+        assert_int_equal(ha_parse_duration("1.5s", &u), 0);
+        assert_int_equal(u, 1500000);
+        assert_int_equal(ha_parse_duration("20ms", &u), 0);
+        assert_int_equal(u, 20000);
+        assert_int_equal(ha_parse_duration("20", &u), -EINVAL);
+        assert_int_equal(ha_parse_duration("-1s", &u), -EINVAL);
+        assert_int_equal(ha_parse_duration("2h", &u), -EINVAL);
+        assert_int_equal(ha_parse_protocol("22.05", &v), 0);
+        assert_int_equal(v, 0x2600);
+        assert_int_equal(ha_parse_protocol("26.05", &v), 0);
+        assert_int_equal(v, 0x2d00);
+        assert_int_equal(ha_parse_protocol("9728", &v), 0);
+        assert_int_equal(v, 0x2600);
+        assert_int_equal(ha_parse_protocol("42", &v), 0);
+        assert_int_equal(v, 0x2a00);
+        assert_int_equal(ha_parse_protocol("auto", &v), 0);
+        assert_int_equal(v, 0);
+        assert_int_equal(ha_parse_protocol("27.05", &v), -EINVAL);
+        assert_string_equal(ha_protocol_release(0x2a00), "24.11");
+        assert_null(ha_protocol_release(0x1000));
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+        char cmd[300];
+
+        (void)state;
+        (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_values),
+                cmocka_unit_test(test_unknown_section_and_key),
+                cmocka_unit_test(test_bad_values),
+                cmocka_unit_test(test_all_errors_reported),
+                cmocka_unit_test(test_syntax_and_long_lines),
+                cmocka_unit_test(test_unsafe_files),
+                cmocka_unit_test(test_parsers),
+        };
+
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
