@@ -1,6 +1,7 @@
 /* cfg.c: strict INI configuration through libinih. */
 #include "common/cfg.h"
 #include "common/fsutil.h"
+#include "common/svc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +24,9 @@ enum kind {
         KIND_USER,     /* a user name or a numeric uid */
         KIND_PROTOCOL, /* "auto" or a Slurm release */
         KIND_DURATION, /* "500ms", "2s" */
+        KIND_NAME,     /* a host, unit or interface name: letters, digits, "-_.:@" */
+        KIND_MANAGER,  /* "auto", "systemd" or "direct" */
+        KIND_COMMAND,  /* an absolute path and arguments, split on spaces */
 };
 
 struct key {
@@ -30,21 +34,36 @@ struct key {
         const char *name;
         enum kind kind;
         size_t offset;
-        const char *default_value; /* NULL: required */
+        const char *default_value; /* NULL: optional and unset, unless required */
+        bool required;
 };
 
 #define F(field) offsetof(struct ha_cfg, field)
 
 /* Every key the programs know, with its default. Keep in step with ha-slurm.conf(5). */
 static const struct key keys[] = {
-        {"slurm", "controller", KIND_ADDRESS, F(slurm.controller), "127.0.0.1"},
-        {"slurm", "port", KIND_PORT, F(slurm.port), "6817"},
-        {"slurm", "user", KIND_USER, F(slurm.uid), "slurm"},
-        {"slurm", "protocol", KIND_PROTOCOL, F(slurm.protocol), "auto"},
-        {"slurm", "munge_socket", KIND_PATH, F(slurm.munge_socket), "/run/munge/munge.socket.2"},
-        {"slurm", "rpc_timeout", KIND_DURATION, F(slurm.rpc_timeout), "1s"},
-        {"slurm", "conf", KIND_PATH, F(slurm.conf), "/etc/slurm/slurm.conf"},
-        {"ha", "state_dir", KIND_PATH, F(ha.state_dir), "/run/ha-slurm"},
+        {"slurm", "controller", KIND_ADDRESS, F(slurm.controller), "127.0.0.1", false},
+        {"slurm", "port", KIND_PORT, F(slurm.port), "6817", false},
+        {"slurm", "user", KIND_USER, F(slurm.uid), "slurm", false},
+        {"slurm", "protocol", KIND_PROTOCOL, F(slurm.protocol), "auto", false},
+        {"slurm", "munge_socket", KIND_PATH, F(slurm.munge_socket), "/run/munge/munge.socket.2",
+         false},
+        {"slurm", "rpc_timeout", KIND_DURATION, F(slurm.rpc_timeout), "1s", false},
+        {"slurm", "conf", KIND_PATH, F(slurm.conf), "/etc/slurm/slurm.conf", false},
+        {"slurm", "unit", KIND_NAME, F(slurm.unit), "slurmctld.service", false},
+        {"slurm", "pid_file", KIND_PATH, F(slurm.pid_file), "/run/slurmctld.pid", false},
+        {"slurm", "command", KIND_COMMAND, F(slurm.command), "/usr/sbin/slurmctld", false},
+        {"ha", "state_dir", KIND_PATH, F(ha.state_dir), "/run/ha-slurm", false},
+        {"ha", "node", KIND_NAME, F(ha.node), NULL, false},
+        {"ha", "service_manager", KIND_MANAGER, F(ha.service_manager), "auto", false},
+        {"vip", "address", KIND_ADDRESS, F(vip.address), NULL, true},
+        {"vip", "interface", KIND_NAME, F(vip.interface), NULL, false},
+        {"storage", "path", KIND_PATH, F(storage.path), NULL, true},
+        {"storage", "fstype", KIND_NAME, F(storage.fstype), NULL, false},
+        {"storage", "mount_point", KIND_PATH, F(storage.mount_point), NULL, false},
+        {"storage", "timeout", KIND_DURATION, F(storage.timeout), "1s", false},
+        {"check", "deadline", KIND_DURATION, F(check.deadline), "3s", false},
+        {"check", "promotion_grace", KIND_DURATION, F(check.promotion_grace), "30s", false},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -162,6 +181,43 @@ const char *ha_protocol_release(uint16_t version)
         return NULL;
 }
 
+/* Splits a command line on blanks (no quoting: keep commands simple) into a NULL-terminated
+ * array. */
+static char **split_words(const char *value)
+{
+        char *copy = strdup(value), *save = NULL, *w;
+        char **argv = NULL;
+        size_t n = 0;
+
+        if (!copy)
+                return NULL;
+        for (w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                char **grown = realloc(argv, (n + 2) * sizeof(*argv));
+
+                if (!grown || !(grown[n] = strdup(w))) {
+                        argv = grown ? grown : argv;
+                        if (argv)
+                                argv[n] = NULL;
+                        while (argv && n > 0)
+                                free(argv[--n]);
+                        free(argv);
+                        free(copy);
+                        return NULL;
+                }
+                argv = grown;
+                argv[++n] = NULL;
+        }
+        free(copy);
+        return argv;
+}
+
+static void free_words(char **argv)
+{
+        for (size_t i = 0; argv && argv[i]; i++)
+                free(argv[i]);
+        free(argv);
+}
+
 /* Parses `value` for key `k` into the configuration. Returns NULL or what is wrong. */
 static const char *set_value(struct ha_cfg *cfg, const struct key *k, const char *value)
 {
@@ -170,6 +226,12 @@ static const char *set_value(struct ha_cfg *cfg, const struct key *k, const char
         unsigned long n;
 
         switch (k->kind) {
+        case KIND_NAME:
+                if (strlen(value) > 255 ||
+                    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789-_.:@") != strlen(value))
+                        return "expected a name of letters, digits and \"-_.:@\"";
+                /* fall through */
         case KIND_PATH:
         case KIND_ADDRESS: {
                 char *copy;
@@ -221,6 +283,28 @@ static const char *set_value(struct ha_cfg *cfg, const struct key *k, const char
                 if (ha_parse_duration(value, (usec_t *)field) < 0 || *(usec_t *)field == 0)
                         return "expected a duration such as 500ms or 2s, at most an hour";
                 return NULL;
+        case KIND_MANAGER:
+                if (strcmp(value, "auto") == 0)
+                        *(int *)field = HA_SVC_AUTO;
+                else if (strcmp(value, "systemd") == 0)
+                        *(int *)field = HA_SVC_SYSTEMD;
+                else if (strcmp(value, "direct") == 0)
+                        *(int *)field = HA_SVC_DIRECT;
+                else
+                        return "expected \"auto\", \"systemd\" or \"direct\"";
+                return NULL;
+        case KIND_COMMAND: {
+                char **argv;
+
+                if (value[0] != '/')
+                        return "expected a command starting with an absolute path";
+                argv = split_words(value);
+                if (!argv)
+                        return "out of memory";
+                free_words(*(char ***)field);
+                *(char ***)field = argv;
+                return NULL;
+        }
         }
         return "unknown kind of key";
 }
@@ -316,9 +400,15 @@ void ha_cfg_free(struct ha_cfg *cfg)
 {
         if (!cfg)
                 return;
-        for (size_t i = 0; i < N_KEYS; i++)
-                if (keys[i].kind == KIND_PATH || keys[i].kind == KIND_ADDRESS)
-                        free(*(char **)((char *)cfg + keys[i].offset));
+        for (size_t i = 0; i < N_KEYS; i++) {
+                void *field = (char *)cfg + keys[i].offset;
+
+                if (keys[i].kind == KIND_PATH || keys[i].kind == KIND_ADDRESS ||
+                    keys[i].kind == KIND_NAME)
+                        free(*(char **)field);
+                else if (keys[i].kind == KIND_COMMAND)
+                        free_words(*(char ***)field);
+        }
         free(cfg->path);
         free(cfg);
 }
@@ -378,7 +468,7 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
         for (size_t i = 0; i < N_KEYS; i++) {
                 if (p.seen[i])
                         continue;
-                if (!keys[i].default_value)
+                if (keys[i].required)
                         add_error(&p, 0, keys[i].section, keys[i].name, "required key missing");
                 else if (keys[i].kind == KIND_USER &&
                          set_value(p.cfg, &keys[i], keys[i].default_value))
@@ -391,6 +481,13 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
                 ha_cfg_free(p.cfg);
                 *ret_error = p.errors;
                 return -EINVAL;
+        }
+        if (!p.cfg->ha.node) {
+                char host[256] = "";
+
+                (void)gethostname(host, sizeof(host) - 1);
+                host[strcspn(host, ".")] = '\0';
+                p.cfg->ha.node = strdup(*host ? host : "localhost");
         }
         p.cfg->path = strdup(path);
         if (!p.cfg->path) {

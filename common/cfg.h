@@ -27,11 +27,33 @@ struct ha_cfg {
                 char *munge_socket; /* AuthInfo socket= */
                 usec_t rpc_timeout; /* one RPC, connect to reply */
                 char *conf;         /* slurm.conf, read by the check for readability */
+                char *unit;         /* systemd unit of slurmctld */
+                char *pid_file;     /* SlurmctldPidFile, without systemd */
+                char **command;     /* how to start slurmctld without systemd (argv) */
         } slurm;
 
         struct {
-                char *state_dir; /* runtime state: protocol cache, locks, verdicts */
+                char *state_dir;     /* runtime state: protocol cache, locks, verdicts */
+                char *node;          /* this node's name; default: the short host name */
+                int service_manager; /* enum ha_svc_manager */
         } ha;
+
+        struct {
+                char *address;   /* the virtual IP slurmctld follows */
+                char *interface; /* where keepalived puts it; NULL: any interface */
+        } vip;
+
+        struct {
+                char *path;        /* StateSaveLocation, on the shared mount */
+                char *fstype;      /* expected file-system type; NULL: any */
+                char *mount_point; /* expected mount point; NULL: any but "/" */
+                usec_t timeout;    /* the probe's own limit */
+        } storage;
+
+        struct {
+                usec_t deadline;        /* the whole check, below keepalived's script timeout */
+                usec_t promotion_grace; /* healthy while a promotion runs, at most this long */
+        } check;
 };
 
 /* Reads and validates `path`. On success stores a new configuration in *ret (free it with

@@ -349,6 +349,11 @@ static int map_rc(struct ha_slurm_client *c, int32_t rc)
         case HA_ESLURM_ACCESS_DENIED:
         case HA_ESLURM_USER_ID_MISSING:
                 FAIL(c, -EACCES, "permission denied by the controller (Slurm error %d)", rc);
+        case HA_ESLURM_AUTHENTICATION:
+                FAIL(c, -EACCES,
+                     "controller rejected our credential (Slurm error %d: MUNGE key, "
+                     "or the SlurmUser uid it is restricted to?)",
+                     rc);
         case HA_ESLURM_PROTOCOL_VERSION:
                 FAIL(c, -EPROTONOSUPPORT,
                      "controller refused the protocol version (Slurm "

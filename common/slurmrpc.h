@@ -44,6 +44,7 @@
 
 /* Slurm error codes the client tells apart. */
 #define HA_ESLURM_PROTOCOL_VERSION 1005
+#define HA_ESLURM_AUTHENTICATION   1007 /* 24.11 and later, for a credential it will not take */
 #define HA_ESLURM_ACCESS_DENIED    2002
 #define HA_ESLURM_USER_ID_MISSING  2010
 #define HA_ESLURM_IN_STANDBY_MODE  2027

@@ -16,6 +16,8 @@
 
 static char dir[] = "/tmp/ha-test-cfg.XXXXXX";
 
+#define REQUIRED "[vip]\naddress = 10.0.0.100\n[storage]\npath = /mnt/gluster/state\n"
+
 /* Writes `text` to a new file in the test folder with `mode`; returns its path (static). */
 static const char *write_file(const char *text, mode_t mode)
 {
@@ -56,13 +58,26 @@ static void test_defaults(void **state)
         char *err = NULL;
 
         (void)state;
-        assert_int_equal(ha_cfg_load(write_file("# nothing set\n", 0600), &cfg, &err), 0);
+        assert_int_equal(ha_cfg_load(write_file(REQUIRED, 0600), &cfg, &err), 0);
         assert_string_equal(cfg->slurm.controller, "127.0.0.1");
         assert_int_equal(cfg->slurm.port, 6817);
         assert_int_equal(cfg->slurm.protocol, 0);
         assert_int_equal(cfg->slurm.rpc_timeout, HA_USEC_PER_SEC);
         assert_string_equal(cfg->ha.state_dir, "/run/ha-slurm");
+        assert_string_equal(cfg->slurm.command[0], "/usr/sbin/slurmctld");
+        assert_null(cfg->slurm.command[1]);
+        assert_null(cfg->storage.fstype);
+        assert_int_equal(cfg->check.deadline, 3 * HA_USEC_PER_SEC);
+        assert_non_null(cfg->ha.node);
         ha_cfg_free(cfg);
+}
+
+static void test_required(void **state)
+{
+        (void)state;
+        expect_error("[slurm]\nport = 6817\n", 0600, -EINVAL,
+                     (const char *[]){": [vip] address: required key missing",
+                                      ": [storage] path: required key missing", NULL});
 }
 
 static void test_values(void **state)
@@ -76,8 +91,16 @@ static void test_values(void **state)
                            "protocol = 24.11\n"
                            "rpc_timeout = 250ms ; inline comment\n"
                            "munge_socket = /run/munge/other.socket\n"
+                           "command = /opt/slurm/sbin/slurmctld -f /etc/slurm/own.conf\n"
                            "[ha]\n"
-                           "state_dir = /run/x\n";
+                           "state_dir = /run/x\n"
+                           "service_manager = direct\n"
+                           "[vip]\n"
+                           "address = fd00::10\n"
+                           "interface = eth0\n"
+                           "[storage]\n"
+                           "path = /mnt/gluster/slurm/state\n"
+                           "fstype = fuse.glusterfs\n";
 
         (void)state;
         assert_int_equal(ha_cfg_load(write_file(text, 0644), &cfg, &err), 0);
@@ -88,6 +111,12 @@ static void test_values(void **state)
         assert_int_equal(cfg->slurm.rpc_timeout, 250 * HA_USEC_PER_MSEC);
         assert_string_equal(cfg->slurm.munge_socket, "/run/munge/other.socket");
         assert_string_equal(cfg->ha.state_dir, "/run/x");
+        assert_string_equal(cfg->slurm.command[0], "/opt/slurm/sbin/slurmctld");
+        assert_string_equal(cfg->slurm.command[2], "/etc/slurm/own.conf");
+        assert_null(cfg->slurm.command[3]);
+        assert_int_equal(cfg->ha.service_manager, 2);
+        assert_string_equal(cfg->vip.address, "fd00::10");
+        assert_string_equal(cfg->storage.fstype, "fuse.glusterfs");
         ha_cfg_free(cfg);
 }
 
@@ -105,6 +134,12 @@ static void test_bad_values(void **state)
         (void)state;
         expect_error("[slurm]\nport = 70000\n", 0600, -EINVAL,
                      (const char *[]){":2: [slurm] port:", "1 to 65535", "70000", NULL});
+        expect_error("[ha]\nservice_manager = upstart\n", 0600, -EINVAL,
+                     (const char *[]){":2: [ha] service_manager:", NULL});
+        expect_error("[slurm]\ncommand = slurmctld -D\n", 0600, -EINVAL,
+                     (const char *[]){":2: [slurm] command:", "absolute", NULL});
+        expect_error("[slurm]\nunit = slurm ctld\n", 0600, -EINVAL,
+                     (const char *[]){":2: [slurm] unit:", NULL});
         expect_error("[slurm]\nrpc_timeout = 5\n", 0600, -EINVAL,
                      (const char *[]){":2: [slurm] rpc_timeout:", "500ms", NULL});
         expect_error("[slurm]\ncontroller = ctl1.example\n", 0600, -EINVAL,
@@ -219,6 +254,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_values),
+                cmocka_unit_test(test_required),
                 cmocka_unit_test(test_unknown_section_and_key),
                 cmocka_unit_test(test_bad_values),
                 cmocka_unit_test(test_all_errors_reported),

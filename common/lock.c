@@ -1,0 +1,94 @@
+/* lock.c: the hook lock and its intent record. */
+#include "common/lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+#include "common/proc.h"
+
+static int path_in(const char *dir, const char *name, char *buf, size_t len)
+{
+        int n = snprintf(buf, len, "%s/%s", dir, name);
+
+        return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int ha_lock_take(const char *state_dir, usec_t deadline, int *ret_fd)
+{
+        char path[4096];
+        int fd, r;
+
+        r = ha_fs_ensure_dir(state_dir, 0755, NULL);
+        if (r < 0)
+                return r;
+        r = path_in(state_dir, "hook.lock", path, sizeof(path));
+        if (r < 0)
+                return r;
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        /* flock() has no timeout: poll it. Hooks hold the lock for seconds at most. */
+        while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno != EWOULDBLOCK && errno != EINTR) {
+                        r = -errno;
+                        (void)close(fd);
+                        return r;
+                }
+                if (ha_deadline_passed(deadline)) {
+                        (void)close(fd);
+                        return -ETIMEDOUT;
+                }
+                (void)ha_sleep_until(deadline, 5 * HA_USEC_PER_MSEC);
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
+int ha_lock_set_intent(const char *state_dir, const char *intent)
+{
+        char path[4096], text[256];
+        int r = path_in(state_dir, "hook.intent", path, sizeof(path));
+
+        if (r < 0)
+                return r;
+        if (!*intent)
+                return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+        (void)snprintf(text, sizeof(text), "%s %d %llu %" PRIu64 "\n", intent, (int)getpid(),
+                       ha_proc_start_time(getpid()), ha_now());
+        return ha_fs_write_atomic(path, text, strlen(text), 0644);
+}
+
+void ha_lock_release(const char *state_dir, int fd)
+{
+        (void)ha_lock_set_intent(state_dir, "");
+        (void)close(fd);
+}
+
+bool ha_lock_holder(const char *state_dir, char *ret_intent, size_t len, usec_t *ret_since)
+{
+        char path[4096], *text = NULL, intent[64];
+        unsigned long long start;
+        uint64_t since;
+        int pid;
+        bool held = false;
+
+        if (path_in(state_dir, "hook.intent", path, sizeof(path)) < 0 ||
+            ha_fs_read_small(path, 200, &text, NULL) < 0)
+                return false;
+        if (sscanf(text, "%63s %d %llu %" SCNu64, intent, &pid, &start, &since) == 4 && pid > 0 &&
+            ha_proc_start_time(pid) == start) {
+                held = true;
+                (void)snprintf(ret_intent, len, "%s", intent);
+                if (ret_since)
+                        *ret_since = since;
+        }
+        free(text);
+        return held;
+}

@@ -1,0 +1,86 @@
+/* proc.c: processes by pid. */
+#include "common/proc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fsutil.h"
+
+unsigned long long ha_proc_start_time(pid_t pid)
+{
+        char path[64], *text = NULL, *p;
+        unsigned long long start = 0;
+        FILE *f;
+        size_t n = 0;
+
+        (void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        f = fopen(path, "re");
+        if (!f)
+                return 0;
+        if (getline(&text, &n, f) > 0) {
+                /* Skip "pid (comm)": comm may hold spaces and parentheses. */
+                p = strrchr(text, ')');
+                for (int field = 2; p && field < 22; field++)
+                        p = strchr(p + 1, ' ');
+                if (p)
+                        start = strtoull(p + 1, NULL, 10);
+        }
+        free(text);
+        fclose(f);
+        return start;
+}
+
+bool ha_proc_is(pid_t pid, const char *comm)
+{
+        char path[64], name[64] = "";
+        FILE *f;
+        bool ok = false;
+
+        if (pid <= 0)
+                return false;
+        (void)snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        if (fgets(name, sizeof(name), f)) {
+                name[strcspn(name, "\n")] = '\0';
+                ok = strcmp(name, comm) == 0;
+        }
+        fclose(f);
+        return ok;
+}
+
+pid_t ha_proc_read_pidfile(const char *path)
+{
+        char *text = NULL, *end;
+        long pid;
+        int r;
+
+        /* Slurm writes its pid file as SlurmUser in some set-ups: owner is not checked here,
+         * only what the number points at (ha_proc_is()). */
+        r = ha_fs_read_small(path, 32, &text, NULL);
+        if (r == -EPERM) {
+                FILE *f = fopen(path, "re");
+                char buf[33] = "";
+
+                if (!f)
+                        return -errno;
+                if (!fgets(buf, sizeof(buf), f))
+                        buf[0] = '\0';
+                fclose(f);
+                text = strdup(buf);
+                if (!text)
+                        return -ENOMEM;
+        } else if (r < 0) {
+                return r;
+        }
+        pid = strtol(text, &end, 10);
+        if (end == text || (*end != '\n' && *end != '\0') || pid <= 0 || pid > 4194304) {
+                free(text);
+                return -EBADMSG;
+        }
+        free(text);
+        return (pid_t)pid;
+}

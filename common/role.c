@@ -1,0 +1,325 @@
+/* role.c: observe the host, judge the observation. */
+#include "common/role.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+#include "common/lock.h"
+#include "common/mungeauth.h"
+#include "common/store.h"
+#include "common/svc.h"
+#include "common/vip.h"
+
+static const char *const probe_names[HA_PROBE_COUNT] = {
+        [HA_PROBE_VIP] = "vip",         [HA_PROBE_HOOK] = "hook",   [HA_PROBE_PROCESS] = "process",
+        [HA_PROBE_CONTROL] = "control", [HA_PROBE_MUNGE] = "munge", [HA_PROBE_STORAGE] = "storage",
+        [HA_PROBE_CONF] = "conf",
+};
+
+const char *ha_probe_name(enum ha_probe_id id)
+{
+        return id < HA_PROBE_COUNT ? probe_names[id] : "?";
+}
+
+/* Records a probe's outcome and its duration since `start`. */
+static void done(struct ha_probe *p, usec_t start, int error, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static void done(struct ha_probe *p, usec_t start, int error, const char *fmt, ...)
+{
+        va_list ap;
+
+        p->state = error < 0 ? HA_PROBE_FAILED : HA_PROBE_OK;
+        p->error = error;
+        p->ms = ha_msec_between(start, ha_now());
+        va_start(ap, fmt);
+        (void)vsnprintf(p->detail, sizeof(p->detail), fmt, ap);
+        va_end(ap);
+}
+
+static void skip(struct ha_probe *p, const char *why)
+{
+        p->state = HA_PROBE_SKIPPED;
+        (void)snprintf(p->detail, sizeof(p->detail), "%s", why);
+}
+
+static void format_time(uint64_t t, char *buf, size_t len)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        if (!localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+                (void)snprintf(buf, len, "%llu", (unsigned long long)t);
+}
+
+static void probe_vip(const struct ha_cfg *cfg, struct ha_observation *o)
+{
+        struct ha_probe *p = &o->probe[HA_PROBE_VIP];
+        usec_t start = ha_now();
+        int r = ha_vip_held(cfg->vip.address, cfg->vip.interface, &o->vip_here);
+
+        if (r < 0)
+                done(p, start, r, "cannot read the interfaces: %s", strerror(-r));
+        else
+                done(p, start, 0, "%s %s%s%s", cfg->vip.address,
+                     o->vip_here ? "held here" : "not here", cfg->vip.interface ? " on " : "",
+                     cfg->vip.interface ? cfg->vip.interface : "");
+}
+
+static void probe_hook(const struct ha_cfg *cfg, struct ha_observation *o)
+{
+        struct ha_probe *p = &o->probe[HA_PROBE_HOOK];
+        usec_t start = ha_now(), since = 0;
+
+        o->hook_running =
+                ha_lock_holder(cfg->ha.state_dir, o->hook_intent, sizeof(o->hook_intent), &since);
+        if (o->hook_running) {
+                o->hook_ms = ha_msec_between(since, start);
+                done(p, start, 0, "%s in progress for %.0f ms", o->hook_intent, o->hook_ms);
+        } else {
+                done(p, start, 0, "no hook at work");
+        }
+}
+
+static void svc_of(const struct ha_cfg *cfg, struct ha_svc *s)
+{
+        *s = (struct ha_svc){
+                .manager = (enum ha_svc_manager)cfg->ha.service_manager,
+                .unit = cfg->slurm.unit,
+                .pid_file = cfg->slurm.pid_file,
+                .comm = "slurmctld",
+                .argv = cfg->slurm.command,
+        };
+}
+
+static void probe_process(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o)
+{
+        struct ha_probe *p = &o->probe[HA_PROBE_PROCESS];
+        usec_t start = ha_now();
+        char reason[256] = "";
+        struct ha_svc s;
+        int r;
+
+        svc_of(cfg, &s);
+        r = ha_svc_state(&s, deadline, &o->ctld_running, &o->ctld_pid, reason, sizeof(reason));
+        if (r < 0)
+                done(p, start, r, "%s", reason);
+        else if (o->ctld_running && o->ctld_pid)
+                done(p, start, 0, "slurmctld runs, pid %d", (int)o->ctld_pid);
+        else if (o->ctld_running)
+                done(p, start, 0, "%s is active", cfg->slurm.unit);
+        else
+                done(p, start, -ESRCH, "slurmctld not running: %s", reason);
+}
+
+static void probe_control(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o)
+{
+        struct ha_probe *p = &o->probe[HA_PROBE_CONTROL];
+        usec_t start = ha_now();
+        struct ha_slurm_client c = {
+                .address = cfg->slurm.controller,
+                .port = cfg->slurm.port,
+                .slurm_uid = cfg->slurm.uid,
+                .munge_socket = cfg->slurm.munge_socket,
+                .version = cfg->slurm.protocol,
+                .cache_dir = cfg->ha.state_dir,
+        };
+        char when[64];
+        int r;
+
+        r = ha_slurm_control_status(
+                &c, ha_deadline_min(deadline, ha_deadline_in(cfg->slurm.rpc_timeout)), &o->control);
+        o->protocol = c.version;
+        if (r < 0) {
+                done(p, start, r, "%s", c.reason);
+                return;
+        }
+        o->ctld_answers = true;
+        if (o->control.control_time) {
+                format_time(o->control.control_time, when, sizeof(when));
+                done(p, start, 0, "in control since %s (index %u, protocol %s)", when,
+                     o->control.backup_inx, ha_protocol_release(c.version));
+        } else {
+                done(p, start, 0, "in standby (index %u, protocol %s)", o->control.backup_inx,
+                     ha_protocol_release(c.version));
+        }
+}
+
+static void probe_munge(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o)
+{
+        struct ha_probe *p = &o->probe[HA_PROBE_MUNGE];
+        usec_t start = ha_now();
+        const char *why = NULL;
+        int r = ha_munge_selftest(cfg->slurm.munge_socket,
+                                  ha_deadline_min(deadline, ha_deadline_in(HA_USEC_PER_SEC)), &why);
+
+        if (r < 0)
+                done(p, start, r, "MUNGE round trip failed: %s", why ? why : strerror(-r));
+        else
+                done(p, start, 0, "round trip through %s", cfg->slurm.munge_socket);
+}
+
+static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o)
+{
+        struct ha_probe *p = &o->probe[HA_PROBE_STORAGE];
+        usec_t start = ha_now();
+        char stuck[PATH_MAX], reason[512] = "";
+        struct ha_store s = {
+                .path = cfg->storage.path,
+                .fstype = cfg->storage.fstype,
+                .mount_point = cfg->storage.mount_point,
+                .stuck_file = stuck,
+                .node = cfg->ha.node,
+        };
+        int r;
+
+        (void)snprintf(stuck, sizeof(stuck), "%s/storage-probe.stuck", cfg->ha.state_dir);
+        (void)ha_fs_ensure_dir(cfg->ha.state_dir, 0755, NULL);
+        r = ha_store_probe(&s, ha_deadline_min(deadline, ha_deadline_in(cfg->storage.timeout)),
+                           reason, sizeof(reason), NULL);
+        if (r < 0)
+                done(p, start, r, "%s", reason);
+        else
+                done(p, start, 0, "%s writable%s%s", cfg->storage.path,
+                     cfg->storage.fstype ? " on " : "",
+                     cfg->storage.fstype ? cfg->storage.fstype : "");
+}
+
+static void probe_conf(const struct ha_cfg *cfg, struct ha_observation *o)
+{
+        struct ha_probe *p = &o->probe[HA_PROBE_CONF];
+        usec_t start = ha_now();
+        char byte;
+        int fd = open(cfg->slurm.conf, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+        if (fd < 0 || read(fd, &byte, 1) != 1) {
+                int r = fd < 0 || errno ? -errno : -ENODATA;
+
+                if (fd >= 0)
+                        (void)close(fd);
+                done(p, start, r, "cannot read %s: %s", cfg->slurm.conf,
+                     r == -ENODATA ? "empty" : strerror(-r));
+                return;
+        }
+        (void)close(fd);
+        done(p, start, 0, "%s readable", cfg->slurm.conf);
+}
+
+void ha_observe(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o)
+{
+        usec_t start = ha_now();
+
+        memset(o, 0, sizeof(*o));
+        probe_vip(cfg, o);
+        probe_hook(cfg, o);
+        probe_process(cfg, deadline, o);
+        if (o->ctld_running)
+                probe_control(cfg, deadline, o);
+        else
+                skip(&o->probe[HA_PROBE_CONTROL], "no slurmctld here to ask");
+        probe_munge(cfg, deadline, o);
+        if (!ha_deadline_passed(deadline))
+                probe_storage(cfg, deadline, o);
+        else
+                skip(&o->probe[HA_PROBE_STORAGE], "no time left before the deadline");
+        probe_conf(cfg, o);
+        o->total_ms = ha_msec_between(start, ha_now());
+}
+
+#define VERDICT(v, id, ...)                                                                        \
+        do {                                                                                       \
+                (v)->healthy = false;                                                              \
+                (v)->probe = (id);                                                                 \
+                (void)snprintf((v)->reason, sizeof((v)->reason), __VA_ARGS__);                     \
+        } while (0)
+
+/* The first failed probe among `ids`, or -1. */
+static int first_failed(const struct ha_observation *o, const enum ha_probe_id *ids, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (o->probe[ids[i]].state == HA_PROBE_FAILED)
+                        return (int)ids[i];
+        return -1;
+}
+
+void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct ha_verdict *v)
+{
+        bool in_grace = o->hook_running && o->hook_ms <= (double)cfg->check.promotion_grace / 1e3;
+        int f;
+
+        memset(v, 0, sizeof(*v));
+        v->healthy = true;
+        if (o->probe[HA_PROBE_VIP].state == HA_PROBE_FAILED) {
+                VERDICT(v, HA_PROBE_VIP, "%s", o->probe[HA_PROBE_VIP].detail);
+                return;
+        }
+
+        if (o->vip_here) {
+                static const enum ha_probe_id need[] = {HA_PROBE_PROCESS, HA_PROBE_CONTROL,
+                                                        HA_PROBE_MUNGE, HA_PROBE_STORAGE};
+
+                f = first_failed(o, need, sizeof(need) / sizeof(need[0]));
+                if (f < 0 && !o->control.control_time)
+                        VERDICT(v, HA_PROBE_CONTROL,
+                                "slurmctld here is in standby, not in control, while this node "
+                                "holds the VIP");
+                else if (f >= 0)
+                        VERDICT(v, (enum ha_probe_id)f, "%s", o->probe[f].detail);
+                else if (o->probe[HA_PROBE_STORAGE].state == HA_PROBE_SKIPPED)
+                        VERDICT(v, HA_PROBE_STORAGE, "storage not probed: %s",
+                                o->probe[HA_PROBE_STORAGE].detail);
+                if (!v->healthy && in_grace && strcmp(o->hook_intent, "promote") == 0) {
+                        v->healthy = true;
+                        v->grace = true;
+                        (void)snprintf(v->reason, sizeof(v->reason),
+                                       "promotion in progress for %.0f ms (grace %.0f ms): %s",
+                                       o->hook_ms, (double)cfg->check.promotion_grace / 1e3,
+                                       o->probe[v->probe].detail);
+                }
+                if (v->healthy && !v->grace)
+                        (void)snprintf(v->reason, sizeof(v->reason),
+                                       "VIP holder: slurmctld alive and in control");
+                return;
+        }
+
+        if (o->ctld_answers && o->control.control_time) {
+                if (in_grace && strcmp(o->hook_intent, "demote") == 0) {
+                        v->grace = true;
+                        (void)snprintf(v->reason, sizeof(v->reason),
+                                       "demotion in progress for %.0f ms: slurmctld still in "
+                                       "control",
+                                       o->hook_ms);
+                        return;
+                }
+                v->split_brain = true;
+                VERDICT(v, HA_PROBE_CONTROL,
+                        "split brain: slurmctld here is in control but this node does not hold "
+                        "the VIP %s",
+                        cfg->vip.address);
+                return;
+        }
+        {
+                static const enum ha_probe_id need[] = {HA_PROBE_MUNGE, HA_PROBE_STORAGE,
+                                                        HA_PROBE_CONF};
+
+                f = first_failed(o, need, sizeof(need) / sizeof(need[0]));
+                if (f >= 0) {
+                        VERDICT(v, (enum ha_probe_id)f, "not ready to take over: %s",
+                                o->probe[f].detail);
+                        return;
+                }
+                if (o->probe[HA_PROBE_STORAGE].state == HA_PROBE_SKIPPED) {
+                        VERDICT(v, HA_PROBE_STORAGE, "storage not probed: %s",
+                                o->probe[HA_PROBE_STORAGE].detail);
+                        return;
+                }
+        }
+        (void)snprintf(v->reason, sizeof(v->reason), "standby node: ready to take over");
+}

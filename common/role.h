@@ -1,0 +1,75 @@
+/* role.h: what this host is, observed; and what the health check makes of it.
+ *
+ * Every program computes the same picture: who holds the VIP, whether slurmctld runs here and
+ * whether it says it is in control, whether MUNGE and the shared state folder work, and whether
+ * a hook is at work. The check judges the picture; the hooks reconcile the host towards the
+ * invariant from it. One code path, so they never disagree about what "healthy" means.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/cfg.h"
+#include "common/clock.h"
+#include "common/slurmrpc.h"
+
+enum ha_probe_id {
+        HA_PROBE_VIP,     /* does this host hold the VIP */
+        HA_PROBE_HOOK,    /* is a hook at work here (promotion or demotion in progress) */
+        HA_PROBE_PROCESS, /* does slurmctld run here */
+        HA_PROBE_CONTROL, /* is it in control (REQUEST_CONTROL_STATUS) */
+        HA_PROBE_MUNGE,   /* MUNGE round trip */
+        HA_PROBE_STORAGE, /* shared state folder mounted, of its type, writable */
+        HA_PROBE_CONF,    /* slurm.conf readable */
+        HA_PROBE_COUNT,
+};
+
+enum ha_probe_state {
+        HA_PROBE_SKIPPED, /* not needed, or no time left */
+        HA_PROBE_OK,
+        HA_PROBE_FAILED,
+};
+
+struct ha_probe {
+        enum ha_probe_state state;
+        int error;        /* -errno when failed */
+        double ms;        /* how long it took */
+        char detail[256]; /* what was seen, in words */
+};
+
+struct ha_observation {
+        struct ha_probe probe[HA_PROBE_COUNT];
+        bool vip_here;
+        bool ctld_running;
+        pid_t ctld_pid;                  /* 0 if unknown (systemd) or not running */
+        bool ctld_answers;               /* the control-status call succeeded */
+        struct ha_slurm_control control; /* its answer */
+        uint16_t protocol;               /* the protocol version that worked */
+        bool hook_running;               /* a live hook holds the lock */
+        char hook_intent[32];            /* "promote", "demote", ... */
+        double hook_ms;                  /* how long it has held it */
+        double total_ms;
+};
+
+/* Observes this host; every probe is bounded by `deadline`. Probes that cannot matter are
+ * skipped (no RPC when no slurmctld runs here). Never fails: a probe that cannot run is FAILED
+ * with its reason. */
+void ha_observe(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *ret);
+
+/* The probe names, for tables and log fields. */
+const char *ha_probe_name(enum ha_probe_id id);
+
+struct ha_verdict {
+        bool healthy;
+        bool split_brain;       /* slurmctld in control here without the VIP */
+        bool grace;             /* healthy only because a hook is at work */
+        enum ha_probe_id probe; /* the probe that decided an unhealthy verdict */
+        char reason[320];
+};
+
+/* The check's judgement of an observation. On the VIP holder: slurmctld runs, answers and is
+ * in control, MUNGE works, the shared folder is mounted and writable. On another node: ready to
+ * take over (MUNGE, storage, slurm.conf) and not in control here. A promotion (on the VIP
+ * holder) or a demotion in progress for less than promotion_grace is healthy. */
+void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct ha_verdict *ret);

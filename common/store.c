@@ -1,0 +1,215 @@
+/* store.c: the shared state folder: the mount table, then a probe in a child. */
+#include "common/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/child.h"
+
+/* Undoes mountinfo's octal escapes ("\040" for a space) in place. */
+static void unescape(char *s)
+{
+        char *w = s;
+
+        for (; *s; s++) {
+                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+                    s[3] >= '0' && s[3] <= '7') {
+                        *w++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+                        s += 3;
+                } else {
+                        *w++ = *s;
+                }
+        }
+        *w = '\0';
+}
+
+/* Is `mp` the path `path` or one of its parent folders? */
+static size_t covers(const char *mp, const char *path)
+{
+        size_t n = strlen(mp);
+
+        if (strcmp(mp, "/") == 0)
+                return 1;
+        if (strncmp(mp, path, n) == 0 && (path[n] == '/' || path[n] == '\0'))
+                return n;
+        return 0;
+}
+
+static bool has_option(const char *opts, const char *opt)
+{
+        size_t n = strlen(opt);
+
+        for (const char *p = opts; p; p = strchr(p, ',')) {
+                if (*p == ',')
+                        p++;
+                if (strncmp(p, opt, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+                        return true;
+        }
+        return false;
+}
+
+int ha_store_mount_of(const char *path, char *ret_mount_point, size_t mp_len, char *ret_fstype,
+                      size_t type_len, int *ret_ro)
+{
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        char *line = NULL;
+        size_t n = 0, best = 0;
+
+        if (!f)
+                return -errno;
+        while (getline(&line, &n, f) > 0) {
+                /* id parent maj:min root mountpoint options [optional...] - type source super */
+                char *fields[6] = {NULL}, *save = NULL, *tok, *type = NULL, *super = NULL;
+                int i = 0;
+                size_t len;
+
+                for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+                        if (i < 6) {
+                                fields[i++] = tok;
+                        } else if (strcmp(tok, "-") == 0) {
+                                type = strtok_r(NULL, " \n", &save);
+                                (void)strtok_r(NULL, " \n", &save); /* source */
+                                super = strtok_r(NULL, " \n", &save);
+                                break;
+                        }
+                }
+                if (!type)
+                        continue;
+                unescape(fields[4]);
+                len = covers(fields[4], path);
+                /* The last of equally long mount points is the one on top. */
+                if (len == 0 || len < best)
+                        continue;
+                best = len;
+                (void)snprintf(ret_mount_point, mp_len, "%s", fields[4]);
+                (void)snprintf(ret_fstype, type_len, "%s", type);
+                *ret_ro = has_option(fields[5], "ro") || (super && has_option(super, "ro"));
+        }
+        free(line);
+        fclose(f);
+        return best ? 0 : -ENOENT;
+}
+
+struct probe_arg {
+        const char *path;
+        const char *node;
+};
+
+/* In the child: stat the folder, then write, fsync, read back and remove a probe file. The
+ * answer is the step that failed, if any. */
+static ssize_t probe_child(void *p, void *out, size_t max)
+{
+        const struct probe_arg *a = p;
+        char file[PATH_MAX], buf[64], back[64];
+        struct stat st;
+        ssize_t len;
+        int fd, r = 0;
+        const char *step = "stat the folder";
+
+        if (stat(a->path, &st) < 0)
+                goto fail;
+        if (!S_ISDIR(st.st_mode)) {
+                errno = ENOTDIR;
+                goto fail;
+        }
+        (void)snprintf(file, sizeof(file), "%s/.ha-slurm-probe.%s.%d", a->path, a->node,
+                       (int)getpid());
+        (void)snprintf(buf, sizeof(buf), "ha-slurm probe %ld\n", (long)time(NULL));
+        step = "create a file in the folder";
+        fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                goto fail;
+        step = "write a file in the folder";
+        len = (ssize_t)strlen(buf);
+        if (write(fd, buf, (size_t)len) != len)
+                goto fail_close;
+        step = "fsync a file in the folder";
+        if (fsync(fd) < 0)
+                goto fail_close;
+        step = "read back a file in the folder";
+        if (pread(fd, back, (size_t)len, 0) != len || memcmp(back, buf, (size_t)len) != 0) {
+                if (errno == 0)
+                        errno = EIO;
+                goto fail_close;
+        }
+        (void)close(fd);
+        step = "remove a file in the folder";
+        if (unlink(file) < 0)
+                goto fail;
+        return 0;
+
+fail_close:
+        r = errno;
+        (void)close(fd);
+        (void)unlink(file);
+        errno = r;
+fail:
+        r = errno ? errno : EIO;
+        (void)snprintf(out, max, "%s", step);
+        return -r;
+}
+
+int ha_store_probe(const struct ha_store *s, usec_t deadline, char *reason, size_t reason_len,
+                   usec_t *ret_since)
+{
+        char mp[PATH_MAX], type[64], answer[128] = "";
+        struct probe_arg arg = {.path = s->path, .node = s->node ? s->node : "node"};
+        usec_t since = 0;
+        ssize_t r;
+        int ro = 0;
+
+        r = ha_store_mount_of(s->path, mp, sizeof(mp), type, sizeof(type), &ro);
+        if (r < 0) {
+                (void)snprintf(reason, reason_len, "cannot read the mount table: %s",
+                               strerror((int)-r));
+                return (int)r;
+        }
+        if (s->mount_point ? strcmp(mp, s->mount_point) != 0 : strcmp(mp, "/") == 0) {
+                (void)snprintf(reason, reason_len, "%s is not mounted (it is on %s)",
+                               s->mount_point ? s->mount_point : s->path, mp);
+                return -ENOTCONN;
+        }
+        if (s->fstype && strcmp(type, s->fstype) != 0) {
+                (void)snprintf(reason, reason_len, "%s is mounted as %s, not %s", mp, type,
+                               s->fstype);
+                return -EMEDIUMTYPE;
+        }
+        if (ro) {
+                (void)snprintf(reason, reason_len, "%s is mounted read-only", mp);
+                return -EROFS;
+        }
+        r = ha_child_run(probe_child, &arg, answer, sizeof(answer) - 1, deadline, s->stuck_file,
+                         &since);
+        if (r == -EALREADY) {
+                time_t t = (time_t)(since / HA_USEC_PER_SEC);
+                struct tm tm;
+                char when[32];
+
+                (void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+                (void)snprintf(reason, reason_len,
+                               "storage hung since %s: an earlier probe of %s is still stuck", when,
+                               s->path);
+                if (ret_since)
+                        *ret_since = since;
+                return -EALREADY;
+        }
+        if (r == -ETIMEDOUT) {
+                (void)snprintf(reason, reason_len, "storage hung: %s did not answer in time",
+                               s->path);
+                return -ETIMEDOUT;
+        }
+        if (r < 0) {
+                answer[sizeof(answer) - 1] = '\0';
+                (void)snprintf(reason, reason_len, "cannot %s %s: %s", *answer ? answer : "probe",
+                               s->path, strerror((int)-r));
+                return (int)r;
+        }
+        return 0;
+}

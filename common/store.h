@@ -1,0 +1,37 @@
+/* store.h: the shared state folder (Slurm's StateSaveLocation, on GlusterFS or NFS).
+ *
+ * Two looks at it. The mount table (/proc/self/mountinfo, which never touches the file system
+ * itself) says whether the folder is on the expected mount, of the expected type, and whether
+ * that is read-only. Then a child process (see child.h) stats the folder and writes, fsyncs,
+ * reads back and removes a probe file, with a deadline: a hung mount fails the probe on time.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "common/clock.h"
+
+struct ha_store {
+        const char *path;        /* the folder; canonical (no symbolic links, no "..") */
+        const char *fstype;      /* expected type ("fuse.glusterfs"), or NULL for any */
+        const char *mount_point; /* expected mount point, or NULL: any but "/" */
+        const char *stuck_file;  /* record of a probe left stuck, or NULL */
+        const char *node;        /* this node's name, for the probe file's name */
+};
+
+/* The mount holding `path`, from /proc/self/mountinfo. Fills mount point and type (as mounted:
+ * "fuse.glusterfs", "nfs4", ...) and *ret_ro. Returns 0, -ENOENT if no mount holds it (not
+ * possible unless /proc is odd), or -errno. */
+int ha_store_mount_of(const char *path, char *ret_mount_point, size_t mp_len, char *ret_fstype,
+                      size_t type_len, int *ret_ro);
+
+/* Probes the shared folder. Returns 0 when it is mounted as expected and writable, or:
+ *   -ENOTCONN     not on the expected mount (not mounted)
+ *   -EMEDIUMTYPE  mounted with another file-system type
+ *   -EROFS        mounted read-only, or writes fail with EROFS
+ *   -ETIMEDOUT    the probe did not finish before the deadline (storage hung)
+ *   -EALREADY     an earlier probe is still stuck (storage hung since *ret_since)
+ *   -errno        the folder is missing, not writable, ...
+ * with a sentence in `reason`. */
+int ha_store_probe(const struct ha_store *s, usec_t deadline, char *reason, size_t reason_len,
+                   usec_t *ret_since);

@@ -1,0 +1,355 @@
+/* svc.c: services through sd-bus, or by pid file. */
+#include "common/svc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "common/proc.h"
+
+#define SD_DEST  "org.freedesktop.systemd1"
+#define SD_PATH  "/org/freedesktop/systemd1"
+#define SD_MGR   "org.freedesktop.systemd1.Manager"
+#define SD_UNIT  "org.freedesktop.systemd1.Unit"
+#define POLL_GAP (20 * HA_USEC_PER_MSEC)
+
+#define SAY(...) (void)snprintf(reason, reason_len, __VA_ARGS__)
+
+bool ha_svc_uses_systemd(const struct ha_svc *s)
+{
+        if (s->manager == HA_SVC_SYSTEMD)
+                return true;
+        if (s->manager == HA_SVC_DIRECT)
+                return false;
+        return sd_booted() > 0;
+}
+
+/* ---- systemd ---- */
+
+static void bus_unrefp(sd_bus **b)
+{
+        if (*b)
+                sd_bus_flush_close_unref(*b);
+}
+static void msg_unrefp(sd_bus_message **m)
+{
+        sd_bus_message_unref(*m);
+}
+#define _cleanup_bus_ __attribute__((cleanup(bus_unrefp)))
+#define _cleanup_msg_ __attribute__((cleanup(msg_unrefp)))
+#define _cleanup_err_ __attribute__((cleanup(sd_bus_error_free)))
+
+/* systemd's private socket: no dbus-daemon in the way. */
+static int bus_open(sd_bus **ret)
+{
+        sd_bus *b = NULL;
+        int r;
+
+        r = sd_bus_new(&b);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(b, "unix:path=/run/systemd/private");
+        if (r >= 0)
+                r = sd_bus_start(b);
+        if (r < 0) {
+                sd_bus_unref(b);
+                /* Not root, or an old systemd: the system bus. */
+                r = sd_bus_open_system(&b);
+                if (r < 0)
+                        return r;
+        }
+        *ret = b;
+        return 0;
+}
+
+static int bus_call(sd_bus *b, usec_t deadline, sd_bus_error *err, sd_bus_message **reply,
+                    const char *path, const char *iface, const char *method, const char *types, ...)
+{
+        _cleanup_msg_ sd_bus_message *m = NULL;
+        usec_t left = ha_deadline_left(deadline);
+        va_list ap;
+        int r;
+
+        if (left == 0)
+                return -ETIMEDOUT;
+        r = sd_bus_message_new_method_call(b, &m, SD_DEST, path, iface, method);
+        if (r < 0)
+                return r;
+        if (types) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_call(b, m, left == HA_USEC_INFINITY ? 0 : left, err, reply);
+}
+
+static int unit_active_state(sd_bus *b, const char *unit, usec_t deadline, char **ret_state,
+                             sd_bus_error *err)
+{
+        _cleanup_msg_ sd_bus_message *reply = NULL, *prop = NULL;
+        const char *path, *state;
+        int r;
+
+        r = bus_call(b, deadline, err, &reply, SD_PATH, SD_MGR, "LoadUnit", "s", unit);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        r = bus_call(b, deadline, err, &prop, path, "org.freedesktop.DBus.Properties", "Get", "ss",
+                     SD_UNIT, "ActiveState");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(prop, "v", "s", &state);
+        if (r < 0)
+                return r;
+        *ret_state = strdup(state);
+        return *ret_state ? 0 : -ENOMEM;
+}
+
+struct job_wait {
+        const char *job;
+        char *result;
+};
+
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+        struct job_wait *w = userdata;
+        const char *path, *unit, *result;
+        uint32_t id;
+
+        (void)err;
+        if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+                return 0;
+        if (w->job && strcmp(path, w->job) == 0 && !w->result)
+                w->result = strdup(result);
+        return 0;
+}
+
+/* StartUnit or StopUnit, then wait for the job's JobRemoved signal. */
+static int systemd_job(const struct ha_svc *s, const char *method, usec_t deadline, char *reason,
+                       size_t reason_len)
+{
+        _cleanup_bus_ sd_bus *b = NULL;
+        _cleanup_msg_ sd_bus_message *reply = NULL;
+        _cleanup_err_ sd_bus_error err = SD_BUS_ERROR_NULL;
+        struct job_wait w = {0};
+        const char *job;
+        int r;
+
+        r = bus_open(&b);
+        if (r < 0) {
+                SAY("cannot connect to systemd: %s", strerror(-r));
+                return r;
+        }
+        r = sd_bus_match_signal(b, NULL, SD_DEST, SD_PATH, SD_MGR, "JobRemoved", on_job_removed,
+                                &w);
+        if (r >= 0)
+                r = bus_call(b, deadline, &err, NULL, SD_PATH, SD_MGR, "Subscribe", NULL);
+        if (r >= 0)
+                r = bus_call(b, deadline, &err, &reply, SD_PATH, SD_MGR, method, "ss", s->unit,
+                             "replace");
+        if (r < 0) {
+                SAY("systemd %s %s: %s", method, s->unit, err.message ? err.message : strerror(-r));
+                return r;
+        }
+        r = sd_bus_message_read(reply, "o", &job);
+        if (r < 0) {
+                SAY("systemd %s %s: malformed reply", method, s->unit);
+                return r;
+        }
+        w.job = job;
+        while (!w.result) {
+                r = sd_bus_process(b, NULL);
+                if (r < 0) {
+                        SAY("systemd connection lost while waiting for %s", s->unit);
+                        return r;
+                }
+                if (r > 0)
+                        continue;
+                if (ha_deadline_passed(deadline)) {
+                        SAY("systemd job %s %s not done before the deadline", method, s->unit);
+                        return -ETIMEDOUT;
+                }
+                r = sd_bus_wait(b, ha_deadline_left(deadline));
+                if (r < 0 && r != -EINTR) {
+                        SAY("systemd connection lost while waiting for %s", s->unit);
+                        return r;
+                }
+        }
+        if (strcmp(w.result, "done") != 0) {
+                SAY("systemd job %s %s ended as \"%s\"", method, s->unit, w.result);
+                free(w.result);
+                return -EIO;
+        }
+        free(w.result);
+        return 0;
+}
+
+/* ---- direct ---- */
+
+static pid_t direct_pid(const struct ha_svc *s)
+{
+        pid_t pid = ha_proc_read_pidfile(s->pid_file);
+
+        return pid > 0 && ha_proc_is(pid, s->comm) ? pid : 0;
+}
+
+/* The child of a direct start: a clean process, as a service manager would make it. */
+_Noreturn static void direct_exec(char *const *argv)
+{
+        static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL};
+        sigset_t none;
+        int fd;
+
+        (void)setsid();
+        umask(022);
+        if (chdir("/") < 0)
+                _exit(127);
+        sigemptyset(&none);
+        (void)sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int sig = 1; sig < NSIG; sig++)
+                (void)signal(sig, SIG_DFL);
+        fd = open("/dev/null", O_RDWR);
+        if (fd >= 0) {
+                (void)dup2(fd, 0);
+                (void)dup2(fd, 1);
+                (void)dup2(fd, 2);
+        }
+        (void)close_range(3, ~0U, 0);
+        execve(argv[0], argv, env);
+        _exit(127);
+}
+
+static int direct_start(const struct ha_svc *s, usec_t deadline, char *reason, size_t reason_len)
+{
+        pid_t child;
+        int status;
+
+        if (direct_pid(s) > 0)
+                return 0;
+        child = fork();
+        if (child < 0) {
+                SAY("cannot fork: %s", strerror(errno));
+                return -errno;
+        }
+        if (child == 0)
+                direct_exec(s->argv);
+        /* The daemon forks and its first process exits; wait for that, then the pid file. */
+        for (;;) {
+                pid_t r = waitpid(child, &status, WNOHANG);
+
+                if (r == child) {
+                        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                                SAY("%s exited with status %d", s->argv[0],
+                                    WIFEXITED(status) ? WEXITSTATUS(status)
+                                                      : 128 + WTERMSIG(status));
+                                return -EIO;
+                        }
+                        child = 0;
+                }
+                if (direct_pid(s) > 0)
+                        return 0;
+                if (ha_deadline_passed(deadline)) {
+                        SAY("%s did not write a live pid to %s before the deadline", s->argv[0],
+                            s->pid_file);
+                        return -ETIMEDOUT;
+                }
+                (void)ha_sleep_until(deadline, 10 * HA_USEC_PER_MSEC);
+        }
+}
+
+static int direct_stop(const struct ha_svc *s, usec_t kill_at, usec_t deadline, char *reason,
+                       size_t reason_len)
+{
+        pid_t pid = direct_pid(s);
+        unsigned long long start;
+        bool killed = false;
+
+        if (pid == 0)
+                return 0;
+        start = ha_proc_start_time(pid);
+        if (kill(pid, SIGTERM) < 0 && errno != ESRCH) {
+                SAY("cannot signal %s (pid %d): %s", s->comm, (int)pid, strerror(errno));
+                return -errno;
+        }
+        for (;;) {
+                /* Gone, or a zombie of ours reaped, or the pid reused by another process. */
+                (void)waitpid(pid, NULL, WNOHANG);
+                if (ha_proc_start_time(pid) != start || !ha_proc_is(pid, s->comm))
+                        return 0;
+                if (!killed && ha_deadline_passed(kill_at)) {
+                        (void)kill(pid, SIGKILL);
+                        killed = true;
+                }
+                if (ha_deadline_passed(deadline)) {
+                        SAY("%s (pid %d) still runs after SIGTERM%s", s->comm, (int)pid,
+                            killed ? " and SIGKILL" : "");
+                        return -ETIMEDOUT;
+                }
+                (void)ha_sleep_until(deadline, 10 * HA_USEC_PER_MSEC);
+        }
+}
+
+/* ---- public ---- */
+
+int ha_svc_state(const struct ha_svc *s, usec_t deadline, bool *ret_running, pid_t *ret_pid,
+                 char *reason, size_t reason_len)
+{
+        if (ha_svc_uses_systemd(s)) {
+                _cleanup_bus_ sd_bus *b = NULL;
+                _cleanup_err_ sd_bus_error err = SD_BUS_ERROR_NULL;
+                char *state = NULL;
+                int r = bus_open(&b);
+
+                if (r >= 0)
+                        r = unit_active_state(b, s->unit, deadline, &state, &err);
+                if (r < 0) {
+                        SAY("cannot ask systemd about %s: %s", s->unit,
+                            err.message ? err.message : strerror(-r));
+                        return r;
+                }
+                *ret_running = strcmp(state, "active") == 0 || strcmp(state, "reloading") == 0;
+                if (!*ret_running)
+                        SAY("%s is %s", s->unit, state);
+                free(state);
+                if (ret_pid)
+                        *ret_pid = 0;
+                return 0;
+        }
+        {
+                pid_t pid = direct_pid(s);
+
+                *ret_running = pid > 0;
+                if (ret_pid)
+                        *ret_pid = pid;
+                if (!pid)
+                        SAY("no %s process (pid file %s)", s->comm, s->pid_file);
+                return 0;
+        }
+}
+
+int ha_svc_start(const struct ha_svc *s, usec_t deadline, char *reason, size_t reason_len)
+{
+        if (ha_svc_uses_systemd(s))
+                return systemd_job(s, "StartUnit", deadline, reason, reason_len);
+        return direct_start(s, deadline, reason, reason_len);
+}
+
+int ha_svc_stop(const struct ha_svc *s, usec_t kill_at, usec_t deadline, char *reason,
+                size_t reason_len)
+{
+        if (ha_svc_uses_systemd(s))
+                return systemd_job(s, "StopUnit", deadline, reason, reason_len);
+        return direct_stop(s, kill_at, deadline, reason, reason_len);
+}

@@ -1,0 +1,168 @@
+/* ha-check-slurmctld: keepalived's vrrp_script. Is this node what its role needs it to be?
+ *
+ * On the VIP holder: slurmctld runs, answers, and is in control (REQUEST_CONTROL_STATUS, not a
+ * mere ping: a standby answers pings); MUNGE works; the shared state folder is mounted, of its
+ * type, and writable. On any other node: ready to take over, and not in control (that would be
+ * split brain). Every probe has a deadline inside one budget ([check] deadline), below
+ * keepalived's script timeout; the storage probe runs in a child, so a hung mount fails the
+ * check on time instead of hanging it.
+ *
+ * Exit status (keepalived sees only zero or not):
+ *   0  healthy
+ *   1  unhealthy (the reason is logged when the verdict changes, and printed on stderr)
+ *   2  usage or configuration error
+ *   3  system error: the check itself could not run
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cfg.h"
+#include "common/clock.h"
+#include "common/fsutil.h"
+#include "common/log.h"
+#include "common/role.h"
+
+enum {
+        EXIT_HEALTHY = 0,
+        EXIT_UNHEALTHY = 1,
+        EXIT_USAGE = 2,
+        EXIT_SYSTEM = 3,
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: ha-check-slurmctld [-c FILE] [-v]\n"
+                "Health check for keepalived's vrrp_script: is this node's slurmctld what its\n"
+                "role (VIP holder or standby) needs?\n\n"
+                "  -c, --config FILE  configuration (default %s)\n"
+                "  -v, --verbose      print every probe, its result, reason and time\n"
+                "  -h, --help         this help\n"
+                "  -V, --version      the version\n\n"
+                "Exit status: 0 healthy, 1 unhealthy, 2 usage or configuration error, "
+                "3 system error.\n",
+                HA_CFG_DEFAULT_PATH);
+}
+
+static void print_table(const struct ha_observation *o, const struct ha_verdict *v)
+{
+        static const char *const states[] = {"skip", "ok", "FAIL"};
+
+        printf("%-8s %-5s %8s  %s\n", "PROBE", "STATE", "MS", "DETAIL");
+        for (int i = 0; i < HA_PROBE_COUNT; i++)
+                printf("%-8s %-5s %8.2f  %s\n", ha_probe_name((enum ha_probe_id)i),
+                       states[o->probe[i].state], o->probe[i].ms, o->probe[i].detail);
+        printf("verdict: %s%s: %s (%.2f ms)\n", v->healthy ? "healthy" : "UNHEALTHY",
+               v->split_brain ? " (SPLIT BRAIN)" : "", v->reason, o->total_ms);
+}
+
+/* Logs the verdict to the journal when it differs from the last one recorded in the state
+ * folder, so that keepalived's once-a-second runs leave one entry per change, not per run. */
+static void record_verdict(const char *state_dir, const struct ha_verdict *v)
+{
+        char path[4096], line[512], *last = NULL;
+        char field_probe[64], field_reason[400], field_verdict[32];
+        const char *fields[] = {field_verdict, field_probe, field_reason, NULL};
+
+        (void)snprintf(line, sizeof(line), "%s %s %s\n", v->healthy ? "healthy" : "unhealthy",
+                       v->healthy ? "-" : ha_probe_name(v->probe),
+                       v->split_brain ? "split-brain" : "-");
+        (void)snprintf(path, sizeof(path), "%s/check.verdict", state_dir);
+        if (ha_fs_read_small(path, sizeof(line), &last, NULL) == 0 && strcmp(last, line) == 0) {
+                free(last);
+                return;
+        }
+        free(last);
+        (void)ha_fs_ensure_dir(state_dir, 0755, NULL);
+        (void)ha_fs_write_atomic(path, line, strlen(line), 0644);
+
+        (void)snprintf(field_verdict, sizeof(field_verdict), "HA_VERDICT=%s",
+                       v->healthy ? "healthy" : "unhealthy");
+        (void)snprintf(field_probe, sizeof(field_probe), "HA_PROBE=%s",
+                       v->healthy ? "" : ha_probe_name(v->probe));
+        (void)snprintf(field_reason, sizeof(field_reason), "HA_REASON=%s", v->reason);
+        if (v->split_brain)
+                ha_log_event(LOG_CRIT, HA_MID_SPLITBRAIN, fields, "SPLIT BRAIN: %s", v->reason);
+        else if (!v->healthy)
+                ha_log_event(LOG_WARNING, HA_MID_CHECK, fields, "unhealthy (%s): %s",
+                             ha_probe_name(v->probe), v->reason);
+        else
+                ha_log_event(LOG_NOTICE, HA_MID_CHECK, fields, "healthy: %s", v->reason);
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"config", required_argument, NULL, 'c'},
+                {"verbose", no_argument, NULL, 'v'},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
+                {0},
+        };
+        const char *config = HA_CFG_DEFAULT_PATH;
+        struct ha_observation obs;
+        struct ha_verdict verdict;
+        struct ha_cfg *cfg = NULL;
+        bool verbose = false;
+        char *error = NULL;
+        usec_t deadline;
+        int o, r;
+
+        /* keepalived stops a check that outlives its timeout with SIGTERM: die at once. */
+        (void)signal(SIGTERM, SIG_DFL);
+        (void)signal(SIGPIPE, SIG_IGN);
+        ha_log_open("ha-check-slurmctld", HA_LOG_STDERR | HA_LOG_JOURNAL, LOG_WARNING);
+
+        while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
+                switch (o) {
+                case 'c':
+                        config = optarg;
+                        break;
+                case 'v':
+                        verbose = true;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return EXIT_HEALTHY;
+                case 'V':
+                        printf("ha-check-slurmctld %s\n", HA_VERSION);
+                        return EXIT_HEALTHY;
+                default:
+                        usage(stderr);
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind != argc) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+
+        /* 1. Configuration. */
+        r = ha_cfg_load(config, &cfg, &error);
+        if (r < 0) {
+                ha_log_event(LOG_ERR, HA_MID_CONFIG, NULL, "configuration refused:\n%s",
+                             error ? error : strerror(-r));
+                free(error);
+                return r == -ENOMEM ? EXIT_SYSTEM : EXIT_USAGE;
+        }
+        deadline = ha_deadline_in(cfg->check.deadline);
+
+        /* 2. Observe: every probe bounded by the one deadline. */
+        ha_observe(cfg, deadline, &obs);
+
+        /* 3. Judge, and say so once per change. */
+        ha_judge(cfg, &obs, &verdict);
+        record_verdict(cfg->ha.state_dir, &verdict);
+        if (verbose)
+                print_table(&obs, &verdict);
+        else if (!verdict.healthy)
+                fprintf(stderr, "ha-check-slurmctld: unhealthy (%s): %s\n",
+                        ha_probe_name(verdict.probe), verdict.reason);
+
+        ha_cfg_free(cfg);
+        return verdict.healthy ? EXIT_HEALTHY : EXIT_UNHEALTHY;
+}
