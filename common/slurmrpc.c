@@ -216,8 +216,9 @@ static int verify_reply(struct ha_slurm_client *c, const struct ha_slurm_reply *
 
         if (!reply->cred) {
                 /* From 24.11 on, slurmctld answers on the connection we opened without a
-                 * credential of its own. Older releases always sign. */
-                if (version >= HA_SLURM_PROTO_NO_AUTH)
+                 * credential of its own, whatever version we asked in (its reply carries its
+                 * own). Older releases always sign. */
+                if (version >= HA_SLURM_PROTO_NO_AUTH || reply->version >= HA_SLURM_PROTO_NO_AUTH)
                         return 0;
                 FAIL(c, -EBADMSG, "reply without a credential from a release that signs replies");
         }
@@ -445,10 +446,34 @@ static void cache_store(const struct ha_slurm_client *c, uint16_t version)
         free(path);
 }
 
-/* Errors that say "wrong version" rather than "controller down": worth trying another. */
-static bool version_mismatch(int r)
+/* Errors that may say "wrong version" rather than "controller down": worth trying another.
+ * 22.05 closes the connection on a version it does not speak; 24.11 answers a newer one with
+ * an authentication error (1007); 26.05 answers an old one with HTTP (too large, malformed). */
+static bool version_mismatch(const struct ha_slurm_client *c, int r)
 {
-        return r == -ECONNRESET || r == -EPROTONOSUPPORT || r == -EMSGSIZE || r == -EBADMSG;
+        return r == -ECONNRESET || r == -EPROTONOSUPPORT || r == -EMSGSIZE || r == -EBADMSG ||
+               (r == -EACCES && c->slurm_rc == HA_ESLURM_AUTHENTICATION);
+}
+
+/* Finds the protocol version of the controller: configured, remembered, or probed with the
+ * given request newest first. Returns the result of that request. */
+static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
+                struct ha_slurm_control *ret_control);
+
+/* A request that may take long to answer (a takeover is acknowledged after about 2 s) is not
+ * probed with: the version is found with a ping first, then the request is sent once. */
+static int call_slow(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline)
+{
+        int r;
+
+        if (!c->version) {
+                r = call(c, HA_SLURM_REQUEST_PING, deadline, NULL);
+                if (r < 0)
+                        return r;
+        }
+        c->slurm_rc = 0;
+        c->reason[0] = '\0';
+        return call_at(c, c->version, msg_type, deadline, NULL);
 }
 
 static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
@@ -457,6 +482,7 @@ static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
         usec_t probe = c->probe_timeout ? c->probe_timeout : 300 * HA_USEC_PER_MSEC;
         uint16_t cached;
         int r = -ETIMEDOUT, first = 0;
+        int32_t first_rc = 0;
 
         c->slurm_rc = 0;
         c->reason[0] = '\0';
@@ -466,7 +492,7 @@ static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
         cached = cache_load(c);
         if (cached) {
                 r = call_at(c, cached, msg_type, deadline, ret_control);
-                if (!version_mismatch(r)) {
+                if (!version_mismatch(c, r)) {
                         c->version = cached;
                         return r;
                 }
@@ -480,8 +506,9 @@ static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
                         continue;
                 if (ha_deadline_passed(deadline))
                         break;
+                c->slurm_rc = 0;
                 r = call_at(c, v, msg_type, attempt, ret_control);
-                if (r == 0 || (!version_mismatch(r) && r != -ETIMEDOUT)) {
+                if (r == 0 || (!version_mismatch(c, r) && r != -ETIMEDOUT)) {
                         /* Understood at this version, whatever the answer. */
                         if (r != -ECONNREFUSED && r != -EHOSTUNREACH && r != -ENETUNREACH) {
                                 c->version = v;
@@ -489,9 +516,14 @@ static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
                         }
                         return r;
                 }
-                if (!first)
+                /* The error to report if no version works: an authentication error says
+                 * most (the key or the uid), then the first one seen. */
+                if (!first || (r == -EACCES && first != -EACCES)) {
                         first = r;
+                        first_rc = c->slurm_rc;
+                }
         }
+        c->slurm_rc = first_rc;
         if (ha_deadline_passed(deadline) && r == -ETIMEDOUT)
                 FAIL(c, -ETIMEDOUT,
                      "no usable reply from %s port %u at any protocol version "
@@ -526,7 +558,7 @@ int ha_slurm_control_status(struct ha_slurm_client *c, usec_t deadline,
 
 int ha_slurm_takeover(struct ha_slurm_client *c, usec_t deadline)
 {
-        return call(c, HA_SLURM_REQUEST_TAKEOVER, deadline, NULL);
+        return call_slow(c, HA_SLURM_REQUEST_TAKEOVER, deadline);
 }
 
 const char *ha_slurm_strerror(int r)

@@ -1,0 +1,141 @@
+#!/bin/bash
+# The Slurm controller client (common/slurmrpc.c, driven by tests/tools/ha-rpc) against real
+# slurmctld daemons: two controller hosts on Debian 12's Slurm 22.05 with a shared state folder,
+# then a primary and a backup on Slurm 24.11 (Debian 13) and on 26.05 (Debian unstable), each
+# from a Debian root made by debootstrap (tests/lib/roots.sh; kept between runs).
+#
+# Shows: ping answers on primary and backup; control status tells the acting controller from
+# the standby on all three releases; takeover moves control (the old primary's slurmctld exits);
+# a stopped controller is refused at once; a listener that never answers times out on the
+# deadline; block_null_hash,block_zero_hash sites still answer; the probed version is remembered.
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
+build=${HA_BUILD_DIR:-$src/build}
+RPC=$build/tests/ha-rpc
+TARPIT=$build/tests/tarpit
+HAT_PREFIX=${HAT_PREFIX:-hatcl}
+# shellcheck source=../lib/hosts.sh
+source "$src/tests/lib/hosts.sh"
+# shellcheck source=../lib/roots.sh
+source "$src/tests/lib/roots.sh"
+# shellcheck source=../lib/testlib.sh
+source "$src/tests/lib/testlib.sh"
+trap 'rc=$?; hat_teardown; exit $rc' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+rpc() { local h=$1; shift; hat_exec "$h" "$RPC" "$@" 2>&1 || true; }
+active_on() { [[ $(rpc "$1" --cache /run/ha-slurm --timeout 5s "$2" status) == *control=active* ]]; }
+
+hat_clean
+hat_net_up
+hat_host_add ctl1 10.213.0.11
+hat_host_add ctl2 10.213.0.12
+hat_host_add cn1 10.213.0.21 # named in slurm.conf (a partition needs a node); runs nothing
+export HAT_COMPUTE_HOSTS=cn1
+hat_munged_start ctl1
+hat_munged_start ctl2
+hat_shared_setup /mnt/state ctl1 ctl2
+HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
+hat_slurmctld_start ctl1
+hat_slurmctld_start ctl2
+
+t_note "Slurm 22.05: ctl1 primary, ctl2 backup"
+out=$(rpc ctl2 10.213.0.11 ping)
+t_match "22.05 primary answers ping (version probed)" "$out" 'result=ok .*protocol=22.05'
+out=$(rpc ctl1 10.213.0.12 ping)
+t_match "22.05 backup answers ping too" "$out" 'result=ok'
+out=$(rpc ctl2 10.213.0.11 status)
+t_match "22.05 primary is in control" "$out" 'control=active backup_inx=0 control_time=[1-9]'
+out=$(rpc ctl1 10.213.0.12 status)
+t_match "22.05 backup is in standby" "$out" 'control=standby backup_inx=1 control_time=0 '
+
+out=$(rpc ctl2 --protocol 22.05 --repeat 300 10.213.0.11 ping)
+t_match "300 pings, none failed" "$out" 'failed=0'
+t_note "ping, 22.05, across hosts: $out"
+out=$(rpc ctl2 --protocol 22.05 --repeat 300 10.213.0.11 status)
+t_match "300 control-status calls, none failed" "$out" 'failed=0'
+t_note "control status, 22.05, across hosts: $out"
+
+rpc ctl2 --cache /run/ha-slurm 10.213.0.11 status >/dev/null
+out=$(hat_exec ctl2 cat /run/ha-slurm/protocol-10.213.0.11-6817 2>&1 || true)
+t_match "the probed protocol version is remembered" "$out" '^9728$'
+out=$(rpc ctl2 --cache /run/ha-slurm 10.213.0.11 status)
+ms=$(t_field ms "$out")
+t_lt "a remembered version needs no probing (under 50 ms)" "$ms" 50
+
+out=$(rpc ctl2 --protocol 22.05 --uid 0 10.213.0.11 status)
+t_match "a credential for the wrong uid: closed without reply" "$out" 'error=ECONNRESET'
+out=$(rpc ctl2 --protocol 24.11 10.213.0.11 status)
+t_match "a newer protocol than 22.05's: closed without reply" "$out" 'error=ECONNRESET'
+
+hat_spawn ctl2 tarpit "$TARPIT" 10.213.0.12 7000
+out=$(rpc ctl1 --protocol 22.05 --timeout 500ms 10.213.0.12:7000 status)
+t_match "a listener that never answers: timed out" "$out" 'error=ETIMEDOUT'
+ms=$(t_field ms "$out")
+t_lt "... not before the 500 ms deadline" 490 "$ms"
+t_lt "... and not long after it" "$ms" 650
+out=$(rpc ctl1 --timeout 800ms 10.213.0.12:7000 status)
+ms=$(t_field ms "$out")
+t_match "probing versions against it: timed out too" "$out" 'error=ETIMEDOUT'
+t_lt "... within the whole call's 800 ms deadline" "$ms" 950
+
+out=$(rpc ctl1 --timeout 5s 10.213.0.12 takeover)
+t_match "takeover to the backup is accepted" "$out" 'result=ok'
+t_ok "the backup is in control within 20 s" hat_wait_for 20 active_on ctl1 10.213.0.12
+t_ok "the old primary's slurmctld exits, as Slurm does" \
+    hat_wait_for 20 eval '! hat_alive ctl1 slurmctld'
+out=$(rpc ctl2 10.213.0.11 ping)
+t_match "a stopped controller: connection refused" "$out" 'error=ECONNREFUSED'
+ms=$(t_field ms "$out")
+t_lt "... at once (under 100 ms)" "$ms" 100
+
+hat_kill ctl2 slurmctld TERM
+HAT_SLURMCTLD_TIMEOUT=60 HAT_SLURM_CONF_EXTRA="CommunicationParameters=block_null_hash,block_zero_hash" \
+    hat_slurm_conf ctl1 ctl2
+hat_slurmctld_start ctl1
+out=$(hat_exec ctl1 scontrol show config 2>&1 | grep CommunicationParameters || true)
+t_match "slurmctld runs with block_null_hash,block_zero_hash" "$out" 'block_null_hash,block_zero_hash'
+out=$(rpc ctl2 --timeout 5s 10.213.0.11 status)
+t_match "... and still answers our hashed requests" "$out" 'result=ok.*control=active'
+hat_kill ctl1 slurmctld TERM
+
+# The same client against the newer releases, each in its own Debian root.
+for suite in trixie sid; do
+    case $suite in trixie) rel=24.11 n=24 ip=10.213.0.4 ;; sid) rel=26.05 n=26 ip=10.213.0.6 ;; esac
+    if ! hat_root_ensure "$suite" >/dev/null; then
+        t_note "Slurm $rel: no Debian $suite root could be made here (see above)"
+        _t_report 1 "Slurm $rel root"
+        continue
+    fi
+    root=$(hat_root_dir "$suite")
+    t_note "Slurm $(hat_root_slurm_version "$suite") from Debian $suite: r${n}a primary, r${n}b backup"
+    hat_host_add "r${n}a" "${ip}1" "$root"
+    hat_host_add "r${n}b" "${ip}2" "$root"
+    hat_munged_start "r${n}a"
+    hat_munged_start "r${n}b"
+    hat_shared_setup "/mnt/state$n" "r${n}a" "r${n}b"
+    HAT_SLURMCTLD_TIMEOUT=60 HAT_SLURM_CONF_EXTRA="MailProg=/bin/true" hat_slurm_conf "r${n}a" "r${n}b"
+    hat_slurmctld_start "r${n}a"
+    hat_slurmctld_start "r${n}b"
+    out=$(rpc ctl1 --cache /run/ha-slurm --timeout 5s "${ip}1" ping)
+    t_match "$rel primary answers ping (version probed newest first)" "$out" "result=ok .*protocol=$rel"
+    t_note "first call, probing: $out"
+    out=$(rpc ctl1 --cache /run/ha-slurm "${ip}1" status)
+    t_match "$rel primary is in control" "$out" 'control=active backup_inx=0 control_time=[1-9]'
+    out=$(rpc ctl1 --cache /run/ha-slurm --timeout 5s "${ip}2" status)
+    t_match "$rel backup is in standby" "$out" 'control=standby backup_inx=1 control_time=0 '
+    out=$(rpc ctl1 --protocol "$rel" --repeat 300 "${ip}1" status)
+    t_match "$rel: 300 control-status calls, none failed" "$out" 'failed=0'
+    t_note "control status, $rel: $out"
+    out=$(rpc ctl1 --protocol 22.05 "${ip}1" status)
+    t_nomatch "$rel: a 22.05 request gets no usable reply" "$out" 'result=ok'
+    out=$(rpc ctl1 --timeout 5s "${ip}2" takeover)
+    t_match "$rel: takeover to the backup is accepted" "$out" 'result=ok'
+    t_ok "$rel: the backup is in control within 20 s" hat_wait_for 20 active_on ctl1 "${ip}2"
+    hat_kill "r${n}a" slurmctld KILL
+    hat_kill "r${n}b" slurmctld KILL
+done
+
+t_done
