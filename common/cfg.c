@@ -27,6 +27,7 @@ enum kind {
         KIND_NAME,     /* a host, unit or interface name: letters, digits, "-_.:@" */
         KIND_MANAGER,  /* "auto", "systemd" or "direct" */
         KIND_COMMAND,  /* an absolute path and arguments, split on spaces */
+        KIND_NAMES,    /* names separated by spaces */
 };
 
 struct key {
@@ -64,6 +65,14 @@ static const struct key keys[] = {
         {"storage", "timeout", KIND_DURATION, F(storage.timeout), "1s", false},
         {"check", "deadline", KIND_DURATION, F(check.deadline), "3s", false},
         {"check", "promotion_grace", KIND_DURATION, F(check.promotion_grace), "30s", false},
+        {"lease", "path", KIND_PATH, F(lease.path), NULL, false},
+        {"lease", "ttl", KIND_DURATION, F(lease.ttl), "6s", false},
+        {"lease", "wait", KIND_DURATION, F(lease.wait), "8s", false},
+        {"notify", "deadline", KIND_DURATION, F(notify.deadline), "25s", false},
+        {"notify", "stop_timeout", KIND_DURATION, F(notify.stop_timeout), "10s", false},
+        {"notify", "followers", KIND_NAMES, F(notify.followers), NULL, false},
+        {"notify", "alert_command", KIND_COMMAND, F(notify.alert_command), NULL, false},
+        {"notify", "alert_timeout", KIND_DURATION, F(notify.alert_timeout), "5s", false},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -293,11 +302,17 @@ static const char *set_value(struct ha_cfg *cfg, const struct key *k, const char
                 else
                         return "expected \"auto\", \"systemd\" or \"direct\"";
                 return NULL;
+        case KIND_NAMES:
         case KIND_COMMAND: {
                 char **argv;
 
-                if (value[0] != '/')
+                if (k->kind == KIND_COMMAND && value[0] != '/')
                         return "expected a command starting with an absolute path";
+                if (k->kind == KIND_NAMES &&
+                    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789-_.:@ \t") != strlen(value))
+                        return "expected names of letters, digits and \"-_.:@\", "
+                               "separated by spaces";
                 argv = split_words(value);
                 if (!argv)
                         return "out of memory";
@@ -406,7 +421,7 @@ void ha_cfg_free(struct ha_cfg *cfg)
                 if (keys[i].kind == KIND_PATH || keys[i].kind == KIND_ADDRESS ||
                     keys[i].kind == KIND_NAME)
                         free(*(char **)field);
-                else if (keys[i].kind == KIND_COMMAND)
+                else if (keys[i].kind == KIND_COMMAND || keys[i].kind == KIND_NAMES)
                         free_words(*(char ***)field);
         }
         free(cfg->path);
@@ -477,6 +492,20 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
                                   keys[i].default_value);
         }
 
+        if (p.n_errors > 0) {
+                ha_cfg_free(p.cfg);
+                *ret_error = p.errors;
+                return -EINVAL;
+        }
+        if (!p.cfg->lease.path && p.cfg->storage.path &&
+            asprintf(&p.cfg->lease.path, "%s/ha-slurm.lease", p.cfg->storage.path) < 0)
+                p.cfg->lease.path = NULL;
+        if (p.cfg->check.deadline >= p.cfg->notify.deadline)
+                add_error(&p, 0, "check", "deadline", "must be shorter than [notify] deadline");
+        if (p.cfg->lease.wait < p.cfg->lease.ttl)
+                add_error(&p, 0, "lease", "wait",
+                          "must be at least [lease] ttl, or a promotion could never outwait "
+                          "a dead holder");
         if (p.n_errors > 0) {
                 ha_cfg_free(p.cfg);
                 *ret_error = p.errors;

@@ -54,6 +54,20 @@ struct ha_cfg {
                 usec_t deadline;        /* the whole check, below keepalived's script timeout */
                 usec_t promotion_grace; /* healthy while a promotion runs, at most this long */
         } check;
+
+        struct {
+                char *path;  /* the lease file; default: ha-slurm.lease in the storage path */
+                usec_t ttl;  /* a lease not renewed for this long has expired */
+                usec_t wait; /* how long a promotion waits for another node's lease */
+        } lease;
+
+        struct {
+                usec_t deadline;      /* a whole hook run */
+                usec_t stop_timeout;  /* SIGTERM to SIGKILL, stopping a daemon directly */
+                char **followers;     /* services that follow the VIP, started after slurmctld */
+                char **alert_command; /* run by ha-notify-fault, with a deadline; may be NULL */
+                usec_t alert_timeout; /* the alert command's deadline */
+        } notify;
 };
 
 /* Reads and validates `path`. On success stores a new configuration in *ret (free it with

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/fsutil.h"
+#include "common/lease.h"
 #include "common/lock.h"
 #include "common/mungeauth.h"
 #include "common/store.h"
@@ -20,7 +21,7 @@
 static const char *const probe_names[HA_PROBE_COUNT] = {
         [HA_PROBE_VIP] = "vip",         [HA_PROBE_HOOK] = "hook",   [HA_PROBE_PROCESS] = "process",
         [HA_PROBE_CONTROL] = "control", [HA_PROBE_MUNGE] = "munge", [HA_PROBE_STORAGE] = "storage",
-        [HA_PROBE_CONF] = "conf",
+        [HA_PROBE_CONF] = "conf",       [HA_PROBE_LEASE] = "lease",
 };
 
 const char *ha_probe_name(enum ha_probe_id id)
@@ -230,6 +231,7 @@ void ha_observe(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation
         else
                 skip(&o->probe[HA_PROBE_STORAGE], "no time left before the deadline");
         probe_conf(cfg, o);
+        skip(&o->probe[HA_PROBE_LEASE], "only the VIP holder in control renews it");
         o->total_ms = ha_msec_between(start, ha_now());
 }
 
@@ -322,4 +324,35 @@ void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct h
                 }
         }
         (void)snprintf(v->reason, sizeof(v->reason), "standby node: ready to take over");
+}
+
+void ha_judge_lease(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o,
+                    struct ha_verdict *v)
+{
+        struct ha_probe *p = &o->probe[HA_PROBE_LEASE];
+        usec_t start = ha_now();
+        char stuck[PATH_MAX];
+        struct ha_lease l = {0};
+        int r;
+
+        if (!v->healthy || v->grace || !o->vip_here || !o->control.control_time)
+                return;
+        (void)snprintf(stuck, sizeof(stuck), "%s/lease.stuck", cfg->ha.state_dir);
+        r = ha_lease_do(HA_LEASE_ACQUIRE, cfg->lease.path, cfg->ha.node, cfg->lease.ttl,
+                        ha_deadline_min(deadline, ha_deadline_in(cfg->storage.timeout)), stuck, &l);
+        if (r == 0) {
+                done(p, start, 0, "ours, epoch %llu, renewed", (unsigned long long)l.epoch);
+        } else if (r == -EBUSY) {
+                done(p, start, r, "held by %s (epoch %llu): this node has been replaced", l.owner,
+                     (unsigned long long)l.epoch);
+                VERDICT(v, HA_PROBE_LEASE,
+                        "lease held by %s (epoch %llu): this node has been replaced and must "
+                        "stop its slurmctld",
+                        l.owner, (unsigned long long)l.epoch);
+        } else {
+                done(p, start, r, "cannot renew the lease %s: %s", cfg->lease.path,
+                     r == -ETIMEDOUT || r == -EALREADY ? "storage hung" : strerror(-r));
+                VERDICT(v, HA_PROBE_LEASE, "%s", p->detail);
+        }
+        o->total_ms += p->ms;
 }

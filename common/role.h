@@ -22,6 +22,7 @@ enum ha_probe_id {
         HA_PROBE_MUNGE,   /* MUNGE round trip */
         HA_PROBE_STORAGE, /* shared state folder mounted, of its type, writable */
         HA_PROBE_CONF,    /* slurm.conf readable */
+        HA_PROBE_LEASE,   /* the split-brain guard: the lease is ours (renewed by the check) */
         HA_PROBE_COUNT,
 };
 
@@ -73,3 +74,10 @@ struct ha_verdict {
  * take over (MUNGE, storage, slurm.conf) and not in control here. A promotion (on the VIP
  * holder) or a demotion in progress for less than promotion_grace is healthy. */
 void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct ha_verdict *ret);
+
+/* The lease rules on a healthy VIP holder in control: renews the lease (or takes it if free),
+ * and turns the verdict unhealthy if another node holds it (that node has replaced this one,
+ * whatever the interfaces say) or the lease cannot be written. Records the "lease" probe. Does
+ * nothing on other nodes or verdicts. */
+void ha_judge_lease(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o,
+                    struct ha_verdict *v);

@@ -154,8 +154,11 @@ int main(int argc, char **argv)
         /* 2. Observe: every probe bounded by the one deadline. */
         ha_observe(cfg, deadline, &obs);
 
-        /* 3. Judge, and say so once per change. */
+        /* 3. Judge; the VIP holder renews the lease, and yields if another node holds it. */
         ha_judge(cfg, &obs, &verdict);
+        ha_judge_lease(cfg, deadline, &obs, &verdict);
+
+        /* 4. Say so, once per change. */
         record_verdict(cfg->ha.state_dir, &verdict);
         if (verbose)
                 print_table(&obs, &verdict);

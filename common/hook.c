@@ -1,0 +1,191 @@
+/* hook.c: the notify hooks' procedure. */
+#include "common/hook.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cfg.h"
+#include "common/lock.h"
+#include "common/log.h"
+#include "common/role.h"
+
+enum {
+        EXIT_DONE = 0,
+        EXIT_REFUSED = 1,
+        EXIT_USAGE = 2,
+        EXIT_SYSTEM = 3,
+};
+
+struct hook {
+        const char *program;
+        enum ha_hint hint;
+        bool dry_run;
+        bool verbose;
+        bool promoting;
+};
+
+static void usage(FILE *f, const char *program)
+{
+        fprintf(f,
+                "Usage: %s [-c FILE] [-n] [-v] [INSTANCE|GROUP NAME STATE PRIORITY]\n"
+                "keepalived notify hook: make this node's slurmctld follow the VIP.\n\n"
+                "  -c, --config FILE  configuration (default %s)\n"
+                "  -n, --dry-run      print what would be done, and do nothing\n"
+                "  -v, --verbose      print every step on stderr\n"
+                "  -h, --help         this help\n"
+                "  -V, --version      the version\n\n"
+                "The four arguments are those of keepalived's generic \"notify\"; STATE is only a\n"
+                "hint: the hook acts on whether this node holds the VIP when it runs.\n"
+                "Exit status: 0 done, 1 refused or failed, 2 usage or configuration error,\n"
+                "3 system error.\n",
+                program, HA_CFG_DEFAULT_PATH);
+}
+
+/* Logs one step: one journal entry per step decision, with its time. */
+static void on_step(void *userdata, const struct ha_step *s)
+{
+        const struct hook *h = userdata;
+        char f_step[96], f_ms[48], f_result[64], f_hint[48];
+        const char *fields[] = {f_step, f_ms, f_result, f_hint, NULL};
+        const char *mid = s->refused     ? HA_MID_REFUSED
+                          : h->promoting ? HA_MID_PROMOTE
+                                         : HA_MID_DEMOTE;
+        int prio = s->refused ? LOG_ERR : s->result < 0 ? LOG_WARNING : LOG_INFO;
+
+        (void)snprintf(f_step, sizeof(f_step), "HA_STEP=%s", s->name);
+        (void)snprintf(f_ms, sizeof(f_ms), "HA_DURATION_MS=%.1f", s->ms);
+        (void)snprintf(f_result, sizeof(f_result), "HA_RESULT=%s",
+                       s->result < 0 ? strerror(-s->result) : "ok");
+        (void)snprintf(f_hint, sizeof(f_hint), "HA_HINT=%s", ha_hint_name(h->hint));
+        if (h->dry_run) {
+                printf("%-16s %s\n", s->name, s->detail);
+                return;
+        }
+        ha_log_event(prio, mid, fields, "%s: %s (%.1f ms)", s->name, s->detail, s->ms);
+}
+
+static int parse_args(int argc, char **argv, struct hook *h, const char **config)
+{
+        static const struct option opts[] = {
+                {"config", required_argument, NULL, 'c'}, {"dry-run", no_argument, NULL, 'n'},
+                {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},      {0},
+        };
+        int o;
+
+        while ((o = getopt_long(argc, argv, "c:nvhV", opts, NULL)) != -1) {
+                switch (o) {
+                case 'c':
+                        *config = optarg;
+                        break;
+                case 'n':
+                        h->dry_run = true;
+                        break;
+                case 'v':
+                        h->verbose = true;
+                        break;
+                case 'h':
+                        usage(stdout, h->program);
+                        return 0;
+                case 'V':
+                        printf("%s %s\n", h->program, HA_VERSION);
+                        return 0;
+                default:
+                        usage(stderr, h->program);
+                        return -EINVAL;
+                }
+        }
+        if (argc - optind == 0)
+                return 1;
+        /* keepalived's generic notify: TYPE NAME STATE PRIORITY. */
+        if (argc - optind == 4 &&
+            (strcmp(argv[optind], "INSTANCE") == 0 || strcmp(argv[optind], "GROUP") == 0) &&
+            ha_hint_parse(argv[optind + 2], &h->hint) == 0)
+                return 1;
+        fprintf(stderr, "%s: expected no arguments, or INSTANCE|GROUP NAME STATE PRIORITY\n",
+                h->program);
+        usage(stderr, h->program);
+        return -EINVAL;
+}
+
+int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
+{
+        struct hook h = {.program = program, .hint = hint};
+        const char *config = HA_CFG_DEFAULT_PATH;
+        struct ha_observation obs;
+        struct ha_reconcile res;
+        struct ha_cfg *cfg = NULL;
+        char *error = NULL;
+        usec_t start = ha_now(), deadline;
+        int lock_fd = -1, r;
+
+        /* Files and daemons this hook creates must not get keepalived's umask 0177. */
+        umask(022);
+        (void)signal(SIGTERM, SIG_DFL);
+        (void)signal(SIGPIPE, SIG_IGN);
+
+        /* 1. Arguments. */
+        r = parse_args(argc, argv, &h, &config);
+        if (r <= 0)
+                return r == 0 ? EXIT_DONE : EXIT_USAGE;
+        ha_log_open(program, HA_LOG_STDERR | (h.dry_run ? 0 : HA_LOG_JOURNAL),
+                    h.verbose ? LOG_DEBUG : LOG_NOTICE);
+
+        /* 2. Configuration. */
+        r = ha_cfg_load(config, &cfg, &error);
+        if (r < 0) {
+                ha_log_event(LOG_ERR, HA_MID_CONFIG, NULL, "configuration refused:\n%s",
+                             error ? error : strerror(-r));
+                free(error);
+                return EXIT_USAGE;
+        }
+        deadline = ha_deadline_in(cfg->notify.deadline);
+
+        /* 3. One hook at a time (a dry run changes nothing and needs no lock). */
+        if (!h.dry_run) {
+                r = ha_lock_take(cfg->ha.state_dir, deadline, &lock_fd);
+                if (r < 0) {
+                        ha_log_event(LOG_ERR, HA_MID_SYSTEM, NULL,
+                                     "cannot take the hook lock in %s: %s", cfg->ha.state_dir,
+                                     strerror(-r));
+                        ha_cfg_free(cfg);
+                        return EXIT_SYSTEM;
+                }
+        }
+
+        /* 4. What is true now. */
+        ha_observe(cfg, deadline, &obs);
+        h.promoting = obs.vip_here;
+        if (!h.dry_run)
+                (void)ha_lock_set_intent(cfg->ha.state_dir, h.promoting ? "promote" : "demote");
+        ha_log_event(LOG_NOTICE, h.promoting ? HA_MID_PROMOTE : HA_MID_DEMOTE, NULL,
+                     "%s%s (event %s): this node %s the VIP %s; slurmctld %s",
+                     h.dry_run ? "dry run: " : "", h.promoting ? "promoting" : "demoting",
+                     ha_hint_name(h.hint), obs.vip_here ? "holds" : "does not hold",
+                     cfg->vip.address,
+                     !obs.ctld_running          ? "not running"
+                     : obs.control.control_time ? "running, in control"
+                     : obs.ctld_answers         ? "running, in standby"
+                                                : "running, not answering");
+
+        /* 5. Reconcile, one logged step at a time. */
+        ha_reconcile(cfg, &obs, h.hint, h.dry_run, deadline, on_step, &h, &res);
+
+        /* 6. The outcome. */
+        ha_log_event(res.result < 0 ? (res.refused ? LOG_ERR : LOG_WARNING) : LOG_NOTICE,
+                     res.refused   ? HA_MID_REFUSED
+                     : h.promoting ? HA_MID_PROMOTE
+                                   : HA_MID_DEMOTE,
+                     NULL, "%s in %.1f ms%s%s", res.summary, ha_msec_between(start, ha_now()),
+                     res.result < 0 ? ": " : "", res.result < 0 ? strerror(-res.result) : "");
+        if (lock_fd >= 0)
+                ha_lock_release(cfg->ha.state_dir, lock_fd);
+        ha_cfg_free(cfg);
+        return res.result < 0 ? EXIT_REFUSED : EXIT_DONE;
+}

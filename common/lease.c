@@ -1,0 +1,238 @@
+/* lease.c: the split-brain guard.
+ *
+ * MUST / MUST NOT (see lease.h for why each matters):
+ *  1. A node MUST NOT start slurmctld unless it holds the VIP and has been granted the lease.
+ *  2. A node MUST NOT take a lease another node holds, unless that node released it or did
+ *     not renew it for `ttl`.
+ *  3. Every grant to a new owner MUST raise the epoch; the epoch never goes down.
+ *  4. The holder MUST renew the lease only while it holds the VIP and its slurmctld is healthy
+ *     and in control.
+ *  5. A node that finds the lease held by another owner MUST stop its own slurmctld.
+ *  6. A node MUST stop slurmctld before it releases the lease, never after.
+ *  7. The controllers' clocks MUST agree to well within `ttl`.
+ *  8. Every read and write of the lease MUST run in a child with a deadline.
+ */
+#include "common/lease.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/child.h"
+
+#define LOCK_STALE_US (10 * HA_USEC_PER_SEC) /* a lock file older than this was left by a crash */
+
+bool ha_lease_expired(const struct ha_lease *l, uint64_t now)
+{
+        return l->renewed + l->ttl < now;
+}
+
+int ha_lease_format(const struct ha_lease *l, char *buf, size_t len)
+{
+        int n = snprintf(buf, len,
+                         "ha-slurm-lease 1 owner=%s epoch=%" PRIu64 " renewed=%" PRIu64
+                         " ttl=%" PRIu64 " state=%s\n",
+                         *l->owner ? l->owner : "-", l->epoch, l->renewed, l->ttl,
+                         l->released ? "released" : "held");
+
+        return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+}
+
+int ha_lease_parse(const char *text, struct ha_lease *ret)
+{
+        struct ha_lease l = {0};
+        char owner[64], state[16];
+        int n = 0;
+
+        if (sscanf(text,
+                   "ha-slurm-lease 1 owner=%63s epoch=%" SCNu64 " renewed=%" SCNu64 " ttl=%" SCNu64
+                   " state=%15s%n",
+                   owner, &l.epoch, &l.renewed, &l.ttl, state, &n) != 5)
+                return -EBADMSG;
+        if (text[n] != '\n' && text[n] != '\0')
+                return -EBADMSG;
+        if (strcmp(state, "held") == 0)
+                l.released = false;
+        else if (strcmp(state, "released") == 0)
+                l.released = true;
+        else
+                return -EBADMSG;
+        if (strcmp(owner, "-") != 0)
+                (void)snprintf(l.owner, sizeof(l.owner), "%s", owner);
+        *ret = l;
+        return 0;
+}
+
+struct op_arg {
+        enum ha_lease_op op;
+        const char *path;
+        const char *node;
+        usec_t ttl;
+};
+
+/* The answer the child sends back. */
+struct op_answer {
+        int32_t result;
+        struct ha_lease lease;
+};
+
+static int read_lease(const char *path, struct ha_lease *ret)
+{
+        char buf[512];
+        ssize_t n;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+        if (fd < 0) {
+                if (errno == ENOENT) {
+                        memset(ret, 0, sizeof(*ret));
+                        return 0;
+                }
+                return -errno;
+        }
+        n = read(fd, buf, sizeof(buf) - 1);
+        (void)close(fd);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return ha_lease_parse(buf, ret);
+}
+
+static int write_lease(const char *path, const struct ha_lease *l)
+{
+        char tmp[4096], buf[512];
+        int fd, n, r = 0;
+
+        n = ha_lease_format(l, buf, sizeof(buf));
+        if (n < 0)
+                return n;
+        (void)snprintf(tmp, sizeof(tmp), "%s.%s.tmp", path, l->owner);
+        (void)unlink(tmp);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, buf, (size_t)n) != n || fsync(fd) < 0)
+                r = errno ? -errno : -EIO;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                (void)unlink(tmp);
+        return r;
+}
+
+/* The lock file beside the lease: O_EXCL creation, so one node at a time reads and writes.
+ * A lock older than LOCK_STALE_US was left by a node that died holding it. */
+static int lock_lease(const char *lock)
+{
+        for (;;) {
+                struct stat st;
+                int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+                if (fd >= 0) {
+                        (void)close(fd);
+                        return 0;
+                }
+                if (errno != EEXIST)
+                        return -errno;
+                if (stat(lock, &st) == 0) {
+                        uint64_t age =
+                                ha_now_realtime() - ((uint64_t)st.st_mtim.tv_sec * HA_USEC_PER_SEC +
+                                                     (uint64_t)st.st_mtim.tv_nsec / 1000);
+
+                        if (age > LOCK_STALE_US && age < UINT64_MAX / 2)
+                                (void)unlink(lock);
+                }
+                /* The parent's deadline bounds this loop. */
+                (void)ha_sleep_until(HA_USEC_INFINITY, 5 * HA_USEC_PER_MSEC);
+        }
+}
+
+static ssize_t lease_child(void *p, void *out, size_t max)
+{
+        const struct op_arg *a = p;
+        struct op_answer ans = {0};
+        char lock[4096];
+        uint64_t now;
+        int r;
+
+        if (max < sizeof(ans))
+                return -EINVAL;
+        if (a->op == HA_LEASE_READ) {
+                ans.result = read_lease(a->path, &ans.lease);
+                memcpy(out, &ans, sizeof(ans));
+                return sizeof(ans);
+        }
+        (void)snprintf(lock, sizeof(lock), "%s.lock", a->path);
+        r = lock_lease(lock);
+        if (r < 0)
+                return r;
+        r = read_lease(a->path, &ans.lease);
+        now = ha_now_realtime();
+        if (r == 0) {
+                struct ha_lease *l = &ans.lease;
+                bool ours = strcmp(l->owner, a->node) == 0;
+
+                switch (a->op) {
+                case HA_LEASE_ACQUIRE:
+                        if (!*l->owner || ours || l->released || ha_lease_expired(l, now)) {
+                                if (!ours || l->released || !*l->owner)
+                                        l->epoch++;
+                                (void)snprintf(l->owner, sizeof(l->owner), "%s", a->node);
+                                l->renewed = now;
+                                l->ttl = a->ttl;
+                                l->released = false;
+                                r = write_lease(a->path, l);
+                        } else {
+                                r = -EBUSY;
+                        }
+                        break;
+                case HA_LEASE_RENEW:
+                        if (ours && !l->released) {
+                                l->renewed = now;
+                                l->ttl = a->ttl;
+                                r = write_lease(a->path, l);
+                        } else {
+                                r = -ESTALE;
+                        }
+                        break;
+                case HA_LEASE_RELEASE:
+                        if (ours && !l->released) {
+                                l->released = true;
+                                l->renewed = now;
+                                r = write_lease(a->path, l);
+                        }
+                        break;
+                case HA_LEASE_READ:
+                        break;
+                }
+        }
+        (void)unlink(lock);
+        ans.result = r;
+        memcpy(out, &ans, sizeof(ans));
+        return sizeof(ans);
+}
+
+int ha_lease_do(enum ha_lease_op op, const char *path, const char *node, usec_t ttl,
+                usec_t deadline, const char *stuck_file, struct ha_lease *ret)
+{
+        struct op_arg arg = {.op = op, .path = path, .node = node, .ttl = ttl};
+        struct op_answer ans;
+        ssize_t r;
+
+        if (strlen(node) >= sizeof(ret->owner) || strchr(node, ' '))
+                return -EINVAL;
+        r = ha_child_run(lease_child, &arg, &ans, sizeof(ans), deadline, stuck_file, NULL);
+        if (r < 0)
+                return (int)r;
+        if ((size_t)r != sizeof(ans))
+                return -EIO;
+        *ret = ans.lease;
+        return ans.result;
+}

@@ -1,0 +1,467 @@
+/* reconcile.c: promote or demote this host, from what is true now. */
+#include "common/reconcile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/lease.h"
+#include "common/slurmrpc.h"
+#include "common/svc.h"
+
+#define POLL_GAP (20 * HA_USEC_PER_MSEC)
+
+int ha_hint_parse(const char *state, enum ha_hint *ret)
+{
+        static const struct {
+                const char *word;
+                enum ha_hint hint;
+        } words[] = {
+                {"MASTER", HA_HINT_MASTER}, {"BACKUP", HA_HINT_BACKUP}, {"FAULT", HA_HINT_FAULT},
+                {"STOP", HA_HINT_STOP},     {"DELETED", HA_HINT_STOP},
+        };
+
+        for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+                if (strcmp(state, words[i].word) == 0) {
+                        *ret = words[i].hint;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+const char *ha_hint_name(enum ha_hint hint)
+{
+        static const char *const names[] = {"none", "MASTER", "BACKUP", "FAULT", "STOP"};
+
+        return hint <= HA_HINT_STOP ? names[hint] : "?";
+}
+
+struct run {
+        const struct ha_cfg *cfg;
+        bool dry_run;
+        usec_t deadline;
+        ha_step_fn fn;
+        void *userdata;
+        struct ha_reconcile *res;
+};
+
+static int step(struct run *r, const char *name, usec_t start, int result, bool refused,
+                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* Reports a step; returns its result. */
+static int step(struct run *r, const char *name, usec_t start, int result, bool refused,
+                const char *fmt, ...)
+{
+        struct ha_step s = {
+                .name = name,
+                .result = result,
+                .dry_run = r->dry_run,
+                .refused = refused,
+                .ms = ha_msec_between(start, ha_now()),
+        };
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void)vsnprintf(s.detail, sizeof(s.detail), fmt, ap);
+        va_end(ap);
+        if (r->fn)
+                r->fn(r->userdata, &s);
+        return result;
+}
+
+static void slurmctld_svc(const struct ha_cfg *cfg, struct ha_svc *s)
+{
+        *s = (struct ha_svc){
+                .manager = (enum ha_svc_manager)cfg->ha.service_manager,
+                .unit = cfg->slurm.unit,
+                .pid_file = cfg->slurm.pid_file,
+                .comm = "slurmctld",
+                .argv = cfg->slurm.command,
+        };
+}
+
+/* A follower NAME: systemd unit NAME.service; without systemd, /usr/sbin/NAME writing
+ * /run/NAME.pid (as slurmdbd does by default). */
+struct follower {
+        char unit[300], pid_file[300], command[300];
+        char *argv[2];
+        struct ha_svc svc;
+};
+
+static void follower_svc(const struct ha_cfg *cfg, const char *name, struct follower *f)
+{
+        (void)snprintf(f->unit, sizeof(f->unit), "%s%s", name, strchr(name, '.') ? "" : ".service");
+        (void)snprintf(f->pid_file, sizeof(f->pid_file), "/run/%.*s.pid", (int)strcspn(name, "."),
+                       name);
+        (void)snprintf(f->command, sizeof(f->command), "/usr/sbin/%.*s", (int)strcspn(name, "."),
+                       name);
+        f->argv[0] = f->command;
+        f->argv[1] = NULL;
+        f->svc = (struct ha_svc){
+                .manager = (enum ha_svc_manager)cfg->ha.service_manager,
+                .unit = f->unit,
+                .pid_file = f->pid_file,
+                .comm = f->command + strlen("/usr/sbin/"),
+                .argv = f->argv,
+        };
+}
+
+static struct ha_slurm_client local_client(const struct ha_cfg *cfg)
+{
+        return (struct ha_slurm_client){
+                .address = cfg->slurm.controller,
+                .port = cfg->slurm.port,
+                .slurm_uid = cfg->slurm.uid,
+                .munge_socket = cfg->slurm.munge_socket,
+                .version = cfg->slurm.protocol,
+                .cache_dir = cfg->ha.state_dir,
+        };
+}
+
+static void stuck_path(const struct ha_cfg *cfg, char *buf, size_t len)
+{
+        (void)snprintf(buf, len, "%s/lease.stuck", cfg->ha.state_dir);
+}
+
+/* ---- promote ---- */
+
+/* Waits for the lease until granted, or until [lease] wait or the deadline. */
+static int take_lease(struct run *r)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        usec_t start = ha_now();
+        usec_t until = ha_deadline_min(r->deadline, ha_deadline_in(cfg->lease.wait));
+        struct ha_lease l = {0};
+        char stuck[PATH_MAX];
+        int e;
+
+        stuck_path(cfg, stuck, sizeof(stuck));
+        if (r->dry_run) {
+                e = ha_lease_do(HA_LEASE_READ, cfg->lease.path, cfg->ha.node, cfg->lease.ttl, until,
+                                stuck, &l);
+                if (e < 0)
+                        return step(r, "lease", start, e, true, "cannot read the lease %s: %s",
+                                    cfg->lease.path, strerror(-e));
+                return step(r, "lease", start, 0, false,
+                            "would acquire the lease (now: owner %s, epoch %llu, %s)",
+                            *l.owner ? l.owner : "none", (unsigned long long)l.epoch,
+                            l.released ? "released" : "held");
+        }
+        for (;;) {
+                e = ha_lease_do(HA_LEASE_ACQUIRE, cfg->lease.path, cfg->ha.node, cfg->lease.ttl,
+                                until, stuck, &l);
+                if (e == 0)
+                        return step(r, "lease", start, 0, false, "granted: epoch %llu",
+                                    (unsigned long long)l.epoch);
+                if (e != -EBUSY || ha_deadline_passed(until))
+                        break;
+                (void)ha_sleep_until(until, 100 * HA_USEC_PER_MSEC);
+        }
+        if (e == -EBUSY)
+                return step(r, "lease", start, e, true,
+                            "refused: %s holds the lease (epoch %llu) and renewed it %.1f s ago; "
+                            "waited %.1f s",
+                            l.owner, (unsigned long long)l.epoch,
+                            (double)(ha_now_realtime() - l.renewed) / 1e6,
+                            ha_msec_between(start, ha_now()) / 1e3);
+        return step(r, "lease", start, e, true, "refused: cannot take the lease %s: %s",
+                    cfg->lease.path,
+                    e == -ETIMEDOUT || e == -EALREADY ? "storage hung" : strerror(-e));
+}
+
+/* Polls the local slurmctld until it says it is in control, asking a standby to take over
+ * once. */
+static int wait_in_control(struct run *r, struct ha_slurm_control *ret)
+{
+        struct ha_slurm_client c = local_client(r->cfg);
+        usec_t start = ha_now();
+        bool asked = false;
+        int e;
+
+        for (;;) {
+                usec_t call =
+                        ha_deadline_min(r->deadline, ha_deadline_in(r->cfg->slurm.rpc_timeout));
+
+                e = ha_slurm_control_status(&c, call, ret);
+                if (e == 0 && ret->control_time)
+                        return step(r, "in control", start, 0, false,
+                                    "slurmctld in control (index %u, protocol %s)", ret->backup_inx,
+                                    ha_protocol_release(c.version));
+                if (e == 0 && !asked) {
+                        usec_t t = ha_now();
+                        /* A takeover is acknowledged after about 2 s (22.05): its own call. */
+                        int k = ha_slurm_takeover(&c, r->deadline);
+
+                        asked = true;
+                        (void)step(r, "takeover", t, k, false, "%s",
+                                   k == 0 ? "slurmctld was in standby: takeover accepted"
+                                          : c.reason);
+                }
+                if (ha_deadline_passed(r->deadline))
+                        return step(r, "in control", start, e < 0 ? e : -ETIMEDOUT, false,
+                                    "slurmctld not in control before the deadline: %s",
+                                    e < 0 ? c.reason : "still in standby");
+                (void)ha_sleep_until(r->deadline, POLL_GAP);
+        }
+}
+
+static void promote(struct run *r, const struct ha_observation *o)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        struct ha_slurm_control ctl;
+        char reason[256] = "";
+        struct ha_svc s;
+        usec_t t;
+        int e;
+
+        /* 1. Preconditions: from the observation, taken under the lock. */
+        t = ha_now();
+        if (o->probe[HA_PROBE_MUNGE].state != HA_PROBE_OK) {
+                r->res->refused = true;
+                r->res->result = step(r, "munge", t, o->probe[HA_PROBE_MUNGE].error ?: -EIO, true,
+                                      "refused: %s", o->probe[HA_PROBE_MUNGE].detail);
+                return;
+        }
+        if (o->probe[HA_PROBE_STORAGE].state != HA_PROBE_OK) {
+                r->res->refused = true;
+                r->res->result = step(r, "storage", t, o->probe[HA_PROBE_STORAGE].error ?: -EIO,
+                                      true, "refused: %s", o->probe[HA_PROBE_STORAGE].detail);
+                return;
+        }
+        /* 2. The split-brain guard. */
+        e = take_lease(r);
+        if (e < 0) {
+                r->res->refused = true;
+                r->res->result = e;
+                return;
+        }
+
+        /* 3. slurmctld running. */
+        slurmctld_svc(cfg, &s);
+        t = ha_now();
+        if (o->ctld_running) {
+                (void)step(r, "start slurmctld", t, 0, false, "already running");
+        } else if (r->dry_run) {
+                (void)step(r, "start slurmctld", t, 0, false, "would start slurmctld (%s)",
+                           ha_svc_uses_systemd(&s) ? cfg->slurm.unit : cfg->slurm.command[0]);
+        } else {
+                e = ha_svc_start(&s, r->deadline, reason, sizeof(reason));
+                (void)step(r, "start slurmctld", t, e, false, "%s", e < 0 ? reason : "started");
+                if (e < 0) {
+                        r->res->result = e;
+                        return;
+                }
+        }
+
+        /* 4. In control. */
+        if (r->dry_run) {
+                (void)step(r, "in control", ha_now(), 0, false,
+                           "would wait until slurmctld is in control (asking a standby to take "
+                           "over)");
+        } else {
+                e = wait_in_control(r, &ctl);
+                if (e < 0) {
+                        r->res->result = e;
+                        return;
+                }
+                r->res->promoted = true;
+        }
+
+        /* 5. The services that follow the VIP. */
+        for (size_t i = 0; cfg->notify.followers && cfg->notify.followers[i]; i++) {
+                struct follower f;
+
+                follower_svc(cfg, cfg->notify.followers[i], &f);
+                t = ha_now();
+                if (r->dry_run) {
+                        (void)step(r, "start follower", t, 0, false, "would start %s", f.unit);
+                        continue;
+                }
+                e = ha_svc_start(&f.svc, r->deadline, reason, sizeof(reason));
+                (void)step(r, "start follower", t, e, false, "%s: %s", f.unit,
+                           e < 0 ? reason : "started");
+                if (e < 0 && r->res->result == 0)
+                        r->res->result = e;
+        }
+}
+
+/* ---- demote ---- */
+
+static int run_alert(struct run *r, enum ha_hint hint)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL};
+        usec_t t = ha_now(), until;
+        char host[64];
+        pid_t pid;
+        int status = 0;
+
+        if (!cfg->notify.alert_command)
+                return 0;
+        if (r->dry_run)
+                return step(r, "alert", t, 0, false, "would run %s", cfg->notify.alert_command[0]);
+        (void)snprintf(host, sizeof(host), "%s", cfg->ha.node);
+        pid = fork();
+        if (pid < 0)
+                return step(r, "alert", t, -errno, false, "cannot fork: %s", strerror(errno));
+        if (pid == 0) {
+                char *envp[6];
+                char node[96], state[48];
+                int fd = open("/dev/null", O_RDWR);
+
+                (void)snprintf(node, sizeof(node), "HA_NODE=%s", host);
+                (void)snprintf(state, sizeof(state), "HA_STATE=%s", ha_hint_name(hint));
+                envp[0] = env[0];
+                envp[1] = env[1];
+                envp[2] = node;
+                envp[3] = state;
+                envp[4] = NULL;
+                (void)setsid();
+                if (fd >= 0) {
+                        (void)dup2(fd, 0);
+                        (void)dup2(fd, 1);
+                        (void)dup2(fd, 2);
+                }
+                (void)close_range(3, ~0U, 0);
+                execve(cfg->notify.alert_command[0], cfg->notify.alert_command, envp);
+                _exit(127);
+        }
+        until = ha_deadline_min(r->deadline, ha_deadline_in(cfg->notify.alert_timeout));
+        for (;;) {
+                pid_t w = waitpid(pid, &status, WNOHANG);
+
+                if (w == pid)
+                        break;
+                if (ha_deadline_passed(until)) {
+                        (void)kill(-pid, SIGKILL);
+                        (void)kill(pid, SIGKILL);
+                        (void)waitpid(pid, &status, 0);
+                        return step(r, "alert", t, -ETIMEDOUT, false,
+                                    "%s killed after its %.1f s deadline",
+                                    cfg->notify.alert_command[0],
+                                    (double)cfg->notify.alert_timeout / 1e6);
+                }
+                (void)ha_sleep_until(until, 10 * HA_USEC_PER_MSEC);
+        }
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return step(r, "alert", t, 0, false, "%s done", cfg->notify.alert_command[0]);
+        return step(r, "alert", t, -EIO, false, "%s failed (status %d)",
+                    cfg->notify.alert_command[0],
+                    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+static void demote(struct run *r, const struct ha_observation *o, enum ha_hint hint)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        char reason[256] = "", stuck[PATH_MAX];
+        struct ha_lease l;
+        struct ha_svc s;
+        usec_t t;
+        int e;
+
+        /* 1. Followers first: they depend on slurmctld, not the other way round. */
+        for (size_t i = 0; cfg->notify.followers && cfg->notify.followers[i]; i++) {
+                struct follower f;
+
+                follower_svc(cfg, cfg->notify.followers[i], &f);
+                t = ha_now();
+                if (r->dry_run) {
+                        (void)step(r, "stop follower", t, 0, false, "would stop %s", f.unit);
+                        continue;
+                }
+                e = ha_svc_stop(
+                        &f.svc,
+                        ha_deadline_min(r->deadline, ha_deadline_in(cfg->notify.stop_timeout)),
+                        r->deadline, reason, sizeof(reason));
+                (void)step(r, "stop follower", t, e, false, "%s: %s", f.unit,
+                           e < 0 ? reason : "stopped");
+        }
+
+        /* 2. slurmctld stopped: a stopped slurmctld cannot take control back. */
+        slurmctld_svc(cfg, &s);
+        t = ha_now();
+        if (!o->ctld_running) {
+                (void)step(r, "stop slurmctld", t, 0, false, "not running");
+        } else if (r->dry_run) {
+                (void)step(r, "stop slurmctld", t, 0, false, "would stop slurmctld%s",
+                           o->control.control_time ? " (it is in control)" : "");
+        } else {
+                e = ha_svc_stop(
+                        &s, ha_deadline_min(r->deadline, ha_deadline_in(cfg->notify.stop_timeout)),
+                        r->deadline, reason, sizeof(reason));
+                (void)step(r, "stop slurmctld", t, e, false, "%s", e < 0 ? reason : "stopped");
+                if (e < 0) {
+                        /* Rule 6: the lease stays ours while our slurmctld may run. */
+                        r->res->result = e;
+                        return;
+                }
+        }
+        r->res->demoted = true;
+
+        /* 3. The lease, given up so that the new master need not wait for it to expire. */
+        stuck_path(cfg, stuck, sizeof(stuck));
+        t = ha_now();
+        if (r->dry_run) {
+                (void)step(r, "release lease", t, 0, false, "would release the lease if ours");
+        } else {
+                e = ha_lease_do(HA_LEASE_RELEASE, cfg->lease.path, cfg->ha.node, cfg->lease.ttl,
+                                ha_deadline_min(r->deadline, ha_deadline_in(cfg->storage.timeout)),
+                                stuck, &l);
+                (void)step(r, "release lease", t, e, false, "%s",
+                           e < 0 ? "cannot release the lease (it will expire)"
+                           : strcmp(l.owner, cfg->ha.node) == 0 ? "released"
+                                                                : "not ours: nothing to do");
+        }
+
+        /* 4. FAULT: somebody must know. */
+        if (hint == HA_HINT_FAULT)
+                (void)run_alert(r, hint);
+}
+
+void ha_reconcile(const struct ha_cfg *cfg, const struct ha_observation *obs, enum ha_hint hint,
+                  bool dry_run, usec_t deadline, ha_step_fn fn, void *userdata,
+                  struct ha_reconcile *ret)
+{
+        struct run r = {
+                .cfg = cfg,
+                .dry_run = dry_run,
+                .deadline = deadline,
+                .fn = fn,
+                .userdata = userdata,
+                .res = ret,
+        };
+        usec_t start = ha_now();
+
+        memset(ret, 0, sizeof(*ret));
+        if (obs->probe[HA_PROBE_VIP].state != HA_PROBE_OK) {
+                ret->result = obs->probe[HA_PROBE_VIP].error ?: -EIO;
+                ret->refused = true;
+                (void)snprintf(ret->summary, sizeof(ret->summary),
+                               "cannot tell whether this node holds the VIP: %s",
+                               obs->probe[HA_PROBE_VIP].detail);
+                return;
+        }
+        if (obs->vip_here)
+                promote(&r, obs);
+        else
+                demote(&r, obs, hint);
+        ret->total_ms = ha_msec_between(start, ha_now());
+        if (obs->vip_here)
+                (void)snprintf(ret->summary, sizeof(ret->summary), "%s",
+                               dry_run         ? "dry run: promotion planned"
+                               : ret->refused  ? "promotion refused"
+                               : ret->promoted ? "promoted: slurmctld in control"
+                                               : "promotion failed");
+        else
+                (void)snprintf(ret->summary, sizeof(ret->summary), "%s",
+                               dry_run        ? "dry run: demotion planned"
+                               : ret->demoted ? "demoted: no slurmctld here"
+                                              : "demotion failed");
+}
