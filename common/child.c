@@ -28,7 +28,7 @@ static bool still_stuck(const char *stuck_file, usec_t *ret_since)
         if (ha_fs_read_small(stuck_file, 128, &text, NULL) < 0)
                 return false;
         if (sscanf(text, "%d %llu %" SCNu64, &pid, &start, &since) == 3 && pid > 0 &&
-            ha_proc_start_time(pid) == start) {
+            ha_proc_running(pid, start)) {
                 free(text);
                 if (ret_since)
                         *ret_since = since;
@@ -60,7 +60,17 @@ _Noreturn static void child_main(int fd, ha_child_fn fn, void *arg)
         (void)signal(SIGPIPE, SIG_IGN);
         (void)signal(SIGTERM, SIG_DFL);
         (void)signal(SIGINT, SIG_DFL);
-        /* Keep only the pipe: a child left stuck on a hung mount must hold nothing else. */
+        /* Keep only the pipe: a child left stuck on a hung mount must hold nothing else, not
+         * even the caller's stdout (a reader of a pipe would wait for the mount too). */
+        {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+                if (null >= 0) {
+                        (void)dup2(null, 0);
+                        (void)dup2(null, 1);
+                        (void)dup2(null, 2);
+                }
+        }
         if (fd != 3 && dup2(fd, 3) == 3)
                 fd = 3;
         if (fd != 3 || close_range(4, ~0U, 0) < 0)

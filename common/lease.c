@@ -33,15 +33,28 @@ bool ha_lease_expired(const struct ha_lease *l, uint64_t now)
         return l->renewed + l->ttl < now;
 }
 
+/* Every lease file has the same length. A shared file system may cache a file's size on
+ * one node while another node replaces it (FUSE attribute caching, GlusterFS md-cache): with a
+ * fixed length, a reader never gets a new content cut at an old size. */
+#define RECORD_LEN 160
+
 int ha_lease_format(const struct ha_lease *l, char *buf, size_t len)
 {
-        int n = snprintf(buf, len,
-                         "ha-slurm-lease 1 owner=%s epoch=%" PRIu64 " renewed=%" PRIu64
-                         " ttl=%" PRIu64 " state=%s\n",
-                         *l->owner ? l->owner : "-", l->epoch, l->renewed, l->ttl,
-                         l->released ? "released" : "held");
+        int n;
 
-        return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+        if (len < RECORD_LEN + 1)
+                return -ENOBUFS;
+        n = snprintf(buf, len,
+                     "ha-slurm-lease 1 owner=%s epoch=%" PRIu64 " renewed=%" PRIu64 " ttl=%" PRIu64
+                     " state=%s",
+                     *l->owner ? l->owner : "-", l->epoch, l->renewed, l->ttl,
+                     l->released ? "released" : "held");
+        if (n < 0 || n > RECORD_LEN - 1)
+                return -ENAMETOOLONG;
+        memset(buf + n, ' ', (size_t)(RECORD_LEN - 1 - n));
+        buf[RECORD_LEN - 1] = '\n';
+        buf[RECORD_LEN] = '\0';
+        return RECORD_LEN;
 }
 
 int ha_lease_parse(const char *text, struct ha_lease *ret)
@@ -55,6 +68,7 @@ int ha_lease_parse(const char *text, struct ha_lease *ret)
                    " state=%15s%n",
                    owner, &l.epoch, &l.renewed, &l.ttl, state, &n) != 5)
                 return -EBADMSG;
+        n += (int)strspn(text + n, " ");
         if (text[n] != '\n' && text[n] != '\0')
                 return -EBADMSG;
         if (strcmp(state, "held") == 0)
@@ -82,7 +96,7 @@ struct op_answer {
         struct ha_lease lease;
 };
 
-static int read_lease(const char *path, struct ha_lease *ret)
+static int read_lease_once(const char *path, struct ha_lease *ret)
 {
         char buf[512];
         ssize_t n;
@@ -101,6 +115,20 @@ static int read_lease(const char *path, struct ha_lease *ret)
                 return -errno;
         buf[n] = '\0';
         return ha_lease_parse(buf, ret);
+}
+
+/* A read racing another node's replacement may still see a torn or stale file through a
+ * shared file system's caches: read again a few times before calling it garbage. */
+static int read_lease(const char *path, struct ha_lease *ret)
+{
+        int r = -EBADMSG;
+
+        for (int i = 0; i < 10 && r == -EBADMSG; i++) {
+                if (i > 0)
+                        (void)ha_sleep_until(HA_USEC_INFINITY, 50 * HA_USEC_PER_MSEC);
+                r = read_lease_once(path, ret);
+        }
+        return r;
 }
 
 static int write_lease(const char *path, const struct ha_lease *l)

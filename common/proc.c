@@ -8,28 +8,50 @@
 
 #include "common/fsutil.h"
 
-unsigned long long ha_proc_start_time(pid_t pid)
+/* Reads /proc/PID/stat: the state letter (field 3) and the start time (field 22). */
+static bool proc_stat(pid_t pid, char *ret_state, unsigned long long *ret_start)
 {
         char path[64], *text = NULL, *p;
-        unsigned long long start = 0;
+        bool ok = false;
         FILE *f;
         size_t n = 0;
 
         (void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
         f = fopen(path, "re");
         if (!f)
-                return 0;
+                return false;
         if (getline(&text, &n, f) > 0) {
                 /* Skip "pid (comm)": comm may hold spaces and parentheses. */
                 p = strrchr(text, ')');
-                for (int field = 2; p && field < 22; field++)
-                        p = strchr(p + 1, ' ');
-                if (p)
-                        start = strtoull(p + 1, NULL, 10);
+                if (p && p[1] == ' ' && p[2]) {
+                        *ret_state = p[2];
+                        for (int field = 2; p && field < 22; field++)
+                                p = strchr(p + 1, ' ');
+                        if (p) {
+                                *ret_start = strtoull(p + 1, NULL, 10);
+                                ok = true;
+                        }
+                }
         }
         free(text);
         fclose(f);
-        return start;
+        return ok;
+}
+
+unsigned long long ha_proc_start_time(pid_t pid)
+{
+        unsigned long long start = 0;
+        char state;
+
+        return proc_stat(pid, &state, &start) ? start : 0;
+}
+
+bool ha_proc_running(pid_t pid, unsigned long long start)
+{
+        unsigned long long s = 0;
+        char state = 0;
+
+        return pid > 0 && proc_stat(pid, &state, &s) && s == start && state != 'Z' && state != 'X';
 }
 
 bool ha_proc_is(pid_t pid, const char *comm)

@@ -155,8 +155,10 @@ static int take_lease(struct run *r)
                             l.released ? "released" : "held");
         }
         for (;;) {
+                /* Each attempt has the storage's own time limit; `until` bounds the waiting. */
                 e = ha_lease_do(HA_LEASE_ACQUIRE, cfg->lease.path, cfg->ha.node, cfg->lease.ttl,
-                                until, stuck, &l);
+                                ha_deadline_min(r->deadline, ha_deadline_in(cfg->storage.timeout)),
+                                stuck, &l);
                 if (e == 0)
                         return step(r, "lease", start, 0, false, "granted: epoch %llu",
                                     (unsigned long long)l.epoch);

@@ -264,8 +264,10 @@ void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct h
         }
 
         if (o->vip_here) {
-                static const enum ha_probe_id need[] = {HA_PROBE_PROCESS, HA_PROBE_CONTROL,
-                                                        HA_PROBE_MUNGE, HA_PROBE_STORAGE};
+                /* MUNGE before control: the control RPC needs MUNGE, so a dead munged
+                 * must be named as such, not as a controller that does not answer. */
+                static const enum ha_probe_id need[] = {HA_PROBE_PROCESS, HA_PROBE_MUNGE,
+                                                        HA_PROBE_CONTROL, HA_PROBE_STORAGE};
 
                 f = first_failed(o, need, sizeof(need) / sizeof(need[0]));
                 if (f < 0 && !o->control.control_time)

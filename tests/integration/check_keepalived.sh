@@ -1,0 +1,200 @@
+#!/bin/bash
+# The health check as keepalived's vrrp_script, with real keepalived in two controller hosts:
+# ctl1 (priority 150, Slurm primary, in control) and ctl2 (priority 100, Slurm backup, standby),
+# both state BACKUP with nopreempt, unicast VRRP, the VIP 10.213.0.100 on eth0, the check run
+# every second (timeout 4, fall 2, rise 2) with enable_script_security. munged in both, the
+# state folder shared over FUSE, cn1 named in slurm.conf. No notify scripts: nothing promotes
+# or demotes slurmctld here.
+#
+# Shows: keepalived accepts the configuration (keepalived -t); the VIP lands on ctl1; after
+# slurmctld is killed on ctl1 (SIGKILL) the VIP leaves ctl1 and appears on ctl2, and how long
+# that took. (ctl2's own check then fails, since its slurmctld stays in standby without a hook:
+# that is expected and not asserted.)
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
+build=${HA_BUILD_DIR:-$src/build}
+CHECK=$(readlink -f "$build/hooks/ha-check-slurmctld")
+HAT_PREFIX=${HAT_PREFIX:-hatka}
+# shellcheck source=../lib/hosts.sh
+source "$src/tests/lib/hosts.sh"
+# shellcheck source=../lib/testlib.sh
+source "$src/tests/lib/testlib.sh"
+trap 'rc=$?; hat_teardown; exit $rc' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+VIP=10.213.0.100
+declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12) PRIO=([ctl1]=150 [ctl2]=100)
+export HAT_COMPUTE_HOSTS=cn1 HAT_SHARED_MODE=fuse
+# Only the test changes who is in control: no backup promotes itself.
+export HAT_SLURMCTLD_TIMEOUT=600
+
+# Script security: the check and every folder above it must be writable by root only.
+unsafe_path() {
+    local p=$1
+    while :; do
+        if [[ $(stat -c %u "$p") != 0 ]] || (($(stat -c %#a "$p") & 8#022)); then
+            echo "$p ($(stat -c '%U %A' "$p"))"
+            return 0
+        fi
+        [[ $p == / ]] && return 1
+        p=$(dirname "$p")
+    done
+}
+if [[ ! -x $CHECK ]]; then
+    echo "build first: $CHECK" >&2
+    exit 2
+fi
+if bad=$(unsafe_path "$CHECK"); then
+    echo "keepalived's script security refuses $CHECK: $bad is writable by non-root" >&2
+    exit 2
+fi
+
+ha_conf() { echo "$(hat_host_dir "$1")/ha-slurm.conf"; }
+ka_conf() { echo "$(hat_host_dir "$1")/keepalived.conf"; }
+
+# write_confs HOST: the check's configuration (0600) and keepalived's (0644), both root's.
+write_confs() {
+    local h=$1 peer
+    [[ $h == ctl1 ]] && peer=ctl2 || peer=ctl1
+    (
+        umask 077
+        cat >"$(ha_conf "$h")" <<EOF
+[slurm]
+pid_file = /run/slurmctld.pid
+[ha]
+service_manager = direct
+[vip]
+address = $VIP
+interface = eth0
+[storage]
+path = /mnt/state/slurmctld
+mount_point = /mnt/state
+fstype = fuse.glusterfs
+[check]
+deadline = 3s
+EOF
+        umask 022
+        cat >"$(ka_conf "$h")" <<EOF
+global_defs {
+    router_id $h
+    enable_script_security
+    script_user root
+}
+
+vrrp_script chk_slurmctld {
+    script "$CHECK -c $(ha_conf "$h")"
+    interval 1
+    timeout 4
+    fall 2
+    rise 2
+    user root
+}
+
+vrrp_instance VI_1 {
+    state BACKUP
+    nopreempt
+    interface eth0
+    virtual_router_id 51
+    priority ${PRIO[$h]}
+    advert_int 1
+    unicast_src_ip ${IP[$h]}
+    unicast_peer {
+        ${IP[$peer]}
+    }
+    virtual_ipaddress {
+        $VIP/24 dev eth0
+    }
+    track_script {
+        chk_slurmctld
+    }
+}
+EOF
+    )
+    chown root:root "$(ha_conf "$h")" "$(ka_conf "$h")"
+    chmod 0600 "$(ha_conf "$h")"
+    chmod 0644 "$(ka_conf "$h")"
+}
+
+vip_on() { hat_exec "$1" ip -4 -o addr show dev eth0 | grep -q " $VIP/"; }
+vip_gone() { ! vip_on "$1"; }
+ka_state() {
+    grep -o 'VI_1) Entering [A-Z]* STATE' "$(hat_log "$1" keepalived)" 2>/dev/null | tail -n 1 || true
+}
+
+show_logs() {
+    local h
+    for h in ctl1 ctl2; do
+        echo "# --- $h: keepalived log (last lines)"
+        tail -n 25 "$(hat_log "$h" keepalived)" | sed 's/^/#   /'
+    done
+}
+
+hat_clean
+hat_net_up
+hat_host_add ctl1 "${IP[ctl1]}"
+hat_host_add ctl2 "${IP[ctl2]}"
+hat_host_add cn1 10.213.0.21 # named in slurm.conf (a partition needs a node); runs nothing
+hat_munged_start ctl1
+hat_munged_start ctl2
+hat_shared_setup /mnt/state ctl1 ctl2
+hat_slurm_conf ctl1 ctl2
+# Only the backup's slurmctld (standby) runs when keepalived starts: a slurmctld already in
+# control on a node without the VIP is judged split brain, so that node would go to FAULT and
+# never get the VIP (see the report). ctl1's is started once ctl1 holds the VIP, as a
+# notify_master hook would.
+hat_slurmctld_start ctl2
+
+for h in ctl1 ctl2; do
+    write_confs "$h"
+    if ! out=$(hat_exec "$h" keepalived -t -f "$(ka_conf "$h")" 2>&1); then
+        echo "keepalived refuses $(ka_conf "$h"):" >&2
+        echo "$out" >&2
+        t_ok "keepalived -t accepts the configuration of $h" false
+        t_done
+        exit 1
+    fi
+    t_ok "keepalived -t accepts the configuration of $h" true
+done
+
+for h in ctl1 ctl2; do
+    hat_spawn "$h" keepalived keepalived -n -l -D -f "$(ka_conf "$h")" -p /run/keepalived.pid \
+        -r /run/keepalived_vrrp.pid
+done
+t0=$(date +%s%3N)
+if ! hat_wait_for 15 vip_on ctl1; then
+    t_ok "the VIP lands on ctl1 within 15 s" false
+    show_logs
+    t_done
+    exit 1
+fi
+t1=$(date +%s%3N)
+t_ok "the VIP lands on ctl1 within 15 s" true
+hat_slurmctld_start ctl1
+t2=$(date +%s%3N)
+t_note "VIP on ctl1 $((t1 - t0)) ms after keepalived started; its slurmctld up $((t2 - t1)) ms later"
+healthy() { hat_exec "$1" "$CHECK" -c "$(ha_conf "$1")" >/dev/null 2>&1; }
+t_ok "ctl1's check is healthy" hat_wait_for 5 healthy ctl1
+t_ok "ctl2's check is healthy" healthy ctl2
+# Long enough for keepalived to act on two failed runs (fall 2, interval 1).
+t_fail "the VIP stays on ctl1 (3 s)" hat_wait_for 3 vip_gone ctl1
+t_ok "ctl2 does not hold the VIP" vip_gone ctl2
+t_match "ctl1's keepalived is MASTER" "$(ka_state ctl1)" 'MASTER'
+t_match "ctl2's keepalived is BACKUP" "$(ka_state ctl2)" 'BACKUP'
+vip_on ctl1 || show_logs
+
+t0=$(date +%s%3N)
+hat_kill ctl1 slurmctld KILL
+t_ok "the VIP leaves ctl1 within 10 s" hat_wait_for 10 vip_gone ctl1
+t1=$(date +%s%3N)
+t_ok "the VIP appears on ctl2 within 10 s" hat_wait_for $((10 - (t1 - t0) / 1000)) vip_on ctl2
+t2=$(date +%s%3N)
+t_note "kill -9 of ctl1's slurmctld -> VIP off ctl1: $((t1 - t0)) ms, on ctl2: $((t2 - t0)) ms"
+t_note "ctl1: $(ka_state ctl1); ctl2: $(ka_state ctl2)"
+t_lt "failover of the VIP took $((t2 - t0)) ms (< 10000)" "$((t2 - t0))" 10000
+t_match "ctl1's keepalived saw the check fail" "$(cat "$(hat_log ctl1 keepalived)")" \
+    'VRRP_Script\(chk_slurmctld\) failed \(exited with status 1\)'
+t_match "ctl1's keepalived went to FAULT" "$(ka_state ctl1)" 'FAULT'
+
+t_done

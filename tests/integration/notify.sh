@@ -1,0 +1,216 @@
+#!/bin/bash
+# The notify hooks (ha-notify-master, -backup, -fault) on two controller hosts with real munged
+# and slurmctld 22.05, a shared state folder on FUSE (shown as fuse.glusterfs), and the VIP
+# added and removed by the test as keepalived would (keepalived itself: notify_keepalived.sh).
+#
+# Shows: a promotion puts the new VIP holder in control (time measured), the other has no
+# slurmctld; a former master's slurmctld started as a boot would cannot take control back;
+# hooks run out of order and at once converge to "the VIP holder, and only it, in control";
+# promotion is refused, with its reason and on time, when MUNGE is down or storage is hung or
+# read-only; two VIP holders (a partition) never have two controllers in control (sampled every
+# 100 ms); a dry run changes nothing; the check gives a running promotion its grace.
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
+build=${HA_BUILD_DIR:-$src/build}
+HOOKS=$build/hooks
+RPC=$build/tests/ha-rpc
+HAT_PREFIX=${HAT_PREFIX:-hatn}
+VIP=10.213.0.100
+# shellcheck source=../lib/hosts.sh
+source "$src/tests/lib/hosts.sh"
+# shellcheck source=../lib/hacluster.sh
+source "$src/tests/lib/hacluster.sh"
+# shellcheck source=../lib/testlib.sh
+source "$src/tests/lib/testlib.sh"
+trap 'rc=$?; hat_teardown; exit $rc' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12)
+
+hook() { # hook HOST master|backup|fault [ARGS...]: run a hook, print its output and status
+    local h=$1 ev=$2; shift 2
+    local rc=0
+    hat_exec "$h" "$HOOKS/ha-notify-$ev" -c "$(ha_cluster_hooks_path "$h")" "$@" 2>&1 || rc=$?
+    echo "exit=$rc"
+}
+check() { # check HOST: the health check's verbose output and status
+    local rc=0
+    hat_exec "$1" "$HOOKS/ha-check-slurmctld" -c "$(ha_cluster_hooks_path "$1")" -v 2>&1 || rc=$?
+    echo "exit=$rc"
+}
+# in_control HOST: its slurmctld says it is in control.
+in_control() {
+    [[ $(hat_exec "$1" "$RPC" --cache /run/ha-slurm --timeout 500ms "${IP[$1]}" status 2>&1) == *control=active* ]]
+}
+# ctld_running HOST: a slurmctld runs in that host (its own network namespace: pgrep alone
+# would see every host's processes, since the hosts share the machine's pid namespace).
+ctld_running() {
+    local p
+    for p in $(ip netns pids "$HAT_PREFIX-$1"); do
+        [[ $(cat "/proc/$p/comm" 2>/dev/null) == slurmctld ]] && return 0
+    done
+    return 1
+}
+vip_to() { # vip_to HOST|none: move the VIP (no hooks run)
+    local h
+    for h in ctl1 ctl2; do
+        hat_exec "$h" ip addr del "$VIP/24" dev eth0 2>/dev/null || true
+    done
+    [[ $1 == none ]] || hat_exec "$1" ip addr add "$VIP/24" dev eth0
+}
+vip_add() { hat_exec "$1" ip addr add "$VIP/24" dev eth0; }
+# exactly_one_in_control HOST: HOST is in control, the other is not.
+exactly() {
+    local other=ctl1
+    [[ $1 == ctl1 ]] && other=ctl2
+    in_control "$1" && ! in_control "$other"
+}
+ms_of() { sed -n 's/.* in \([0-9.]*\) ms.*/\1/p' <<<"$1" | tail -n 1; }
+
+hat_clean
+hat_net_up
+hat_host_add ctl1 10.213.0.11
+hat_host_add ctl2 10.213.0.12
+hat_host_add cn1 10.213.0.21
+export HAT_COMPUTE_HOSTS=cn1
+hat_munged_start ctl1
+hat_munged_start ctl2
+HAT_SHARED_MODE=fuse hat_shared_setup /mnt/state ctl1 ctl2
+HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
+ha_cluster_conf "$VIP" ctl1 ctl2
+ha_cluster_hooks_conf ctl1
+ha_cluster_hooks_conf ctl2
+
+t_note "dry run"
+vip_to ctl1
+out=$(hook ctl1 master --dry-run)
+t_match "a dry run plans the promotion" "$out" 'would acquire the lease.*would start slurmctld.*exit=0'
+t_fail "... and starts nothing" ctld_running ctl1
+
+t_note "first promotion"
+out=$(hook ctl1 master)
+t_match "ha-notify-master on the VIP holder promotes it" "$out" 'promoted: slurmctld in control.*exit=0'
+t_note "$(grep -E 'promoted|in control:' <<<"$out" | tr '\n' ' ')"
+t_ok "ctl1 is in control" in_control ctl1
+out=$(check ctl1)
+t_match "the check on the new master is healthy and renews the lease" "$out" 'lease +ok +[0-9.]+ +ours.*exit=0'
+
+t_note "failover and back, five times: promotion time from hook start to in control"
+times=()
+target=ctl2 from=ctl1
+for i in 1 2 3 4 5; do
+    vip_to "$target"
+    # keepalived runs both hooks at once, on both nodes.
+    hook "$from" backup >"/tmp/$HAT_PREFIX.b" &
+    bpid=$!
+    out=$(hook "$target" master)
+    wait "$bpid"
+    times+=("$(ms_of "$out")")
+    t_match "round $i: $target promoted" "$out" 'promoted: slurmctld in control.*exit=0'
+    t_match "round $i: $from demoted" "$(cat "/tmp/$HAT_PREFIX.b")" 'demoted: no slurmctld here.*exit=0'
+    t_ok "round $i: $target in control, $from not" exactly "$target"
+    t_fail "round $i: no slurmctld left on $from" ctld_running "$from"
+    tmp=$target target=$from from=$tmp
+done
+rm -f "/tmp/$HAT_PREFIX.b"
+sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+t_note "promotion times (ms): ${times[*]}; median $(sed -n 3p <<<"$sorted"), max $(tail -n 1 <<<"$sorted")"
+t_lt "median promotion under 5 s" "$(sed -n 3p <<<"$sorted")" 5000
+
+# Now ctl2 holds the VIP (five moves from ctl1). ctl1 is the former master.
+t_note "the former master recovers: slurmctld started as a boot would"
+t_ok "ctl2 is the master" exactly ctl2
+boot_rc=0
+boot_out=$(hat_exec ctl1 timeout 20 slurmctld -D 2>&1) || boot_rc=$?
+t_match "slurmctld with the default slurm.conf refuses to run on ctl1" "$boot_out" 'not a valid controller'
+ok=0
+for i in $(seq 20); do in_control ctl1 && ok=1; sleep 0.1; done
+t_ok "ctl1 never in control; ctl2 still is" eval "((ok == 0)) && exactly ctl2"
+
+t_note "hooks out of order and at once"
+for i in $(seq 1 8); do
+    if ((i % 2)); then target=ctl1 other=ctl2; else target=ctl2 other=ctl1; fi
+    vip_to "$target"
+    # Stale and fresh events in every order, overlapping: only the VIP may decide.
+    hook "$target" backup >/dev/null & p1=$!
+    hook "$other" master >/dev/null & p2=$!
+    hook "$target" master >/dev/null & p3=$!
+    hook "$other" fault >/dev/null & p4=$!
+    hook "$target" master INSTANCE VI_1 BACKUP 100 >/dev/null & p5=$!
+    hook "$other" backup INSTANCE VI_1 MASTER 150 >/dev/null & p6=$!
+    wait $p1 $p2 $p3 $p4 $p5 $p6 || true
+    t_ok "round $i: $target, and only it, in control" exactly "$target"
+done
+
+t_note "preconditions"
+# ctl1 holds the VIP and is in control now (round 8 ended on ctl2? see the loop: even -> ctl2).
+vip_to ctl1
+hook ctl2 backup >/dev/null
+hook ctl1 master >/dev/null
+t_ok "ctl1 in control before the precondition cases" exactly ctl1
+# MUNGE down on ctl2, the VIP moved there.
+hat_kill ctl2 munged TERM
+vip_to ctl2
+hook ctl1 backup >/dev/null
+start=$(date +%s%3N)
+out=$(hook ctl2 master)
+took=$(($(date +%s%3N) - start))
+t_match "MUNGE down: promotion refused with the reason" "$out" 'munge: refused: MUNGE round trip failed.*exit=1'
+t_lt "... within the hook's deadline (25 s)" "$took" 25000
+t_fail "... and no slurmctld started" ctld_running ctl2
+hat_munged_start ctl2
+# Storage hung on ctl2.
+kill -STOP "$(hat_shared_pid ctl2)"
+start=$(date +%s%3N)
+out=$(hook ctl2 master)
+took=$(($(date +%s%3N) - start))
+t_match "storage hung: promotion refused with the reason" "$out" 'storage: refused: storage hung.*exit=1'
+t_lt "... on time (the storage probe's 1 s, well inside the deadline)" "$took" 5000
+t_fail "... and no slurmctld started" ctld_running ctl2
+kill -CONT "$(hat_shared_pid ctl2)"
+# Read-only storage on ctl2.
+hat_exec ctl2 mount -o remount,bind,ro /mnt/state
+out=$(hook ctl2 master)
+t_match "storage read-only: promotion refused with the reason" "$out" 'storage: refused: .*read-only.*exit=1'
+hat_exec ctl2 mount -o remount,bind,rw /mnt/state
+out=$(hook ctl2 master)
+t_match "preconditions back: promotion succeeds" "$out" 'promoted: slurmctld in control.*exit=0'
+t_ok "ctl2 in control" exactly ctl2
+
+t_note "a partition: both nodes hold the VIP"
+vip_add ctl1
+sampled=0 two=0
+hook ctl1 master >"/tmp/$HAT_PREFIX.p" &
+ppid=$!
+# While ctl1's promotion waits for the lease, its check gives it grace; ctl2 keeps renewing.
+hat_wait_for 5 eval "hat_exec ctl1 cat /run/ha-slurm/hook.intent 2>/dev/null | grep -q promote"
+out=$(check ctl1)
+t_match "the check on a node whose promotion is running: healthy, in grace" "$out" 'promotion in progress.*exit=0'
+# The master renews its lease as keepalived's check would, every second, meanwhile.
+(while :; do check ctl2 >/dev/null; sleep 1; done) &
+renewer=$!
+end=$(($(date +%s%3N) + 12000))
+while (($(date +%s%3N) < end)); do
+    n=0
+    in_control ctl1 && n=$((n + 1))
+    in_control ctl2 && n=$((n + 1))
+    ((n > 1)) && two=$((two + 1))
+    sampled=$((sampled + 1))
+    sleep 0.1
+done
+kill "$renewer"
+wait "$renewer" 2>/dev/null || true
+wait "$ppid" || true
+t_note "sampled $sampled times over 12 s"
+t_ok "never two controllers in control" test "$two" -eq 0
+t_match "the second VIP holder's promotion is refused: the lease is held" "$(cat "/tmp/$HAT_PREFIX.p")" 'lease: refused: ctl2 holds the lease.*exit=1'
+rm -f "/tmp/$HAT_PREFIX.p"
+out=$(check ctl1)
+t_match "its check then fails (VIP holder not in control): keepalived will take it to FAULT" "$out" 'UNHEALTHY.*exit=1'
+hat_exec ctl1 ip addr del "$VIP/24" dev eth0
+out=$(hook ctl1 fault)
+t_match "ha-notify-fault demotes it" "$out" 'demoted: no slurmctld here.*exit=0'
+
+t_done
