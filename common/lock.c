@@ -82,8 +82,8 @@ bool ha_lock_holder(const char *state_dir, char *ret_intent, size_t len, usec_t 
         if (path_in(state_dir, "hook.intent", path, sizeof(path)) < 0 ||
             ha_fs_read_small(path, 200, &text, NULL) < 0)
                 return false;
-        if (sscanf(text, "%63s %d %llu %" SCNu64, intent, &pid, &start, &since) == 4 && pid > 0 &&
-            ha_proc_start_time(pid) == start) {
+        if (sscanf(text, "%63s %d %llu %" SCNu64, intent, &pid, &start, &since) == 4 &&
+            ha_proc_running(pid, start)) {
                 held = true;
                 (void)snprintf(ret_intent, len, "%s", intent);
                 if (ret_since)
