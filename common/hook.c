@@ -160,7 +160,7 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
         }
 
         /* 4. What is true now. */
-        ha_observe(cfg, deadline, &obs);
+        ha_observe(cfg, deadline, false, &obs);
         h.promoting = obs.vip_here;
         if (!h.dry_run)
                 (void)ha_lock_set_intent(cfg->ha.state_dir, h.promoting ? "promote" : "demote");

@@ -182,67 +182,72 @@ static int lock_lease(const char *lock)
         }
 }
 
-static ssize_t lease_child(void *p, void *out, size_t max)
+int ha_lease_do_here(enum ha_lease_op op, const char *path, const char *node, usec_t ttl,
+                     struct ha_lease *ret)
 {
-        const struct op_arg *a = p;
-        struct op_answer ans = {0};
+        struct ha_lease l;
         char lock[4096];
         uint64_t now;
         int r;
 
-        if (max < sizeof(ans))
-                return -EINVAL;
-        if (a->op == HA_LEASE_READ) {
-                ans.result = read_lease(a->path, &ans.lease);
-                memcpy(out, &ans, sizeof(ans));
-                return sizeof(ans);
-        }
-        (void)snprintf(lock, sizeof(lock), "%s.lock", a->path);
+        if (op == HA_LEASE_READ)
+                return read_lease(path, ret);
+        (void)snprintf(lock, sizeof(lock), "%s.lock", path);
         r = lock_lease(lock);
         if (r < 0)
                 return r;
-        r = read_lease(a->path, &ans.lease);
+        r = read_lease(path, &l);
         now = ha_now_realtime();
         if (r == 0) {
-                struct ha_lease *l = &ans.lease;
-                bool ours = strcmp(l->owner, a->node) == 0;
+                bool ours = strcmp(l.owner, node) == 0;
 
-                switch (a->op) {
+                switch (op) {
                 case HA_LEASE_ACQUIRE:
-                        if (!*l->owner || ours || l->released || ha_lease_expired(l, now)) {
-                                if (!ours || l->released || !*l->owner)
-                                        l->epoch++;
-                                (void)snprintf(l->owner, sizeof(l->owner), "%s", a->node);
-                                l->renewed = now;
-                                l->ttl = a->ttl;
-                                l->released = false;
-                                r = write_lease(a->path, l);
+                        if (!*l.owner || ours || l.released || ha_lease_expired(&l, now)) {
+                                if (!ours || l.released || !*l.owner)
+                                        l.epoch++;
+                                (void)snprintf(l.owner, sizeof(l.owner), "%s", node);
+                                l.renewed = now;
+                                l.ttl = ttl;
+                                l.released = false;
+                                r = write_lease(path, &l);
                         } else {
                                 r = -EBUSY;
                         }
                         break;
                 case HA_LEASE_RENEW:
-                        if (ours && !l->released) {
-                                l->renewed = now;
-                                l->ttl = a->ttl;
-                                r = write_lease(a->path, l);
+                        if (ours && !l.released) {
+                                l.renewed = now;
+                                l.ttl = ttl;
+                                r = write_lease(path, &l);
                         } else {
                                 r = -ESTALE;
                         }
                         break;
                 case HA_LEASE_RELEASE:
-                        if (ours && !l->released) {
-                                l->released = true;
-                                l->renewed = now;
-                                r = write_lease(a->path, l);
+                        if (ours && !l.released) {
+                                l.released = true;
+                                l.renewed = now;
+                                r = write_lease(path, &l);
                         }
                         break;
                 case HA_LEASE_READ:
                         break;
                 }
+                *ret = l;
         }
         (void)unlink(lock);
-        ans.result = r;
+        return r;
+}
+
+static ssize_t lease_child(void *p, void *out, size_t max)
+{
+        const struct op_arg *a = p;
+        struct op_answer ans = {0};
+
+        if (max < sizeof(ans))
+                return -EINVAL;
+        ans.result = ha_lease_do_here(a->op, a->path, a->node, a->ttl, &ans.lease);
         memcpy(out, &ans, sizeof(ans));
         return sizeof(ans);
 }

@@ -51,6 +51,11 @@ enum ha_lease_op {
 int ha_lease_do(enum ha_lease_op op, const char *path, const char *node, usec_t ttl,
                 usec_t deadline, const char *stuck_file, struct ha_lease *ret);
 
+/* The same, in this process: for a caller already in a child of its own (the check does the
+ * storage probe and the lease renewal in one child). Never call it outside a child. */
+int ha_lease_do_here(enum ha_lease_op op, const char *path, const char *node, usec_t ttl,
+                     struct ha_lease *ret);
+
 /* Whether a lease has expired at wall-clock time `now` (us). */
 bool ha_lease_expired(const struct ha_lease *l, uint64_t now);
 

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <systemd/sd-journal.h>
+
+#include "common/sd.h"
 
 #define MAX_FIELDS 32
 
@@ -51,7 +52,12 @@ static void journal_send(int priority, const char *message_id, const char *const
 
         /* Without journald (a manual run in a container, a test host) this fails: stderr has
          * the line, and a health check must not fail because logging did. */
-        (void)sd_journal_sendv(iov, (int)n);
+        {
+                const struct ha_sd *sd = ha_sd(NULL);
+
+                if (sd)
+                        (void)sd->journal_sendv(iov, (int)n);
+        }
         for (size_t i = 0; i < 5; i++)
                 free(own[i]);
 }

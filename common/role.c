@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/child.h"
 #include "common/fsutil.h"
 #include "common/lease.h"
 #include "common/lock.h"
@@ -167,30 +168,119 @@ static void probe_munge(const struct ha_cfg *cfg, usec_t deadline, struct ha_obs
                 done(p, start, 0, "round trip through %s", cfg->slurm.munge_socket);
 }
 
-static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o)
+/* What the storage child does: the probe, then (if asked and the probe passed) the lease. */
+struct storage_job {
+        const char *path;
+        const char *node;
+        const char *lease_path;
+        usec_t lease_ttl;
+        bool renew;
+};
+
+struct storage_answer {
+        int32_t probe;
+        char step[64];
+        int32_t lease;
+        bool lease_tried;
+        struct ha_lease l;
+};
+
+static ssize_t storage_child(void *p, void *out, size_t max)
+{
+        const struct storage_job *j = p;
+        struct storage_answer a = {0};
+        const char *step = "";
+
+        if (max < sizeof(a))
+                return -EINVAL;
+        a.probe = ha_store_write_probe(j->path, j->node, &step);
+        (void)snprintf(a.step, sizeof(a.step), "%s", step);
+        if (a.probe == 0 && j->renew) {
+                a.lease_tried = true;
+                a.lease = ha_lease_do_here(HA_LEASE_ACQUIRE, j->lease_path, j->node, j->lease_ttl,
+                                           &a.l);
+        }
+        memcpy(out, &a, sizeof(a));
+        return sizeof(a);
+}
+
+static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
+                          struct ha_observation *o)
 {
         struct ha_probe *p = &o->probe[HA_PROBE_STORAGE];
-        usec_t start = ha_now();
+        usec_t start = ha_now(), since = 0;
         char stuck[PATH_MAX], reason[512] = "";
         struct ha_store s = {
                 .path = cfg->storage.path,
                 .fstype = cfg->storage.fstype,
                 .mount_point = cfg->storage.mount_point,
-                .stuck_file = stuck,
                 .node = cfg->ha.node,
         };
-        int r;
+        struct storage_job job = {
+                .path = cfg->storage.path,
+                .node = cfg->ha.node,
+                .lease_path = cfg->lease.path,
+                .lease_ttl = cfg->lease.ttl,
+                .renew = renew,
+        };
+        struct storage_answer a;
+        ssize_t r;
 
+        r = ha_store_check_mount(&s, reason, sizeof(reason));
+        if (r < 0) {
+                done(p, start, (int)r, "%s", reason);
+                return;
+        }
         (void)snprintf(stuck, sizeof(stuck), "%s/storage-probe.stuck", cfg->ha.state_dir);
         (void)ha_fs_ensure_dir(cfg->ha.state_dir, 0755, NULL);
-        r = ha_store_probe(&s, ha_deadline_min(deadline, ha_deadline_in(cfg->storage.timeout)),
-                           reason, sizeof(reason), NULL);
-        if (r < 0)
-                done(p, start, r, "%s", reason);
-        else
-                done(p, start, 0, "%s writable%s%s", cfg->storage.path,
-                     cfg->storage.fstype ? " on " : "",
-                     cfg->storage.fstype ? cfg->storage.fstype : "");
+        r = ha_child_run(storage_child, &job, &a, sizeof(a),
+                         ha_deadline_min(deadline, ha_deadline_in(cfg->storage.timeout)), stuck,
+                         &since);
+        if (r == -EALREADY) {
+                char when[64];
+
+                format_time(since / HA_USEC_PER_SEC, when, sizeof(when));
+                done(p, start, (int)r,
+                     "storage hung since %s: an earlier probe of %s is still stuck", when,
+                     cfg->storage.path);
+                return;
+        }
+        if (r == -ETIMEDOUT) {
+                done(p, start, (int)r, "storage hung: %s did not answer in time",
+                     cfg->storage.path);
+                return;
+        }
+        if (r < 0 || (size_t)r != sizeof(a)) {
+                done(p, start, r < 0 ? (int)r : -EIO, "cannot probe %s: %s", cfg->storage.path,
+                     strerror(r < 0 ? (int)-r : EIO));
+                return;
+        }
+        a.step[sizeof(a.step) - 1] = '\0';
+        if (a.probe < 0) {
+                done(p, start, a.probe, "cannot %s %s: %s", a.step, cfg->storage.path,
+                     strerror(-a.probe));
+                return;
+        }
+        done(p, start, 0, "%s writable%s%s", cfg->storage.path, cfg->storage.fstype ? " on " : "",
+             cfg->storage.fstype ? cfg->storage.fstype : "");
+        if (a.lease_tried) {
+                struct ha_probe *lp = &o->probe[HA_PROBE_LEASE];
+
+                o->lease_tried = true;
+                o->lease_result = a.lease;
+                a.l.owner[sizeof(a.l.owner) - 1] = '\0';
+                (void)snprintf(o->lease_owner, sizeof(o->lease_owner), "%s", a.l.owner);
+                o->lease_epoch = (unsigned long long)a.l.epoch;
+                if (a.lease == 0)
+                        done(lp, start, 0, "ours, epoch %llu, renewed", o->lease_epoch);
+                else if (a.lease == -EBUSY)
+                        done(lp, start, a.lease,
+                             "held by %s (epoch %llu): this node has been replaced", o->lease_owner,
+                             o->lease_epoch);
+                else
+                        done(lp, start, a.lease, "cannot renew the lease %s: %s", cfg->lease.path,
+                             strerror(-a.lease));
+        }
 }
 
 static void probe_conf(const struct ha_cfg *cfg, struct ha_observation *o)
@@ -213,7 +303,8 @@ static void probe_conf(const struct ha_cfg *cfg, struct ha_observation *o)
         done(p, start, 0, "%s readable", cfg->slurm.conf);
 }
 
-void ha_observe(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o)
+void ha_observe(const struct ha_cfg *cfg, usec_t deadline, bool renew_lease,
+                struct ha_observation *o)
 {
         usec_t start = ha_now();
 
@@ -226,12 +317,16 @@ void ha_observe(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation
         else
                 skip(&o->probe[HA_PROBE_CONTROL], "no slurmctld here to ask");
         probe_munge(cfg, deadline, o);
+        skip(&o->probe[HA_PROBE_LEASE], "only the VIP holder in control renews it");
+        /* Rule 4 of the lease: renewed only by a VIP holder in control, with MUNGE working,
+         * and not while a hook is at work (the hook itself takes the lease). */
+        renew_lease = renew_lease && o->vip_here && o->control.control_time &&
+                      o->probe[HA_PROBE_MUNGE].state == HA_PROBE_OK && !o->hook_running;
         if (!ha_deadline_passed(deadline))
-                probe_storage(cfg, deadline, o);
+                probe_storage(cfg, deadline, renew_lease, o);
         else
                 skip(&o->probe[HA_PROBE_STORAGE], "no time left before the deadline");
         probe_conf(cfg, o);
-        skip(&o->probe[HA_PROBE_LEASE], "only the VIP holder in control renews it");
         o->total_ms = ha_msec_between(start, ha_now());
 }
 
@@ -287,6 +382,9 @@ void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct h
                                        o->hook_ms, (double)cfg->check.promotion_grace / 1e3,
                                        o->probe[v->probe].detail);
                 }
+                if (v->healthy && o->lease_tried && o->lease_result < 0)
+                        VERDICT(v, HA_PROBE_LEASE, "%s%s", o->probe[HA_PROBE_LEASE].detail,
+                                o->lease_result == -EBUSY ? ": it must stop its slurmctld" : "");
                 if (v->healthy && !v->grace)
                         (void)snprintf(v->reason, sizeof(v->reason),
                                        "VIP holder: slurmctld alive and in control");
@@ -326,35 +424,4 @@ void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct h
                 }
         }
         (void)snprintf(v->reason, sizeof(v->reason), "standby node: ready to take over");
-}
-
-void ha_judge_lease(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o,
-                    struct ha_verdict *v)
-{
-        struct ha_probe *p = &o->probe[HA_PROBE_LEASE];
-        usec_t start = ha_now();
-        char stuck[PATH_MAX];
-        struct ha_lease l = {0};
-        int r;
-
-        if (!v->healthy || v->grace || !o->vip_here || !o->control.control_time)
-                return;
-        (void)snprintf(stuck, sizeof(stuck), "%s/lease.stuck", cfg->ha.state_dir);
-        r = ha_lease_do(HA_LEASE_ACQUIRE, cfg->lease.path, cfg->ha.node, cfg->lease.ttl,
-                        ha_deadline_min(deadline, ha_deadline_in(cfg->storage.timeout)), stuck, &l);
-        if (r == 0) {
-                done(p, start, 0, "ours, epoch %llu, renewed", (unsigned long long)l.epoch);
-        } else if (r == -EBUSY) {
-                done(p, start, r, "held by %s (epoch %llu): this node has been replaced", l.owner,
-                     (unsigned long long)l.epoch);
-                VERDICT(v, HA_PROBE_LEASE,
-                        "lease held by %s (epoch %llu): this node has been replaced and must "
-                        "stop its slurmctld",
-                        l.owner, (unsigned long long)l.epoch);
-        } else {
-                done(p, start, r, "cannot renew the lease %s: %s", cfg->lease.path,
-                     r == -ETIMEDOUT || r == -EALREADY ? "storage hung" : strerror(-r));
-                VERDICT(v, HA_PROBE_LEASE, "%s", p->detail);
-        }
-        o->total_ms += p->ms;
 }

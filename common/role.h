@@ -50,13 +50,18 @@ struct ha_observation {
         bool hook_running;               /* a live hook holds the lock */
         char hook_intent[32];            /* "promote", "demote", ... */
         double hook_ms;                  /* how long it has held it */
+        bool lease_tried;                /* the storage child also renewed the lease */
+        int lease_result;                /* its result: 0, -EBUSY (another holds it), ... */
+        char lease_owner[64];
+        unsigned long long lease_epoch;
         double total_ms;
 };
 
 /* Observes this host; every probe is bounded by `deadline`. Probes that cannot matter are
  * skipped (no RPC when no slurmctld runs here). Never fails: a probe that cannot run is FAILED
  * with its reason. */
-void ha_observe(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *ret);
+void ha_observe(const struct ha_cfg *cfg, usec_t deadline, bool renew_lease,
+                struct ha_observation *ret);
 
 /* The probe names, for tables and log fields. */
 const char *ha_probe_name(enum ha_probe_id id);
@@ -75,9 +80,8 @@ struct ha_verdict {
  * holder) or a demotion in progress for less than promotion_grace is healthy. */
 void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct ha_verdict *ret);
 
-/* The lease rules on a healthy VIP holder in control: renews the lease (or takes it if free),
- * and turns the verdict unhealthy if another node holds it (that node has replaced this one,
- * whatever the interfaces say) or the lease cannot be written. Records the "lease" probe. Does
- * nothing on other nodes or verdicts. */
-void ha_judge_lease(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o,
-                    struct ha_verdict *v);
+/* With `renew_lease`, ha_observe() also renews the lease (or takes it if free) in the same child
+ * as the storage probe, when this node holds the VIP and its slurmctld is in control and no hook
+ * is at work (the lease rules, lease.h); ha_judge() then turns the verdict unhealthy if another
+ * node holds the lease (it has replaced this one, whatever the interfaces say) or the lease
+ * cannot be written. */

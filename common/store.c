@@ -11,8 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/child.h"
-
 /* Undoes mountinfo's octal escapes ("\040" for a space) in place. */
 static void unescape(char *s)
 {
@@ -97,79 +95,55 @@ int ha_store_mount_of(const char *path, char *ret_mount_point, size_t mp_len, ch
         return best ? 0 : -ENOENT;
 }
 
-struct probe_arg {
-        const char *path;
-        const char *node;
-};
-
-/* In the child: stat the folder, then write, fsync, read back and remove a probe file. The
- * answer is the step that failed, if any. */
-static ssize_t probe_child(void *p, void *out, size_t max)
+int ha_store_write_probe(const char *path, const char *node, const char **ret_step)
 {
-        const struct probe_arg *a = p;
         char file[PATH_MAX], buf[64], back[64];
         struct stat st;
         ssize_t len;
-        int fd, r = 0;
-        const char *step = "stat the folder";
+        int fd, r;
 
-        if (stat(a->path, &st) < 0)
-                goto fail;
-        if (!S_ISDIR(st.st_mode)) {
-                errno = ENOTDIR;
-                goto fail;
-        }
-        (void)snprintf(file, sizeof(file), "%s/.ha-slurm-probe.%s.%d", a->path, a->node,
-                       (int)getpid());
+        *ret_step = "stat the folder";
+        if (stat(path, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        (void)snprintf(file, sizeof(file), "%s/.ha-slurm-probe.%s.%d", path, node, (int)getpid());
         (void)snprintf(buf, sizeof(buf), "ha-slurm probe %ld\n", (long)time(NULL));
-        step = "create a file in the folder";
+        *ret_step = "create a file in the folder";
         fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
-                goto fail;
-        step = "write a file in the folder";
+                return -errno;
         len = (ssize_t)strlen(buf);
+        errno = EIO;
+        *ret_step = "write a file in the folder";
         if (write(fd, buf, (size_t)len) != len)
-                goto fail_close;
-        step = "fsync a file in the folder";
-        if (fsync(fd) < 0)
-                goto fail_close;
-        step = "read back a file in the folder";
-        if (pread(fd, back, (size_t)len, 0) != len || memcmp(back, buf, (size_t)len) != 0) {
-                if (errno == 0)
-                        errno = EIO;
-                goto fail_close;
-        }
-        (void)close(fd);
-        step = "remove a file in the folder";
-        if (unlink(file) < 0)
                 goto fail;
-        return 0;
-
-fail_close:
-        r = errno;
+        *ret_step = "fsync a file in the folder";
+        if (fsync(fd) < 0)
+                goto fail;
+        *ret_step = "read back a file in the folder";
+        errno = EIO;
+        if (pread(fd, back, (size_t)len, 0) != len || memcmp(back, buf, (size_t)len) != 0)
+                goto fail;
+        (void)close(fd);
+        *ret_step = "remove a file in the folder";
+        return unlink(file) < 0 ? -errno : 0;
+fail:
+        r = -errno;
         (void)close(fd);
         (void)unlink(file);
-        errno = r;
-fail:
-        r = errno ? errno : EIO;
-        (void)snprintf(out, max, "%s", step);
-        return -r;
+        return r;
 }
 
-int ha_store_probe(const struct ha_store *s, usec_t deadline, char *reason, size_t reason_len,
-                   usec_t *ret_since)
+int ha_store_check_mount(const struct ha_store *s, char *reason, size_t reason_len)
 {
-        char mp[PATH_MAX], type[64], answer[128] = "";
-        struct probe_arg arg = {.path = s->path, .node = s->node ? s->node : "node"};
-        usec_t since = 0;
-        ssize_t r;
-        int ro = 0;
+        char mp[PATH_MAX], type[64];
+        int r, ro = 0;
 
         r = ha_store_mount_of(s->path, mp, sizeof(mp), type, sizeof(type), &ro);
         if (r < 0) {
-                (void)snprintf(reason, reason_len, "cannot read the mount table: %s",
-                               strerror((int)-r));
-                return (int)r;
+                (void)snprintf(reason, reason_len, "cannot read the mount table: %s", strerror(-r));
+                return r;
         }
         if (s->mount_point ? strcmp(mp, s->mount_point) != 0 : strcmp(mp, "/") == 0) {
                 (void)snprintf(reason, reason_len, "%s is not mounted (it is on %s)",
@@ -184,32 +158,6 @@ int ha_store_probe(const struct ha_store *s, usec_t deadline, char *reason, size
         if (ro) {
                 (void)snprintf(reason, reason_len, "%s is mounted read-only", mp);
                 return -EROFS;
-        }
-        r = ha_child_run(probe_child, &arg, answer, sizeof(answer) - 1, deadline, s->stuck_file,
-                         &since);
-        if (r == -EALREADY) {
-                time_t t = (time_t)(since / HA_USEC_PER_SEC);
-                struct tm tm;
-                char when[32];
-
-                (void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
-                (void)snprintf(reason, reason_len,
-                               "storage hung since %s: an earlier probe of %s is still stuck", when,
-                               s->path);
-                if (ret_since)
-                        *ret_since = since;
-                return -EALREADY;
-        }
-        if (r == -ETIMEDOUT) {
-                (void)snprintf(reason, reason_len, "storage hung: %s did not answer in time",
-                               s->path);
-                return -ETIMEDOUT;
-        }
-        if (r < 0) {
-                answer[sizeof(answer) - 1] = '\0';
-                (void)snprintf(reason, reason_len, "cannot %s %s: %s", *answer ? answer : "probe",
-                               s->path, strerror((int)-r));
-                return (int)r;
         }
         return 0;
 }

@@ -15,7 +15,6 @@ struct ha_store {
         const char *path;        /* the folder; canonical (no symbolic links, no "..") */
         const char *fstype;      /* expected type ("fuse.glusterfs"), or NULL for any */
         const char *mount_point; /* expected mount point, or NULL: any but "/" */
-        const char *stuck_file;  /* record of a probe left stuck, or NULL */
         const char *node;        /* this node's name, for the probe file's name */
 };
 
@@ -25,13 +24,12 @@ struct ha_store {
 int ha_store_mount_of(const char *path, char *ret_mount_point, size_t mp_len, char *ret_fstype,
                       size_t type_len, int *ret_ro);
 
-/* Probes the shared folder. Returns 0 when it is mounted as expected and writable, or:
- *   -ENOTCONN     not on the expected mount (not mounted)
- *   -EMEDIUMTYPE  mounted with another file-system type
- *   -EROFS        mounted read-only, or writes fail with EROFS
- *   -ETIMEDOUT    the probe did not finish before the deadline (storage hung)
- *   -EALREADY     an earlier probe is still stuck (storage hung since *ret_since)
- *   -errno        the folder is missing, not writable, ...
- * with a sentence in `reason`. */
-int ha_store_probe(const struct ha_store *s, usec_t deadline, char *reason, size_t reason_len,
-                   usec_t *ret_since);
+/* Checks, from the mount table only, that the folder is on the expected mount, of the expected
+ * type, and not read-only. Returns 0, or -ENOTCONN (not mounted), -EMEDIUMTYPE (another type),
+ * -EROFS (read-only), with a sentence in `reason`. */
+int ha_store_check_mount(const struct ha_store *s, char *reason, size_t reason_len);
+
+/* The probe proper, which touches the folder and so may hang: run it in a child (child.h).
+ * Stats the folder, then writes, fsyncs, reads back and removes a probe file named after
+ * `node`. Returns 0 or -errno, with the step that failed in *ret_step. */
+int ha_store_write_probe(const char *path, const char *node, const char **ret_step);

@@ -9,11 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <systemd/sd-bus.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "common/proc.h"
+#include "common/sd.h"
 
 #define SD_DEST  "org.freedesktop.systemd1"
 #define SD_PATH  "/org/freedesktop/systemd1"
@@ -29,40 +28,52 @@ bool ha_svc_uses_systemd(const struct ha_svc *s)
                 return true;
         if (s->manager == HA_SVC_DIRECT)
                 return false;
-        return sd_booted() > 0;
+        return ha_sd_booted();
 }
 
 /* ---- systemd ---- */
 
+/* Only called once ha_sd() has loaded: every path below starts with bus_open(). */
 static void bus_unrefp(sd_bus **b)
 {
         if (*b)
-                sd_bus_flush_close_unref(*b);
+                ha_sd(NULL)->bus_flush_close_unref(*b);
 }
 static void msg_unrefp(sd_bus_message **m)
 {
-        sd_bus_message_unref(*m);
+        if (*m)
+                ha_sd(NULL)->bus_message_unref(*m);
+}
+static void err_freep(sd_bus_error *e)
+{
+        const struct ha_sd *sd = ha_sd(NULL);
+
+        if (sd)
+                sd->bus_error_free(e);
 }
 #define _cleanup_bus_ __attribute__((cleanup(bus_unrefp)))
 #define _cleanup_msg_ __attribute__((cleanup(msg_unrefp)))
-#define _cleanup_err_ __attribute__((cleanup(sd_bus_error_free)))
+#define _cleanup_err_ __attribute__((cleanup(err_freep)))
 
 /* systemd's private socket: no dbus-daemon in the way. */
 static int bus_open(sd_bus **ret)
 {
+        const struct ha_sd *sd = ha_sd(NULL);
         sd_bus *b = NULL;
         int r;
 
-        r = sd_bus_new(&b);
+        if (!sd)
+                return -ELIBACC;
+        r = sd->bus_new(&b);
         if (r < 0)
                 return r;
-        r = sd_bus_set_address(b, "unix:path=/run/systemd/private");
+        r = sd->bus_set_address(b, "unix:path=/run/systemd/private");
         if (r >= 0)
-                r = sd_bus_start(b);
+                r = sd->bus_start(b);
         if (r < 0) {
-                sd_bus_unref(b);
+                sd->bus_unref(b);
                 /* Not root, or an old systemd: the system bus. */
-                r = sd_bus_open_system(&b);
+                r = sd->bus_open_system(&b);
                 if (r < 0)
                         return r;
         }
@@ -80,17 +91,17 @@ static int bus_call(sd_bus *b, usec_t deadline, sd_bus_error *err, sd_bus_messag
 
         if (left == 0)
                 return -ETIMEDOUT;
-        r = sd_bus_message_new_method_call(b, &m, SD_DEST, path, iface, method);
+        r = ha_sd(NULL)->bus_message_new_method_call(b, &m, SD_DEST, path, iface, method);
         if (r < 0)
                 return r;
         if (types) {
                 va_start(ap, types);
-                r = sd_bus_message_appendv(m, types, ap);
+                r = ha_sd(NULL)->bus_message_appendv(m, types, ap);
                 va_end(ap);
                 if (r < 0)
                         return r;
         }
-        return sd_bus_call(b, m, left == HA_USEC_INFINITY ? 0 : left, err, reply);
+        return ha_sd(NULL)->bus_call(b, m, left == HA_USEC_INFINITY ? 0 : left, err, reply);
 }
 
 static int unit_active_state(sd_bus *b, const char *unit, usec_t deadline, char **ret_state,
@@ -103,14 +114,14 @@ static int unit_active_state(sd_bus *b, const char *unit, usec_t deadline, char 
         r = bus_call(b, deadline, err, &reply, SD_PATH, SD_MGR, "LoadUnit", "s", unit);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(reply, "o", &path);
+        r = ha_sd(NULL)->bus_message_read(reply, "o", &path);
         if (r < 0)
                 return r;
         r = bus_call(b, deadline, err, &prop, path, "org.freedesktop.DBus.Properties", "Get", "ss",
                      SD_UNIT, "ActiveState");
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(prop, "v", "s", &state);
+        r = ha_sd(NULL)->bus_message_read(prop, "v", "s", &state);
         if (r < 0)
                 return r;
         *ret_state = strdup(state);
@@ -129,7 +140,7 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *err)
         uint32_t id;
 
         (void)err;
-        if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+        if (ha_sd(NULL)->bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
                 return 0;
         if (w->job && strcmp(path, w->job) == 0 && !w->result)
                 w->result = strdup(result);
@@ -152,8 +163,8 @@ static int systemd_job(const struct ha_svc *s, const char *method, usec_t deadli
                 SAY("cannot connect to systemd: %s", strerror(-r));
                 return r;
         }
-        r = sd_bus_match_signal(b, NULL, SD_DEST, SD_PATH, SD_MGR, "JobRemoved", on_job_removed,
-                                &w);
+        r = ha_sd(NULL)->bus_match_signal(b, NULL, SD_DEST, SD_PATH, SD_MGR, "JobRemoved",
+                                          on_job_removed, &w);
         if (r >= 0)
                 r = bus_call(b, deadline, &err, NULL, SD_PATH, SD_MGR, "Subscribe", NULL);
         if (r >= 0)
@@ -163,14 +174,14 @@ static int systemd_job(const struct ha_svc *s, const char *method, usec_t deadli
                 SAY("systemd %s %s: %s", method, s->unit, err.message ? err.message : strerror(-r));
                 return r;
         }
-        r = sd_bus_message_read(reply, "o", &job);
+        r = ha_sd(NULL)->bus_message_read(reply, "o", &job);
         if (r < 0) {
                 SAY("systemd %s %s: malformed reply", method, s->unit);
                 return r;
         }
         w.job = job;
         while (!w.result) {
-                r = sd_bus_process(b, NULL);
+                r = ha_sd(NULL)->bus_process(b, NULL);
                 if (r < 0) {
                         SAY("systemd connection lost while waiting for %s", s->unit);
                         return r;
@@ -181,7 +192,7 @@ static int systemd_job(const struct ha_svc *s, const char *method, usec_t deadli
                         SAY("systemd job %s %s not done before the deadline", method, s->unit);
                         return -ETIMEDOUT;
                 }
-                r = sd_bus_wait(b, ha_deadline_left(deadline));
+                r = ha_sd(NULL)->bus_wait(b, ha_deadline_left(deadline));
                 if (r < 0 && r != -EINTR) {
                         SAY("systemd connection lost while waiting for %s", s->unit);
                         return r;

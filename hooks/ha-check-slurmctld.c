@@ -152,11 +152,11 @@ int main(int argc, char **argv)
         deadline = ha_deadline_in(cfg->check.deadline);
 
         /* 2. Observe: every probe bounded by the one deadline. */
-        ha_observe(cfg, deadline, &obs);
+        ha_observe(cfg, deadline, true, &obs);
 
-        /* 3. Judge; the VIP holder renews the lease, and yields if another node holds it. */
+        /* 3. Judge (the VIP holder in control has renewed its lease meanwhile, and yields if
+         *    another node holds it). */
         ha_judge(cfg, &obs, &verdict);
-        ha_judge_lease(cfg, deadline, &obs, &verdict);
 
         /* 4. Say so, once per change. */
         record_verdict(cfg->ha.state_dir, &verdict);
