@@ -1,0 +1,154 @@
+#!/bin/bash
+# The check and the three notify hooks under real keepalived, on two controller hosts with real
+# munged and slurmctld 22.05 and the shared state folder on FUSE.
+#
+# Shows: keepalived elects ctl1 and its notify_master hook puts ctl1's slurmctld in control;
+# after `kill -9` of that slurmctld, ctl1's check fails, keepalived moves ctl1 to FAULT (the
+# fault hook stops what is left and releases the lease) and the VIP to ctl2, whose
+# notify_master hook puts ctl2 in control (time measured from the kill); ctl1, recovered, stays
+# BACKUP and never takes control back (sampled for 15 s).
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
+build=${HA_BUILD_DIR:-$src/build}
+HOOKS=$build/hooks
+RPC=$build/tests/ha-rpc
+HAT_PREFIX=${HAT_PREFIX:-hatnk}
+VIP=10.213.0.100
+# shellcheck source=../lib/hosts.sh
+source "$src/tests/lib/hosts.sh"
+# shellcheck source=../lib/hacluster.sh
+source "$src/tests/lib/hacluster.sh"
+# shellcheck source=../lib/testlib.sh
+source "$src/tests/lib/testlib.sh"
+trap 'rc=$?; hat_teardown; exit $rc' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12) PRIO=([ctl1]=150 [ctl2]=100)
+now_ms() { date +%s%3N; }
+in_control() {
+    [[ $(hat_exec "$1" "$RPC" --cache /run/ha-slurm --timeout 500ms "${IP[$1]}" status 2>&1) == *control=active* ]]
+}
+vip_on() { hat_exec "$1" ip -4 -o addr show dev eth0 | grep -q " $VIP/"; }
+ctld_running() {
+    local p
+    for p in $(ip netns pids "$HAT_PREFIX-$1"); do
+        [[ $(cat "/proc/$p/comm" 2>/dev/null) == slurmctld ]] && return 0
+    done
+    return 1
+}
+ka_state() { grep -o 'VI_1) Entering [A-Z]* STATE' "$(hat_log "$1" keepalived)" | tail -n 1 || true; }
+
+# keepalived.conf for HOST: the check as vrrp_script, the hooks as notify scripts.
+ka_conf() {
+    local h=$1 peer=ctl1 conf
+    [[ $h == ctl1 ]] && peer=ctl2
+    conf=$(ha_cluster_hooks_path "$h")
+    cat >"$(hat_host_dir "$h")/keepalived.conf" <<EOF2
+global_defs {
+    router_id $h
+    enable_script_security
+    script_user root
+}
+vrrp_script chk_slurmctld {
+    script "$HOOKS/ha-check-slurmctld -c $conf"
+    interval 1
+    timeout 3
+    fall 2
+    rise 2
+    user root
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    nopreempt
+    interface eth0
+    virtual_router_id 52
+    priority ${PRIO[$h]}
+    advert_int 1
+    unicast_src_ip ${IP[$h]}
+    unicast_peer {
+        ${IP[$peer]}
+    }
+    virtual_ipaddress {
+        $VIP/24 dev eth0
+    }
+    track_script {
+        chk_slurmctld
+    }
+    notify_master "$HOOKS/ha-notify-master -c $conf"
+    notify_backup "$HOOKS/ha-notify-backup -c $conf"
+    notify_fault "$HOOKS/ha-notify-fault -c $conf"
+}
+EOF2
+    chmod 0644 "$(hat_host_dir "$h")/keepalived.conf"
+}
+
+hat_clean
+hat_net_up
+hat_host_add ctl1 10.213.0.11
+hat_host_add ctl2 10.213.0.12
+hat_host_add cn1 10.213.0.21
+export HAT_COMPUTE_HOSTS=cn1
+hat_munged_start ctl1
+hat_munged_start ctl2
+HAT_SHARED_MODE=fuse hat_shared_setup /mnt/state ctl1 ctl2
+HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
+ha_cluster_conf "$VIP" ctl1 ctl2
+for h in ctl1 ctl2; do
+    ha_cluster_hooks_conf "$h"
+    ka_conf "$h"
+    out=$(hat_exec "$h" keepalived -t -f "$(hat_host_dir "$h")/keepalived.conf" 2>&1) && rc=0 || rc=$?
+    t_ok "keepalived -t accepts $h's configuration" test "$rc" -eq 0
+    ((rc == 0)) || t_note "$out"
+done
+
+t0=$(now_ms)
+hat_spawn ctl1 keepalived keepalived -n -l -D -f "$(hat_host_dir ctl1)/keepalived.conf" \
+    -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
+hat_spawn ctl2 keepalived keepalived -n -l -D -f "$(hat_host_dir ctl2)/keepalived.conf" \
+    -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
+t_ok "ctl1 gets the VIP" hat_wait_for 20 vip_on ctl1
+t_ok "... and its hook puts its slurmctld in control" hat_wait_for 10 in_control ctl1
+t_note "ctl1 in control $(($(now_ms) - t0)) ms after keepalived started"
+t_fail "ctl2 runs no slurmctld" ctld_running ctl2
+# Stable for a few check rounds: no FAULT from the moment the VIP arrived before the hook.
+sleep 4
+t_match "ctl1 stays MASTER" "$(ka_state ctl1)" 'MASTER'
+t_ok "ctl1 still in control" in_control ctl1
+
+t_note "kill -9 of the master's slurmctld"
+kill_at=$(now_ms)
+for p in $(ip netns pids "$HAT_PREFIX-ctl1"); do
+    [[ $(cat "/proc/$p/comm" 2>/dev/null) == slurmctld ]] && kill -KILL "$p"
+done
+t_ok "the VIP moves to ctl2" hat_wait_for 20 vip_on ctl2
+vip_ms=$(($(now_ms) - kill_at))
+t_ok "ctl2's slurmctld is in control" hat_wait_for 20 in_control ctl2
+ctl_ms=$(($(now_ms) - kill_at))
+t_note "kill -> VIP on ctl2: $vip_ms ms; kill -> ctl2 in control: $ctl_ms ms"
+t_lt "kill -> new master in control under 10 s" "$ctl_ms" 10000
+t_ok "ctl1 went to FAULT" hat_wait_for 5 eval '[[ $(grep -c "VI_1) Entering FAULT STATE" "$(hat_log ctl1 keepalived)") -ge 1 ]]'
+t_fail "ctl1 runs no slurmctld" ctld_running ctl1
+
+t_note "the former master recovers: it must stay BACKUP, and never in control"
+t_ok "ctl1 back to BACKUP once its check passes" hat_wait_for 15 eval '[[ $(ka_state ctl1) == *BACKUP* ]]'
+two=0 ctl1_on=0 n=0
+end=$(($(now_ms) + 15000))
+while (($(now_ms) < end)); do
+    a=0 b=0
+    in_control ctl1 && a=1
+    in_control ctl2 && b=1
+    ((a + b > 1)) && two=$((two + 1))
+    ((a)) && ctl1_on=$((ctl1_on + 1))
+    n=$((n + 1))
+    sleep 0.1
+done
+t_note "sampled $n times over 15 s"
+t_ok "never two in control" test "$two" -eq 0
+t_ok "ctl1 never in control" test "$ctl1_on" -eq 0
+t_ok "ctl2 still holds the VIP" vip_on ctl2
+t_match "ctl2's keepalived entered MASTER" \
+    "$(cat "$(hat_log ctl2 keepalived)")" 'VI_1\) Entering MASTER STATE'
+
+t_done
