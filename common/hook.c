@@ -56,7 +56,7 @@ static void on_step(void *userdata, const struct ha_step *s)
         const char *mid = s->refused     ? HA_MID_REFUSED
                           : h->promoting ? HA_MID_PROMOTE
                                          : HA_MID_DEMOTE;
-        int prio = s->refused ? LOG_ERR : s->result < 0 ? LOG_WARNING : LOG_INFO;
+        int prio = s->refused ? LOG_ERR : s->result < 0 ? LOG_WARNING : LOG_NOTICE;
 
         (void)snprintf(f_step, sizeof(f_step), "HA_STEP=%s", s->name);
         (void)snprintf(f_ms, sizeof(f_ms), "HA_DURATION_MS=%.1f", s->ms);
@@ -173,6 +173,19 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
                      : obs.control.control_time ? "running, in control"
                      : obs.ctld_answers         ? "running, in standby"
                                                 : "running, not answering");
+
+        /* FAULT: this node's check failed or an interface went down. Say so loudly, whatever
+         * the rest of the run finds (the alert command runs after the demotion). */
+        if (h.hint == HA_HINT_FAULT && !h.dry_run) {
+                char f_node[96];
+                const char *fields[] = {f_node, NULL};
+
+                (void)snprintf(f_node, sizeof(f_node), "HA_NODE=%s", cfg->ha.node);
+                ha_log_event(LOG_CRIT, HA_MID_FAULT, fields,
+                             "FAULT on %s: keepalived took this node out of service; its "
+                             "slurmctld is being stopped",
+                             cfg->ha.node);
+        }
 
         /* 5. Reconcile, one logged step at a time. */
         ha_reconcile(cfg, &obs, h.hint, h.dry_run, deadline, on_step, &h, &res);

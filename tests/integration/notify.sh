@@ -210,7 +210,25 @@ rm -f "/tmp/$HAT_PREFIX.p"
 out=$(check ctl1)
 t_match "its check then fails (VIP holder not in control): keepalived will take it to FAULT" "$out" 'UNHEALTHY.*exit=1'
 hat_exec ctl1 ip addr del "$VIP/24" dev eth0
+ha_cluster_hooks_conf ctl1 "[notify]" "alert_command = /usr/bin/touch /run/ha-slurm/alerted"
 out=$(hook ctl1 fault)
 t_match "ha-notify-fault demotes it" "$out" 'demoted: no slurmctld here.*exit=0'
+t_match "... says FAULT loudly" "$out" 'FAULT on ctl1'
+t_match "... and runs the alert command" "$out" 'alert: /usr/bin/touch done'
+t_ok "... which ran" hat_exec ctl1 test -e /run/ha-slurm/alerted
+
+t_note "a site with one shared order: slurmctld comes up in standby, the hook asks it to take over"
+vip_to none
+hook ctl2 backup >/dev/null
+t_fail "no slurmctld left on ctl2" ctld_running ctl2
+# ctl2's slurmctld reads the compute nodes' view: ctl1 first, ctl2 second (a backup).
+cp "$(hat_host_dir cn1)/fs/etc-slurm/slurm.conf" "$(hat_host_dir ctl2)/fs/etc-slurm/shared-order.conf"
+HA_COMMAND="/usr/sbin/slurmctld -f /etc/slurm/shared-order.conf" ha_cluster_hooks_conf ctl2
+vip_to ctl2
+out=$(hook ctl2 master)
+t_match "the standby is asked to take over" "$out" 'takeover: slurmctld was in standby: takeover accepted'
+t_match "... and the hook waits until it is in control" "$out" 'promoted: slurmctld in control.*exit=0'
+t_note "$(grep -E 'takeover|in control:|promoted' <<<"$out" | tr '\n' ' ')"
+t_ok "ctl2 in control" exactly ctl2
 
 t_done

@@ -13,7 +13,8 @@
 # Compute hosts get every controller in order. Until ha-genconf writes these, the tests do.
 #
 #   ha_cluster_conf VIP CONTROLLER...      after hat_slurm_conf: rewrite the views
-#   ha_cluster_hooks_conf HOST [LINE...]   the hooks' ha-slurm.conf for HOST, at
+#   ha_cluster_hooks_conf HOST [LINE...]   the hooks' ha-slurm.conf for HOST (HA_COMMAND: another
+#                                          slurmctld start command), at
 #                                          $(ha_cluster_hooks_path HOST); extra INI lines are
 #                                          appended (later sections may repeat none of the
 #                                          keys above)
@@ -59,7 +60,7 @@ ha_cluster_hooks_conf() {
         cat <<EOF
 [slurm]
 pid_file = /run/slurmctld.pid
-command = /usr/sbin/slurmctld -f /etc/slurm/ha-slurmctld.conf
+command = ${HA_COMMAND:-/usr/sbin/slurmctld -f /etc/slurm/ha-slurmctld.conf}
 [ha]
 service_manager = direct
 [vip]

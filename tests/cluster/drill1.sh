@@ -1,0 +1,50 @@
+#!/bin/bash
+# Drill 1: kill -9 of slurmctld on the master. Three controllers (keepalived, the check, the
+# hooks), two compute hosts, a job running. Shows: the VIP moves, the new master's slurmctld is
+# in control, sbatch through the VIP is accepted (measured: kill -> first accepted sbatch; the
+# project's target is a median under 5 s, see bench/failover.sh), the running job survives,
+# never two controllers in control (sampled), the old master goes back to BACKUP (healthy
+# standby) and runs no slurmctld.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HAT_PREFIX=${HAT_PREFIX:-hatd}
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+# shellcheck source=../lib/testlib.sh
+source "$HAC_SRC/tests/lib/testlib.sh"
+hac_init
+
+hac_boot 3 2
+job=$(hac_sbatch cn1 --wrap 'sleep 60')
+t_ok "a job is running before the failure" hat_wait_for 15 eval "[[ \$(hac_job_state cn1 $job) == RUNNING ]]"
+hac_watch_start
+old=$(hac_master)
+t_note "master: $old; running job: $job"
+
+t0=$(hac_event "kill -9 slurmctld on $old")
+hac_kill_ctld "$old" KILL
+if acc=$(hac_sbatch_until_accepted cn1 60 --wrap 'sleep 1'); then
+    read -r newjob tacc _ <<<"$acc"
+    ms=$((tacc - t0))
+    t_ok "sbatch through the VIP accepted after the kill (job $newjob)" true
+else
+    ms=-1
+    t_ok "sbatch through the VIP accepted within 60 s of the kill" false
+fi
+new=$(hac_wait_master 20) || new=
+t_ok "exactly one controller holds the VIP and is in control" test -n "$new"
+t_ok "the VIP moved: $old -> ${new:-none}" test -n "$new" -a "$new" != "$old"
+t_note "kill -> first accepted sbatch: $ms ms; VIP on the new master after $(hac_first_event "$t0" "^VIP on ${new:-x}") ms, in control after $(hac_first_event "$t0" "ha-notify-master exit 0") ms (hook exit)"
+t_lt "kill -> first accepted sbatch under 10 s ($ms ms; target median < 5 s)" "$( ((ms >= 0)) && echo "$ms" || echo 99999)" 10000
+t_match "the running job survived the failover" "$(hac_job_state cn1 "$job")" '^(RUNNING|COMPLETED)$'
+t_ok "the old master goes back to BACKUP (healthy standby) within 15 s" hac_wait_ka "$old" BACKUP 15
+t_fail "no slurmctld on the old master" hac_ctld_pid "$old"
+t_ok "the new master is still in control" hac_in_control "${new:-none}"
+sleep 1
+read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=' )"
+t_ok "never two controllers in control ($samples samples, longest gap $gap ms)" test "$two" -eq 0
+maxhook=$(hac_hook_max_ms "$t0")
+t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "${maxhook/none/0}" 25000
+hac_watch_stop
+hac_print_timeline "$t0"
+t_done

@@ -1,0 +1,769 @@
+# shellcheck shell=bash
+#
+# lib.sh - a Slurm cluster in a box: N controllers and M compute hosts on this one machine,
+# with the real daemons and the real hooks, for the failover drills (drill*.sh), the demo
+# (demo.sh) and the failover benchmark (bench/failover.sh).
+#
+# Built on tests/lib/hosts.sh (a host is a network namespace plus its own mount and UTS
+# namespaces, on one bridge) and tests/lib/hacluster.sh (each controller's two slurm.conf views
+# and the hooks' ha-slurm.conf):
+#
+#   ctl1..ctlN  10.213.0.11..   munged, the shared state folder /mnt/state on FUSE (bindfs, shown
+#                               as fuse.glusterfs; one backing folder for all), keepalived with
+#                               ha-check-slurmctld as vrrp_script and ha-notify-master/backup/
+#                               fault as notify hooks. slurmctld runs only where a hook starts
+#                               it: on the VIP holder (`slurmctld -f /etc/slurm/ha-slurmctld.conf`).
+#   cn1..cnM    10.213.0.21..   munged, slurmd; /mnt/jobs shared between them (a job ledger).
+#   VIP         10.213.0.100    SlurmctldAddr: every client and slurmd talks to the VIP only.
+#
+# GlusterFS: the shared state folder is a FUSE mount (bindfs) of one folder, not a real GlusterFS
+# volume (HAT_SHARED_MODE=fuse). A real replicated volume is optional and not done here.
+#
+# Configuration: from tests/lib/hacluster.sh plus the keepalived.conf writer below, unless
+# HAC_GENCONF=1 and build/genconf/ha-genconf exists (then every file comes from the cluster
+# YAML tests/cluster/cluster.yaml through ha-genconf; see hac_write_confs).
+#
+# Usage (as root):
+#
+#   HAT_PREFIX=hatd; source tests/cluster/lib.sh
+#   hac_init                    # traps: teardown on exit and on signals
+#   hac_boot 3 2                # boots; returns once exactly one controller holds the VIP,
+#                               # is in control and every slurmd is registered
+#   hac_watch_start             # a sampler: VIP, slurmctld, keepalived state, check verdict,
+#                               # who is in control, every ~100 ms; changes become events
+#   m=$(hac_master)             # the VIP holder in control
+#   t0=$(hac_event "kill -9 slurmctld on $m"); hac_kill_ctld "$m" KILL
+#   hac_sbatch_until_accepted cn1 30      # through the VIP; prints the job id
+#   hac_timeline "$t0"          # every event, "+1234 ms  event", relative to t0
+#   hac_watch_stop
+#
+# Functions:
+#   hac_init hac_boot hac_boot_native hac_teardown
+#   hac_ctls hac_cns hac_ip hac_vip_holders hac_in_control hac_control_states hac_master
+#   hac_wait_master hac_ctld_pid hac_kill_ctld hac_host_lose hac_host_recover
+#   hac_partition hac_heal hac_ka_state hac_sbatch hac_sbatch_until_accepted hac_squeue
+#   hac_event hac_now_ms hac_watch_start hac_watch_stop hac_timeline hac_hook_runs
+#   hac_progress
+#
+# Settings (environment):
+#   HAT_PREFIX        default hatd
+#   HAC_VIP           default 10.213.0.100
+#   HAC_SAMPLE_MS     sampler period (default 100)
+#   HAC_HOOK_LOG      1 (default): keepalived runs each hook through a small wrapper that records
+#                     its start, end, exit status and output (the hook itself is the built
+#                     program, run with the same arguments); 0: keepalived runs the hooks
+#                     directly (the timeline then has no hook lines)
+#   HAC_GENCONF       1: configuration from ha-genconf (when it exists); 0 (default): lib.sh
+#   HAC_CHECK_DEADLINE  [check] deadline in ha-slurm.conf (default 2s, below the script
+#                     timeout of 3 s)
+#   HA_BUILD_DIR HA_SOURCE_DIR   where the built programs and the sources are
+
+: "${HAT_PREFIX:=hatd}"
+: "${HAC_VIP:=10.213.0.100}"
+: "${HAC_SAMPLE_MS:=100}"
+: "${HAC_HOOK_LOG:=1}"
+: "${HAC_GENCONF:=0}"
+: "${HAC_CHECK_DEADLINE:=2s}"
+: "${HAC_VERBOSE:=0}"
+
+_hac_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HAC_SRC=${HA_SOURCE_DIR:-$(cd "$_hac_here/../.." && pwd)}
+HAC_BUILD=${HA_BUILD_DIR:-$HAC_SRC/build}
+HAC_HOOKS=$HAC_BUILD/hooks
+HAC_RPC=$HAC_BUILD/tests/ha-rpc
+HAC_GENCONF_BIN=$HAC_BUILD/genconf/ha-genconf
+
+# shellcheck source=../lib/hosts.sh
+source "$HAC_SRC/tests/lib/hosts.sh"
+# shellcheck source=../lib/hacluster.sh
+source "$HAC_SRC/tests/lib/hacluster.sh"
+
+HAC_STATE=/mnt/state      # the shared folder in the controllers; StateSave is its slurmctld/
+HAC_JOBS=/mnt/jobs        # shared between the compute hosts: the job ledger
+_HAC_WATCH_PID=
+
+# ---------------------------------------------------------------------------------------------
+# Small things
+
+hac_now_ms() { local t=${EPOCHREALTIME/./}; echo $((10#$t / 1000)); }
+_hac_evfile() { echo "$(hat_state_dir)/hac-events"; }
+_hac_say() { [[ $HAC_VERBOSE == 1 ]] && echo "hac: $*" >&2; return 0; }
+
+# hac_event TEXT: record an event now; prints its time (ms since the epoch).
+hac_event() {
+    local t; t=$(hac_now_ms)
+    printf '%s\t%s\n' "$t" "$*" >>"$(_hac_evfile)"
+    echo "$t"
+}
+
+# hac_progress TEXT: one progress line on stderr, with the seconds since hac_init.
+hac_progress() {
+    local s=$(( $(hac_now_ms) - ${_HAC_T_INIT:-$(hac_now_ms)} ))
+    printf '[%3d.%d s] %s\n' $((s / 1000)) $((s % 1000 / 100)) "$*" >&2
+}
+
+hac_ctls() { hat_hosts | grep '^ctl' || true; }
+hac_cns() { hat_hosts | grep '^cn' || true; }
+hac_ip() { cat "$(hat_host_dir "$1")/ip"; }
+_hac_ns() { echo "$HAT_PREFIX-$1"; }
+
+# hac_init: traps (teardown on exit, signals end the run through the EXIT trap).
+hac_init() {
+    _HAC_T_INIT=$(hac_now_ms)
+    if ((EUID != 0)); then echo "needs root" >&2; return 1; fi
+    local p
+    for p in "$HAC_HOOKS/ha-check-slurmctld" "$HAC_HOOKS/ha-notify-master" \
+        "$HAC_HOOKS/ha-notify-backup" "$HAC_HOOKS/ha-notify-fault" "$HAC_RPC"; do
+        [[ -x $p ]] || { echo "build first: $p is missing" >&2; return 1; }
+    done
+    trap 'rc=$?; hac_teardown; exit $rc' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# hac_teardown: the sampler, then everything of this prefix (hosts.sh).
+hac_teardown() {
+    hac_watch_stop
+    hat_teardown
+}
+
+# ---------------------------------------------------------------------------------------------
+# Configuration
+
+# The keepalived script security check: the file and every folder above it root's, not
+# writable by group or others.
+_hac_unsafe_path() {
+    local p=$1
+    while :; do
+        if [[ $(stat -c %u "$p") != 0 ]] || (($(stat -c %#a "$p") & 8#022)); then
+            echo "$p ($(stat -c '%U %A' "$p"))"
+            return 0
+        fi
+        [[ $p == / ]] && return 1
+        p=$(dirname "$p")
+    done
+}
+
+# _hac_priority I: keepalived priority of the I-th controller (1-based): by order.
+_hac_priority() { echo $((160 - 10 * $1)); }
+
+# _hac_wrapper HOST: the hook wrapper (see HAC_HOOK_LOG), root's, 0755.
+_hac_wrapper() {
+    local h=$1 w d
+    d="$(hat_host_dir "$h")/bin"
+    w=$d/ha-hook-run
+    _hat_mkdir "$d"
+    cat >"$w" <<EOF
+#!/bin/bash
+# Written by tests/cluster/lib.sh: runs the built hook ha-notify-EVENT with keepalived's arguments
+# and records its start, end, exit status and output (ms since the epoch).
+ev=\$1; shift
+hook=$HAC_HOOKS/ha-notify-\$ev
+log=$(hat_host_dir "$h")/logs/hooks.log
+out=$(hat_host_dir "$h")/logs/hooks.out
+ms() { local t=\${EPOCHREALTIME/./}; echo \$((10#\$t / 1000)); }
+s=\$(ms)
+printf '%s\t%s: ha-notify-%s started\n' "\$s" "$h" "\$ev" >>"\$log"
+tmp=\$(mktemp /run/ha-hook-run.XXXXXX)
+# Output to a file, not a pipe: a child the hook leaves behind (a probe stuck on a hung mount)
+# must not keep this wrapper waiting after the hook has exited.
+"\$hook" "\$@" >"\$tmp" 2>&1 </dev/null
+rc=\$?
+e=\$(ms)
+last=\$(grep -v '^\$' "\$tmp" | tail -n 1)
+printf '%s\t%s: ha-notify-%s exit %d after %d ms: %s\n' "\$e" "$h" "\$ev" "\$rc" \$((e - s)) "\$last" >>"\$log"
+{ echo "=== \$s ha-notify-\$ev \$* -> exit \$rc after \$((e - s)) ms"; cat "\$tmp"; } >>"\$out"
+rm -f "\$tmp"
+exit \$rc
+EOF
+    chown root:root "$w" "$d"
+    chmod 0755 "$w" "$d"
+    echo "$w"
+}
+
+# _hac_ka_conf HOST I: keepalived.conf of the I-th controller.
+_hac_ka_conf() {
+    local h=$1 i=$2 c peers='' conf hooks_conf ev notify=''
+    conf=$(ha_cluster_hooks_path "$h")
+    for c in $(hac_ctls); do
+        [[ $c == "$h" ]] || peers+="        $(hac_ip "$c")"$'\n'
+    done
+    for ev in master backup fault; do
+        if [[ $HAC_HOOK_LOG == 1 ]]; then
+            notify+="    notify_$ev \"$(hat_host_dir "$h")/bin/ha-hook-run $ev -c $conf\""$'\n'
+        else
+            notify+="    notify_$ev \"$HAC_HOOKS/ha-notify-$ev -c $conf\""$'\n'
+        fi
+    done
+    hooks_conf=$conf
+    cat <<EOF
+# Written by tests/cluster/lib.sh (HAT_PREFIX=$HAT_PREFIX) for $h
+global_defs {
+    router_id $h
+    enable_script_security
+    script_user root
+}
+
+vrrp_script chk_slurmctld {
+    script "$HAC_HOOKS/ha-check-slurmctld -c $hooks_conf"
+    interval 1
+    timeout 3
+    fall 2
+    rise 2
+    user root
+}
+
+vrrp_instance VI_1 {
+    state BACKUP
+    nopreempt
+    interface eth0
+    virtual_router_id 51
+    priority $(_hac_priority "$i")
+    advert_int 1
+    unicast_src_ip $(hac_ip "$h")
+    unicast_peer {
+${peers}    }
+    virtual_ipaddress {
+        $HAC_VIP/24 dev eth0
+    }
+    track_script {
+        chk_slurmctld
+    }
+${notify}}
+EOF
+}
+
+# hac_write_confs: slurm.conf views, ha-slurm.conf and keepalived.conf of every host.
+hac_write_confs() {
+    local ctls=("$@") h i=0 ka
+    HAT_COMPUTE_HOSTS="$(hac_cns | xargs)" HAT_SLURMCTLD_TIMEOUT=${HAC_SLURMCTLD_TIMEOUT:-10} \
+        hat_slurm_conf "${ctls[@]}"
+    ha_cluster_conf "$HAC_VIP" "${ctls[@]}"
+    for h in "${ctls[@]}"; do
+        i=$((i + 1))
+        HA_VIP=$HAC_VIP ha_cluster_hooks_conf "$h" "[check]" "deadline = $HAC_CHECK_DEADLINE"
+        [[ $HAC_HOOK_LOG == 1 ]] && _hac_wrapper "$h" >/dev/null
+        ka=$(hat_host_dir "$h")/keepalived.conf
+        _hac_ka_conf "$h" "$i" >"$ka"
+        chown root:root "$ka"
+        chmod 0644 "$ka"
+    done
+    HAC_CONF_SOURCE="tests/lib/hacluster.sh + tests/cluster/lib.sh (keepalived.conf)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Boot
+
+# _hac_hosts N M: the hosts, munged everywhere, the shared folders.
+_hac_hosts() {
+    local n=$1 m=$2 i h
+    local -a ctls=() cns=()
+    hat_clean
+    hat_net_up
+    for ((i = 1; i <= n; i++)); do hat_host_add "ctl$i" "10.213.0.$((10 + i))"; ctls+=("ctl$i"); done
+    for ((i = 1; i <= m; i++)); do hat_host_add "cn$i" "10.213.0.$((20 + i))"; cns+=("cn$i"); done
+    : >"$(_hac_evfile)"
+    for h in "${ctls[@]}" "${cns[@]}"; do hat_munged_start "$h"; done
+    HAT_SHARED_MODE=fuse hat_shared_setup "$HAC_STATE" "${ctls[@]}"
+    if ((m > 0)); then
+        HAT_SHARED_MODE=bind hat_shared_setup "$HAC_JOBS" "${cns[@]}"
+        chmod 0777 "$(hat_shared_dir "$HAC_JOBS")"
+        # hat_shared_setup names the last folder's slurmctld/ as StateSave: the first one's.
+        echo "$HAC_STATE/slurmctld" >"$(hat_state_dir)/statesave"
+    fi
+}
+
+# hac_boot N M: the cluster with the hooks; returns once one controller holds the VIP and is
+# in control, and every slurmd is registered. Prints nothing; hac_progress lines on stderr.
+hac_boot() {
+    local n=$1 m=$2 h bad master
+    hac_progress "hosts: $n controllers, $m compute hosts, munged, shared state on FUSE"
+    if bad=$(_hac_unsafe_path "$HAC_HOOKS/ha-check-slurmctld"); then
+        echo "keepalived's script security refuses the hooks: $bad is writable by non-root" >&2
+        return 1
+    fi
+    _hac_hosts "$n" "$m"
+    hac_progress "configuration"
+    mapfile -t _ctls < <(hac_ctls)
+    if [[ $HAC_GENCONF == 1 && -x $HAC_GENCONF_BIN ]]; then
+        hac_write_confs_genconf "${_ctls[@]}"
+    else
+        hac_write_confs "${_ctls[@]}"
+    fi
+    for h in "${_ctls[@]}"; do
+        if ! out=$(hat_exec "$h" keepalived -t -f "$(hat_host_dir "$h")/keepalived.conf" 2>&1); then
+            echo "keepalived refuses the configuration of $h:" >&2
+            echo "$out" >&2
+            return 1
+        fi
+    done
+    hac_progress "keepalived on ${_ctls[*]}"
+    for h in "${_ctls[@]}"; do hac_keepalived_start "$h"; done
+    master=$(hac_wait_master 40) || { hac_progress "no master in control after 40 s"; hac_dump; return 1; }
+    hac_event "boot: $master holds the VIP and is in control" >/dev/null
+    hac_progress "$master holds the VIP and is in control; slurmd on $(hac_cns | xargs)"
+    for h in $(hac_cns); do hat_slurmd_start "$h" || { hac_dump; return 1; }; done
+    hac_progress "cluster up"
+}
+
+# hac_keepalived_start HOST
+hac_keepalived_start() {
+    hat_spawn "$1" keepalived keepalived -n -l -D -f "$(hat_host_dir "$1")/keepalived.conf" \
+        -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
+}
+
+# hac_boot_native N M TIMEOUT: native Slurm HA, no keepalived, no hooks, no VIP: every host's
+# slurm.conf lists ctl1..ctlN in one order, slurmctld runs on every controller (ctl1 in control,
+# the others in standby, taking over after SlurmctldTimeout=TIMEOUT).
+hac_boot_native() {
+    local n=$1 m=$2 timeout=$3 h
+    hac_progress "hosts (native Slurm HA, SlurmctldTimeout=$timeout): $n controllers, $m compute hosts"
+    _hac_hosts "$n" "$m"
+    mapfile -t _ctls < <(hac_ctls)
+    HAT_COMPUTE_HOSTS="$(hac_cns | xargs)" HAT_SLURMCTLD_TIMEOUT=$timeout hat_slurm_conf "${_ctls[@]}"
+    for h in "${_ctls[@]}"; do hat_slurmctld_start "$h" || return 1; done
+    for h in $(hac_cns); do hat_slurmd_start "$h" || return 1; done
+    HAC_NATIVE=1
+    hac_progress "native cluster up"
+}
+
+# hac_dump: the last lines of every controller's logs (after a failure), on stderr.
+hac_dump() {
+    local h f
+    for h in $(hac_ctls); do
+        for f in "$(hat_log "$h" keepalived)" "$(hat_host_dir "$h")/logs/hooks.out" \
+            "$(hat_host_dir "$h")/fs/log-slurm/slurmctld.log"; do
+            [[ -f $f ]] || continue
+            echo "--- $h: $f" >&2
+            tail -n 15 "$f" | sed 's/^/    /' >&2
+        done
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Looking
+
+# hac_vip_holders: the controllers whose eth0 is up and carries the VIP.
+hac_vip_holders() {
+    local h
+    for h in $(hac_ctls); do
+        ip -n "$(_hac_ns "$h")" -4 -o addr show dev eth0 up 2>/dev/null | grep -q " $HAC_VIP/" &&
+            echo "$h"
+    done
+    return 0
+}
+
+# hac_control_states [HOST...]: one line "HOST STATE" per controller (default all), STATE
+# active | standby | down (nothing answers) | ? (an answer that says nothing, e.g. an
+# authentication failure). Asked from the first compute host (or the first controller when
+# there is none) with a 300 ms limit per controller.
+hac_control_states() {
+    local from hosts=("$@") h args=()
+    ((${#hosts[@]})) || mapfile -t hosts < <(hac_ctls)
+    from=$(hac_cns | head -n 1)
+    [[ -n $from ]] || from=${hosts[0]}
+    for h in "${hosts[@]}"; do args+=("$h" "$(hac_ip "$h")"); done
+    # shellcheck disable=SC2016
+    hat_exec "$from" sh -c '
+        rpc=$1; shift
+        while [ $# -ge 2 ]; do
+            out=$("$rpc" --cache /run/hac-rpc --timeout 300ms "$2" status 2>&1)
+            case $out in
+                *control=active*) s=active ;;
+                *control=standby*) s=standby ;;
+                *ECONNREFUSED*|*ETIMEDOUT*|*EHOSTUNREACH*) s=down ;;
+                *) s="?" ;;
+            esac
+            echo "$1 $s"
+            shift 2
+        done' sh "$HAC_RPC" "${args[@]}" 2>/dev/null
+}
+
+# hac_in_control HOST: its slurmctld says it is in control.
+hac_in_control() { [[ $(hac_control_states "$1") == "$1 active" ]]; }
+
+# hac_master: the one VIP holder that is in control, if there is exactly one VIP holder and
+# exactly one controller in control and they are the same; else fails.
+hac_master() {
+    local holders active
+    holders=$(hac_vip_holders)
+    [[ -n $holders && $holders != *$'\n'* ]] || return 1
+    active=$(hac_control_states | awk '$2 == "active" {print $1}')
+    [[ $active == "$holders" ]] || return 1
+    echo "$holders"
+}
+
+# hac_wait_master TIMEOUT_S: wait until hac_master answers; prints it.
+hac_wait_master() {
+    local end=$(( $(hac_now_ms) + $1 * 1000 )) m
+    while :; do
+        if m=$(hac_master); then echo "$m"; return 0; fi
+        (( $(hac_now_ms) < end )) || return 1
+        sleep 0.1
+    done
+}
+
+# hac_ka_state HOST: keepalived's last state (MASTER, BACKUP, FAULT), from its log.
+hac_ka_state() {
+    local f; f=$(hat_log "$1" keepalived)
+    [[ -f $f ]] || { echo none; return 0; }
+    local s
+    s=$(tail -c 200000 "$f" | grep -o 'VI_1) Entering [A-Z]* STATE' | tail -n 1 | awk '{print $3}')
+    echo "${s:-INIT}"
+}
+
+# hac_ctld_pid HOST: the pid of the slurmctld running in HOST (its pid file, checked against
+# /proc: that process is named slurmctld and lives in HOST's network namespace). Fails if none.
+hac_ctld_pid() {
+    local pid f p
+    f="$(hat_host_dir "$1")/fs/run/slurmctld.pid"
+    { read -r pid <"$f"; } 2>/dev/null || return 1
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == slurmctld ]] || return 1
+    for p in $(ip netns pids "$(_hac_ns "$1")" 2>/dev/null); do
+        [[ $p == "$pid" ]] && { echo "$pid"; return 0; }
+    done
+    return 1
+}
+
+# hac_kill_ctld HOST [SIGNAL]: signal HOST's slurmctld (default KILL).
+hac_kill_ctld() {
+    local pid
+    pid=$(hac_ctld_pid "$1") || { echo "hac: no slurmctld in $1" >&2; return 1; }
+    kill -s "${2:-KILL}" "$pid"
+}
+
+# hac_hook_runs [FROM_MS]: the hook lines (start and exit) of every controller since FROM_MS.
+hac_hook_runs() {
+    local from=${1:-0} h
+    for h in $(hac_ctls); do
+        [[ -f "$(hat_host_dir "$h")/logs/hooks.log" ]] && cat "$(hat_host_dir "$h")/logs/hooks.log"
+    done | awk -F'\t' -v f="$from" '$1 >= f' | sort -n
+}
+
+# ---------------------------------------------------------------------------------------------
+# Failures
+
+# hac_host_lose HOST: the host is lost: its link goes down (so nothing it sends on the way
+# out reaches anyone), then every process in it is killed with SIGKILL.
+hac_host_lose() {
+    local h=$1 ns p pids
+    ns=$(_hac_ns "$h")
+    ip -n "$ns" link set eth0 down
+    pids=$(ip netns pids "$ns")
+    for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
+    # Anything started meanwhile (a hook, a check) goes too.
+    for _ in 1 2 3; do
+        pids=$(ip netns pids "$ns")
+        [[ -z $pids ]] && break
+        for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
+        sleep 0.1
+    done
+}
+
+# hac_host_recover HOST: the lost host boots again: link up, a fresh /run (as after a reboot),
+# munged, the shared mount, keepalived. (No slurmctld: keepalived decides.)
+hac_host_recover() {
+    local h=$1 hd run mu
+    hd=$(hat_host_dir "$h")
+    run=$hd/fs/run
+    hat_exec "$h" umount -l "$HAC_STATE" 2>/dev/null || true
+    find "$run" -mindepth 1 -delete
+    mu=$(_hat_uid "" munge)
+    _hat_mkdir "$run/munge"
+    chown "$mu" "$run/munge"
+    ip -n "$(_hac_ns "$h")" link set eth0 up
+    hat_munged_start "$h"
+    HAT_SHARED_MODE=fuse hat_shared_setup "$HAC_STATE" "$h"
+    echo "$HAC_STATE/slurmctld" >"$(hat_state_dir)/statesave"
+    hac_keepalived_start "$h"
+}
+
+# hac_partition HOST...: cut HOSTs off the other controllers (both ways; compute hosts still
+# reach everyone; the shared storage stays shared, as it is local FUSE).
+hac_partition() {
+    local a b
+    for a in "$@"; do
+        for b in $(hac_ctls); do
+            [[ " $* " == *" $b "* ]] && continue
+            ip -n "$(_hac_ns "$a")" route add blackhole "$(hac_ip "$b")/32"
+            ip -n "$(_hac_ns "$b")" route add blackhole "$(hac_ip "$a")/32"
+        done
+    done
+}
+
+# hac_heal: remove every partition.
+hac_heal() {
+    local h r
+    for h in $(hac_ctls); do
+        while read -r r; do
+            [[ -n $r ]] && ip -n "$(_hac_ns "$h")" route del $r
+        done < <(ip -n "$(_hac_ns "$h")" route show type blackhole | awk '{print "blackhole", $2}')
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Jobs
+
+# hac_sbatch HOST [SBATCH ARGS...]: one sbatch through the VIP from HOST (within 10 s); prints
+# the job id; fails if it is not accepted. Default job: sleep 1.
+hac_sbatch() {
+    local h=$1; shift
+    local -a args=("$@")
+    ((${#args[@]})) || args=(--wrap 'sleep 1')
+    hat_exec "$h" timeout 10 sbatch --parsable -o /dev/null -e /dev/null "${args[@]}" 2>/dev/null
+}
+
+# hac_sbatch_until_accepted HOST TIMEOUT_S [SBATCH ARGS...]: submit through the VIP from HOST
+# until a submission is accepted: a new attempt every HAC_SBATCH_GAP_MS (default 200) ms, each
+# limited to 3 s, attempts overlapping (so the time of the first acceptance is known to about
+# that gap, not to sbatch's own retry interval). Records "sbatch accepted" as an event (at the
+# time the accepting sbatch returned); prints "JOBID EVENT_MS ATTEMPTS". Other attempts may be
+# accepted too (jobs of the same kind); they are waited for before returning. Default job:
+# sleep 1.
+hac_sbatch_until_accepted() {
+    local h=$1 timeout=$2; shift 2
+    local end=$(( $(hac_now_ms) + timeout * 1000 )) n=0 next=0 now d f best= id t
+    local -a args=("$@") pids=()
+    ((${#args[@]})) || args=(--wrap 'sleep 1')
+    d=$(mktemp -d "$(hat_state_dir)/sbatch.XXXXXX")
+    while :; do
+        now=$(hac_now_ms)
+        if ((now >= next)); then
+            n=$((n + 1))
+            (
+                if out=$(hat_exec "$h" timeout 3 sbatch --parsable -o /dev/null -e /dev/null \
+                    "${args[@]}" 2>/dev/null) && [[ $out =~ ^[0-9]+ ]]; then
+                    echo "$(hac_now_ms) ${out%%;*} $n" >"$d/ok.$n"
+                fi
+            ) </dev/null &
+            pids+=($!)
+            next=$((now + ${HAC_SBATCH_GAP_MS:-200}))
+        fi
+        for f in "$d"/ok.*; do
+            [[ -f $f ]] || continue
+            read -r t id k <"$f"
+            if [[ -z $best ]] || ((t < ${best%% *})); then best="$t $id $k"; fi
+        done
+        [[ -n $best ]] && break
+        ((now < end)) || break
+        sleep 0.05
+    done
+    wait "${pids[@]}" 2>/dev/null || true
+    for f in "$d"/ok.*; do
+        [[ -f $f ]] || continue
+        read -r t id k <"$f"
+        if [[ -z $best ]] || ((t < ${best%% *})); then best="$t $id $k"; fi
+    done
+    rm -rf "$d"
+    [[ -n $best ]] || return 1
+    read -r t id k <<<"$best"
+    printf '%s\t%s\n' "$t" "sbatch through the VIP from $h accepted: job $id (attempt $k of $n)" >>"$(_hac_evfile)"
+    echo "$id $t $n"
+}
+
+# hac_squeue HOST [ARGS...]: squeue through the VIP from HOST.
+hac_squeue() {
+    local h=$1; shift
+    hat_exec "$h" timeout 10 squeue -h "$@" 2>/dev/null
+}
+
+# hac_job_state HOST JOBID: the job's state through the VIP (scontrol), e.g. RUNNING.
+hac_job_state() {
+    hat_exec "$1" timeout 10 scontrol show job "$2" 2>/dev/null |
+        sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# The sampler and the timeline
+
+# The sampler loop (background). Each controller is observed in turn, and each observation is
+# stamped with the time it was made: VIP (ip), slurmctld process (pid file and /proc), keepalived
+# state (its log, read as it grows), the check's last verdict (its record in /run/ha-slurm),
+# and who is in control (ha-rpc status from the first compute host, all controllers in one
+# call). Changes become events; $(hat_state_dir)/hac-watch has "samples=N two=N maxgap=MS": the
+# number of samples, of samples in which more than one controller said it was in control, and
+# the longest time between two samples.
+_hac_watch_loop() {
+    local -a ctls enter
+    local -A prev=() ns=() kafd=() kabuf=() ka=() hostdir=() kalog=()
+    local h line k v t samples=0 two=0 maxgap=0 last=0 start period from st pid comm ck f act
+    local ev stats
+    ev=$(_hac_evfile)
+    stats=$(hat_state_dir)/hac-watch
+    period=$HAC_SAMPLE_MS
+    trap 'exit 0' TERM
+    mapfile -t ctls < <(hac_ctls)
+    st=$(hat_state_dir)
+    from=$(hac_cns | head -n 1)
+    [[ -n $from ]] || from=${ctls[0]}
+    _hat_enter_cmd "$from" 1 enter
+    local -a rpcargs=()
+    for h in "${ctls[@]}"; do
+        ns[$h]=$(_hac_ns "$h")
+        hostdir[$h]=$(hat_host_dir "$h")
+        kalog[$h]=$(hat_log "$h" keepalived)
+        rpcargs+=("$h" "$(hac_ip "$h")")
+        ka[$h]=none
+    done
+    _stamp() { local x=${EPOCHREALTIME/./}; T=$((10#$x / 1000)); }
+    _emit() { # KEY VALUE TEXT
+        if [[ ${prev[$1]-unset} != "$2" ]]; then
+            prev[$1]=$2
+            printf '%s\t%s\n' "$T" "$3" >>"$ev"
+        fi
+    }
+    local T
+    while :; do
+        _stamp; start=$T
+        ((last)) && ((start - last > maxgap)) && maxgap=$((start - last))
+        last=$start
+        act=()
+        # Who is in control (one process in the compute host for all controllers).
+        while read -r h v; do
+            _stamp
+            [[ $v == active ]] && act+=("$h")
+            _emit "$h.ctl" "$v" "$h: control $v"
+        done < <("${enter[@]}" sh -c '
+            rpc=$1; shift
+            while [ $# -ge 2 ]; do
+                out=$("$rpc" --cache /run/hac-rpc --timeout 300ms "$2" status 2>&1)
+                case $out in
+                    *control=active*) s=active ;;
+                    *control=standby*) s=standby ;;
+                    *ECONNREFUSED*|*ETIMEDOUT*|*EHOSTUNREACH*) s=down ;;
+                    *) s="?" ;;
+                esac
+                echo "$1 $s"
+                shift 2
+            done' sh "$HAC_RPC" "${rpcargs[@]}" 2>/dev/null)
+        for h in "${ctls[@]}"; do
+            # VIP.
+            v=0
+            if [[ $(ip -n "${ns[$h]}" -4 -o addr show dev eth0 up 2>/dev/null) == *" $HAC_VIP/"* ]]; then v=1; fi
+            _stamp
+            if ((v)); then _emit "$h.vip" 1 "VIP on $h"; else _emit "$h.vip" 0 "VIP off $h"; fi
+            # slurmctld process (pid file, name, network namespace).
+            pid=- comm=
+            if { read -r pid <"${hostdir[$h]}/fs/run/slurmctld.pid"; } 2>/dev/null &&
+                [[ $pid =~ ^[0-9]+$ ]] && { read -r comm <"/proc/$pid/comm"; } 2>/dev/null &&
+                [[ $comm == slurmctld && /proc/$pid/ns/net -ef /run/netns/${ns[$h]} ]]; then
+                :
+            else
+                pid=-
+            fi
+            _stamp
+            if [[ $pid == - ]]; then _emit "$h.ctld" - "$h: no slurmctld process"
+            else _emit "$h.ctld" "$pid" "$h: slurmctld process runs (pid $pid)"; fi
+            # keepalived state: the new lines of its log.
+            f=${kalog[$h]}
+            if [[ -z ${kafd[$h]:-} && -f $f ]]; then exec {k}<"$f"; kafd[$h]=$k; fi
+            if [[ -n ${kafd[$h]:-} ]]; then
+                while :; do
+                    line=
+                    if IFS= read -r -u "${kafd[$h]}" line; then
+                        line=${kabuf[$h]:-}$line; kabuf[$h]=
+                        [[ $line =~ VI_1\)\ Entering\ ([A-Z]+)\ STATE ]] && ka[$h]=${BASH_REMATCH[1]}
+                    else
+                        kabuf[$h]=${kabuf[$h]:-}$line
+                        break
+                    fi
+                done
+            fi
+            _stamp
+            _emit "$h.ka" "${ka[$h]}" "$h: keepalived ${ka[$h]}"
+            # The check's verdict record.
+            ck=-
+            if { read -r ck k _ <"${hostdir[$h]}/fs/run/ha-slurm/check.verdict"; } 2>/dev/null; then
+                [[ $ck == unhealthy ]] && ck="unhealthy ($k)"
+            else
+                ck=-
+            fi
+            _stamp
+            _emit "$h.check" "$ck" "$h: check $ck"
+        done
+        samples=$((samples + 1))
+        if ((${#act[@]} > 1)); then
+            two=$((two + 1))
+            printf '%s\t%s\n' "$T" "!!! ${#act[@]} controllers in control: ${act[*]}" >>"$ev"
+        fi
+        echo "samples=$samples two=$two maxgap=$maxgap" >"$stats.tmp"
+        mv -f "$stats.tmp" "$stats"
+        _stamp
+        k=$((period - (T - start)))
+        ((k > 0)) && sleep "$((k / 1000)).$(printf '%03d' $((k % 1000)))"
+    done
+}
+
+# hac_watch_start: start the sampler (every HAC_SAMPLE_MS ms).
+hac_watch_start() {
+    hac_watch_stop
+    rm -f "$(hat_state_dir)/hac-watch"
+    _hac_watch_loop </dev/null >/dev/null 2>&1 &
+    _HAC_WATCH_PID=$!
+    disown "$_HAC_WATCH_PID" 2>/dev/null || true
+    hat_wait_for 5 test -s "$(hat_state_dir)/hac-watch"
+}
+
+# hac_watch_stop: stop it (the pid this shell started).
+hac_watch_stop() {
+    [[ -n $_HAC_WATCH_PID ]] || return 0
+    kill -TERM "$_HAC_WATCH_PID" 2>/dev/null || true
+    local i
+    for i in $(seq 50); do kill -0 "$_HAC_WATCH_PID" 2>/dev/null || break; sleep 0.05; done
+    _HAC_WATCH_PID=
+}
+
+# hac_watch_stats: "samples=N two=N maxgap=MS" of the sampler so far.
+hac_watch_stats() { cat "$(hat_state_dir)/hac-watch" 2>/dev/null || echo "samples=0 two=0 maxgap=0"; }
+
+# hac_timeline T0_MS [FROM_MS [TO_MS]]: every event (test, sampler, hooks) between FROM_MS
+# (default T0 - 3 s) and TO_MS (default now), sorted, as "+1234 ms  event" relative to T0.
+hac_timeline() {
+    local t0=$1 from=${2:-$(($1 - 3000))} to=${3:-$(hac_now_ms)} h
+    {
+        cat "$(_hac_evfile)"
+        for h in $(hac_ctls); do
+            [[ -f "$(hat_host_dir "$h")/logs/hooks.log" ]] && cat "$(hat_host_dir "$h")/logs/hooks.log"
+        done
+    } | awk -F'\t' -v f="$from" -v t="$to" '$1 >= f && $1 <= t' | sort -s -n -k1,1 |
+        awk -F'\t' -v t0="$t0" '{ d = $1 - t0; printf "%+7d ms  %s\n", d, $2 }'
+}
+
+# hac_first_event T0 REGEX: ms from T0 to the first event at or after T0 that matches REGEX
+# (awk ERE); empty if none.
+hac_first_event() {
+    local t0=$1 re=$2 h
+    {
+        cat "$(_hac_evfile)"
+        for h in $(hac_ctls); do
+            [[ -f "$(hat_host_dir "$h")/logs/hooks.log" ]] && cat "$(hat_host_dir "$h")/logs/hooks.log"
+        done
+    } | sort -s -n -k1,1 | awk -F'\t' -v t0="$t0" -v re="$re" '$1 >= t0 && $2 ~ re { print $1 - t0; exit }'
+}
+
+# ---------------------------------------------------------------------------------------------
+# For the drills
+
+# hac_print_timeline T0 [FROM [TO]]: the timeline as TAP comment lines.
+hac_print_timeline() {
+    echo "# timeline (ms from the failure; sampled every ~${HAC_SAMPLE_MS} ms, hooks and sbatch exact):"
+    hac_timeline "$@" | sed 's/^/#  /'
+}
+
+# hac_hook_max_ms [FROM_MS]: the longest hook run (ms) since FROM_MS, and "none" if none ran;
+# a hook still running counts from its start to now.
+hac_hook_max_ms() {
+    local from=${1:-0} now
+    now=$(hac_now_ms)
+    hac_hook_runs "$from" | awk -F'\t' -v now="$now" '
+        { split($2, w, " "); key = w[1] " " w[2] }
+        / started$/ { start[key] = $1; open[key]++; next }
+        / exit [0-9]+ after [0-9]+ ms/ { match($2, /after [0-9]+ ms/); ms = substr($2, RSTART + 6, RLENGTH - 9) + 0;
+            if (ms > max) max = ms; open[key]--; next }
+        END { for (k in open) if (open[k] > 0 && now - start[k] > max) max = now - start[k];
+              if (max == "") print "none"; else print max }'
+}
+
+# hac_wait_ka HOST STATE TIMEOUT_S: wait until HOST's keepalived is in STATE.
+hac_wait_ka() { hat_wait_for "$3" eval "[[ \$(hac_ka_state $1) == $2 ]]"; }

@@ -1,0 +1,105 @@
+#!/bin/bash
+# golden.sh - ha-genconf turns each golden/NAME.yaml into exactly the files under
+# golden/NAME/HOST/, for every HOST folder there: a missing, extra or different file fails
+# (diff -u shown). The modes must match golden/NAME/HOST.modes. Also checked: --check accepts
+# each file; a second run changes nothing (every file "unchanged", no .bak, same inode); a file
+# changed by hand is replaced and its content kept as FILE.bak; a wrong mode alone is fixed
+# without a rewrite.
+#
+# golden/scenario1.yaml is the seed's Scenario 1 (with slurmdbd on server1 and the secrets from
+# the environment); golden/extended.yaml uses every key of the schema and the host-list cases.
+#
+# GOLDEN_UPDATE=1 rewrites the expected files from the current output instead of comparing
+# (then review `git diff tests/genconf/golden`).
+#
+# Needs no root and no daemon. Exit 0: all checks passed.
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
+build=${HA_BUILD_DIR:-$src/build}
+GENCONF=$build/genconf/ha-genconf
+# shellcheck source=../lib/testlib.sh
+source "$src/tests/lib/testlib.sh"
+if [[ ! -x $GENCONF ]]; then
+    echo "build first: $GENCONF" >&2
+    exit 2
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The secrets the YAML files take from the environment, as an operator would set them.
+export VRRP_PASS=s1-vrrp MARIADB_ROOT_PASSWORD=never-written SLURM_DB_PASS='s1 db#pass'
+printf 'ext-db-pass\n' >"$tmp/db.pass"
+chmod 0600 "$tmp/db.pass"
+export GENCONF_DB_PASSWORD_FILE=$tmp/db.pass
+
+modes() { (cd "$1" && stat -c '%a %n' -- * | sort -k2); }
+
+cd "$here/golden"
+for yaml in *.yaml; do
+    scen=${yaml%.yaml}
+    t_ok "$scen: --check accepts it" "$GENCONF" --config "$yaml" --check
+    for hd in "$scen"/*/; do
+        host=$(basename "$hd")
+        out=$tmp/$scen/$host
+        mkdir -p "$tmp/$scen"
+        rc=0
+        "$GENCONF" --config "$yaml" --host "$host" --output-dir "$out" >"$tmp/stdout" \
+            2>"$tmp/stderr" || rc=$?
+        _t_report "$rc" "$scen/$host: ha-genconf exits 0" "$(cat "$tmp/stderr")"
+        if [[ ${GOLDEN_UPDATE:-0} == 1 ]]; then
+            rm -rf "$hd"
+            cp -a "$out" "$hd"
+            modes "$out" >"$scen/$host.modes"
+            t_note "updated $scen/$host"
+            continue
+        fi
+        rc=0
+        d=$(diff -ru "$hd" "$out" 2>&1) || rc=$?
+        _t_report "$rc" "$scen/$host: every file as expected" "$d"
+        ((rc == 0)) || printf '%s\n' "$d" | sed 's/^/#   /'
+        rc=0
+        d=$(diff -u "$scen/$host.modes" <(modes "$out") 2>&1) || rc=$?
+        _t_report "$rc" "$scen/$host: modes as expected" "$d"
+
+        # Running again changes nothing: same files (inodes), no backups.
+        before=$(ls -i "$out")
+        "$GENCONF" --config "$yaml" --host "$host" --output-dir "$out" >"$tmp/stdout2"
+        t_nomatch "$scen/$host: second run says unchanged for every file" \
+            "$(cat "$tmp/stdout2")" ': (written|unchanged \()'
+        t_match "$scen/$host: second run reports each file" \
+            "$(grep -c ': unchanged$' "$tmp/stdout2")" "^$(find "$hd" -type f | wc -l)\$"
+        after=$(ls -i "$out")
+        rc=0
+        [[ $after == "$before" ]] || rc=1
+        _t_report "$rc" "$scen/$host: second run leaves the same inodes and no .bak" \
+            "before: $before; after: $after"
+    done
+done
+if [[ ${GOLDEN_UPDATE:-0} == 1 ]]; then
+    t_done
+    exit
+fi
+
+# A file edited by hand is replaced; its content is kept as FILE.bak. A wrong mode is fixed.
+out=$tmp/scenario1/server1
+echo '# edited by hand' >>"$out/slurm.conf"
+cp "$out/slurm.conf" "$tmp/edited"
+chmod 0644 "$out/slurmdbd.conf"
+stdout=$("$GENCONF" --config scenario1.yaml --host server1 --output-dir "$out")
+t_match "an edited file is rewritten, the old one kept" "$stdout" \
+    "slurm.conf: written \(previous kept as slurm.conf.bak\)"
+t_match "a file whose mode changed is only chmodded" "$stdout" \
+    "slurmdbd.conf: unchanged \(mode set to 0600\)"
+t_ok "slurm.conf.bak holds the edited content" cmp "$tmp/edited" "$out/slurm.conf.bak"
+t_ok "slurm.conf is the generated one again" cmp scenario1/server1/slurm.conf "$out/slurm.conf"
+t_match "slurmdbd.conf is 0600 again" "$(stat -c %a "$out/slurmdbd.conf")" '^600$'
+t_match "no other file was touched" "$(grep -c ': unchanged$' <<<"$stdout")" '^3$'
+t_fail "no temporary file is left" compgen -G "$out/*.tmp.*"
+
+# The secrets: never in a world-readable file.
+leaks=$(grep -l 's1 db' "$out"/* | grep -v '/slurmdbd.conf$' || true)
+t_match "the database password is only in slurmdbd.conf" "$leaks" '^$'
+t_nomatch "the root password is written nowhere" "$(cat "$out"/*)" 'never-written'
+
+t_done
