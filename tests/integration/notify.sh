@@ -191,19 +191,35 @@ t_match "the check on a node whose promotion is running: healthy, in grace" "$ou
 # The master renews its lease as keepalived's check would, every second, meanwhile.
 (while :; do check ctl2 >/dev/null; sleep 1; done) &
 renewer=$!
-end=$(($(date +%s%3N) + 12000))
-while (($(date +%s%3N) < end)); do
-    n=0
-    in_control ctl1 && n=$((n + 1))
-    in_control ctl2 && n=$((n + 1))
-    ((n > 1)) && two=$((two + 1))
-    sampled=$((sampled + 1))
-    sleep 0.1
-done
+# One sampler per host, each asking its slurmctld every 100 ms; then every moment one host was
+# seen in control is compared with the other host's samples around it.
+sampler() { # sampler HOST FILE: "ms 0|1" lines for 12 s
+    local end=$(($(date +%s%3N) + 12000))
+    while (($(date +%s%3N) < end)); do
+        if in_control "$1"; then echo "$(date +%s%3N) 1"; else echo "$(date +%s%3N) 0"; fi
+        sleep 0.1
+    done >"$2"
+}
+sampler ctl1 "/tmp/$HAT_PREFIX.s1" &
+s1=$!
+sampler ctl2 "/tmp/$HAT_PREFIX.s2" &
+s2=$!
+wait "$s1" "$s2"
+sampled=$(($(wc -l <"/tmp/$HAT_PREFIX.s1") + $(wc -l <"/tmp/$HAT_PREFIX.s2")))
+# Two in control: ctl1 seen in control at t while ctl2 was in control at both its samples
+# around t (so it held control across t).
+two=$(awk 'FNR == NR { t1[NR] = $1; v1[NR] = $2; n1 = NR; next }
+           { t2[FNR] = $1; v2[FNR] = $2; n2 = FNR }
+           END { c = 0
+                 for (i = 1; i <= n1; i++) if (v1[i]) {
+                     for (j = 1; j < n2; j++)
+                         if (t2[j] <= t1[i] && t1[i] <= t2[j + 1] && v2[j] && v2[j + 1]) c++ }
+                 print c }' "/tmp/$HAT_PREFIX.s1" "/tmp/$HAT_PREFIX.s2")
+rm -f "/tmp/$HAT_PREFIX.s1" "/tmp/$HAT_PREFIX.s2"
 kill "$renewer"
 wait "$renewer" 2>/dev/null || true
 wait "$ppid" || true
-t_note "sampled $sampled times over 12 s"
+t_note "sampled $sampled times over 12 s (both hosts, every 100 ms)"
 t_ok "never two controllers in control" test "$two" -eq 0
 t_match "the second VIP holder's promotion is refused: the lease is held" "$(cat "/tmp/$HAT_PREFIX.p")" 'lease: refused: ctl2 holds the lease.*exit=1'
 rm -f "/tmp/$HAT_PREFIX.p"
