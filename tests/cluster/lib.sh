@@ -444,16 +444,18 @@ hac_hook_runs() {
 # ---------------------------------------------------------------------------------------------
 # Failures
 
-# hac_host_lose HOST: the host is lost: its link goes down (so nothing it sends on the way
-# out reaches anyone), then every process in it is killed with SIGKILL.
+# hac_host_lose HOST: the host is lost, as in a power cut: every process in it is frozen
+# (SIGSTOP, so none reacts to what follows), its link goes down (nothing it might still send
+# reaches anyone), then every process is killed with SIGKILL.
 hac_host_lose() {
     local h=$1 ns p pids
     ns=$(_hac_ns "$h")
-    ip -n "$ns" link set eth0 down
     pids=$(ip netns pids "$ns")
+    for p in $pids; do kill -STOP "$p" 2>/dev/null || true; done
+    ip -n "$ns" link set eth0 down
     for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
-    # Anything started meanwhile (a hook, a check) goes too.
-    for _ in 1 2 3; do
+    # Anything started in between (a hook, a check) goes too.
+    for _ in 1 2 3 4 5; do
         pids=$(ip netns pids "$ns")
         [[ -z $pids ]] && break
         for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
@@ -767,3 +769,19 @@ hac_hook_max_ms() {
 
 # hac_wait_ka HOST STATE TIMEOUT_S: wait until HOST's keepalived is in STATE.
 hac_wait_ka() { hat_wait_for "$3" eval "[[ \$(hac_ka_state $1) == $2 ]]"; }
+
+# hac_job_start_saved MASTER JOBID TIMEOUT_S: wait until slurmctld on MASTER has written its job
+# state file (StateSaveLocation/job_state) after it started job JOBID ("sched: Allocate" in
+# its log). slurmctld saves state asynchronously, at most every 5 s: a SIGKILL loses the job
+# changes since the last save (a job accepted in that window is lost; a job started in it is
+# pending again after the failover and is started a second time; see drill 7).
+hac_job_start_saved() {
+    local m=$1 job=$2 f log line alloc
+    f="$(hat_shared_dir "$HAC_STATE")/slurmctld/job_state"
+    log="$(hat_host_dir "$m")/fs/log-slurm/slurmctld.log"
+    hat_wait_for "$3" grep -q "sched: Allocate JobId=$job " "$log" || return 1
+    line=$(grep "sched: Allocate JobId=$job " "$log" | tail -n 1)
+    line=${line#[}; line=${line%%]*}
+    alloc=$(date -d "${line/T/ }" +%s%3N)
+    hat_wait_for "$3" eval "(( \$(date -r $f +%s%3N) > $alloc ))"
+}

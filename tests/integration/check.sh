@@ -324,6 +324,22 @@ wait "$piper" || true
 t_ok "f. after SIGCONT the stuck child finishes" hat_wait_for 10 no_checks_in ctl1
 t_ok "f. after SIGCONT the check is healthy again" hat_wait_for 20 healthy ctl1
 
+# keepalived stops a check that outlives its timeout with SIGTERM: it must die at once, even
+# while it waits for a probe of a hung mount.
+t_note "f. SIGTERM while the check waits for hung storage"
+stop_pid "$bindfs"
+hat_exec ctl1 "$CHECK" -c "$(conf ctl1)" >/dev/null 2>&1 &
+victim=$!
+sleep 0.4
+t0=$(date +%s%3N)
+kill -TERM "$victim"
+trc=0
+wait "$victim" || trc=$?
+t_match "f. SIGTERM: the check dies of it (status 143)" "$trc" '^143$'
+t_lt "f. SIGTERM: at once ($(($(date +%s%3N) - t0)) ms)" "$(($(date +%s%3N) - t0))" 200
+cont_pid "$bindfs"
+t_ok "f. after SIGCONT the stuck child finishes" hat_wait_for 10 no_checks_in ctl1
+
 hat_exec ctl1 umount /mnt/state
 t_ok "f. unmounted: the bindfs daemon exits" hat_wait_for 10 eval '! hat_alive ctl1 bindfs-mnt_state'
 check_case "f. state folder not mounted" ctl1 1 storage '/mnt/state is not mounted' "$FAST_MS"
