@@ -76,17 +76,6 @@ static int step(struct run *r, const char *name, usec_t start, int result, bool 
         return result;
 }
 
-static void slurmctld_svc(const struct ha_cfg *cfg, struct ha_svc *s)
-{
-        *s = (struct ha_svc){
-                .manager = (enum ha_svc_manager)cfg->ha.service_manager,
-                .unit = cfg->slurm.unit,
-                .pid_file = cfg->slurm.pid_file,
-                .comm = "slurmctld",
-                .argv = cfg->slurm.command,
-        };
-}
-
 /* A follower NAME: systemd unit NAME.service; without systemd, /usr/sbin/NAME writing
  * /run/NAME.pid (as slurmdbd does by default). */
 struct follower {
@@ -110,18 +99,6 @@ static void follower_svc(const struct ha_cfg *cfg, const char *name, struct foll
                 .pid_file = f->pid_file,
                 .comm = f->command + strlen("/usr/sbin/"),
                 .argv = f->argv,
-        };
-}
-
-static struct ha_slurm_client local_client(const struct ha_cfg *cfg)
-{
-        return (struct ha_slurm_client){
-                .address = cfg->slurm.controller,
-                .port = cfg->slurm.port,
-                .slurm_uid = cfg->slurm.uid,
-                .munge_socket = cfg->slurm.munge_socket,
-                .version = cfg->slurm.protocol,
-                .cache_dir = cfg->ha.state_dir,
         };
 }
 
@@ -182,7 +159,7 @@ static int take_lease(struct run *r)
  * once. */
 static int wait_in_control(struct run *r, struct ha_slurm_control *ret)
 {
-        struct ha_slurm_client c = local_client(r->cfg);
+        struct ha_slurm_client c = ha_slurmctld_client(r->cfg);
         usec_t start = ha_now();
         bool asked = false;
         int e;
@@ -246,7 +223,7 @@ static void promote(struct run *r, const struct ha_observation *o)
         }
 
         /* 3. slurmctld running. */
-        slurmctld_svc(cfg, &s);
+        ha_slurmctld_svc(cfg, &s);
         t = ha_now();
         if (o->ctld_running) {
                 (void)step(r, "start slurmctld", t, 0, false, "already running");
@@ -387,7 +364,7 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
         }
 
         /* 2. slurmctld stopped: a stopped slurmctld cannot take control back. */
-        slurmctld_svc(cfg, &s);
+        ha_slurmctld_svc(cfg, &s);
         t = ha_now();
         if (!o->ctld_running) {
                 (void)step(r, "stop slurmctld", t, 0, false, "not running");

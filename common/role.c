@@ -90,14 +90,26 @@ static void probe_hook(const struct ha_cfg *cfg, struct ha_observation *o)
         }
 }
 
-static void svc_of(const struct ha_cfg *cfg, struct ha_svc *s)
+void ha_slurmctld_svc(const struct ha_cfg *cfg, struct ha_svc *ret)
 {
-        *s = (struct ha_svc){
+        *ret = (struct ha_svc){
                 .manager = (enum ha_svc_manager)cfg->ha.service_manager,
                 .unit = cfg->slurm.unit,
                 .pid_file = cfg->slurm.pid_file,
                 .comm = "slurmctld",
                 .argv = cfg->slurm.command,
+        };
+}
+
+struct ha_slurm_client ha_slurmctld_client(const struct ha_cfg *cfg)
+{
+        return (struct ha_slurm_client){
+                .address = cfg->slurm.controller,
+                .port = cfg->slurm.port,
+                .slurm_uid = cfg->slurm.uid,
+                .munge_socket = cfg->slurm.munge_socket,
+                .version = cfg->slurm.protocol,
+                .cache_dir = cfg->ha.state_dir,
         };
 }
 
@@ -109,7 +121,7 @@ static void probe_process(const struct ha_cfg *cfg, usec_t deadline, struct ha_o
         struct ha_svc s;
         int r;
 
-        svc_of(cfg, &s);
+        ha_slurmctld_svc(cfg, &s);
         r = ha_svc_state(&s, deadline, &o->ctld_running, &o->ctld_pid, reason, sizeof(reason));
         if (r < 0)
                 done(p, start, r, "%s", reason);
@@ -125,14 +137,7 @@ static void probe_control(const struct ha_cfg *cfg, usec_t deadline, struct ha_o
 {
         struct ha_probe *p = &o->probe[HA_PROBE_CONTROL];
         usec_t start = ha_now();
-        struct ha_slurm_client c = {
-                .address = cfg->slurm.controller,
-                .port = cfg->slurm.port,
-                .slurm_uid = cfg->slurm.uid,
-                .munge_socket = cfg->slurm.munge_socket,
-                .version = cfg->slurm.protocol,
-                .cache_dir = cfg->ha.state_dir,
-        };
+        struct ha_slurm_client c = ha_slurmctld_client(cfg);
         char when[64];
         int r;
 

@@ -13,6 +13,7 @@
 #include "common/cfg.h"
 #include "common/clock.h"
 #include "common/slurmrpc.h"
+#include "common/svc.h"
 
 enum ha_probe_id {
         HA_PROBE_VIP,     /* does this host hold the VIP */
@@ -62,6 +63,11 @@ struct ha_observation {
  * with its reason. */
 void ha_observe(const struct ha_cfg *cfg, usec_t deadline, bool renew_lease,
                 struct ha_observation *ret);
+
+/* The local slurmctld as a service (systemd unit, or pid file and start command), and as an RPC
+ * peer, from the configuration. */
+void ha_slurmctld_svc(const struct ha_cfg *cfg, struct ha_svc *ret);
+struct ha_slurm_client ha_slurmctld_client(const struct ha_cfg *cfg);
 
 /* The probe names, for tables and log fields. */
 const char *ha_probe_name(enum ha_probe_id id);
