@@ -72,6 +72,10 @@ HAC_BUILD=${HA_BUILD_DIR:-$HAC_SRC/build}
 HAC_HOOKS=$HAC_BUILD/hooks
 HAC_RPC=$HAC_BUILD/tests/ha-rpc
 HAC_GENCONF_BIN=$HAC_BUILD/genconf/ha-genconf
+# The Slurm release the hosts run (22.05 on Debian 12): ha-rpc asks in that protocol at once,
+# instead of probing newest first (each probe of an unreachable controller costs a timeout).
+: "${HAC_PROTOCOL:=$(slurmctld -V 2>/dev/null | sed -n 's/^slurm[^ ]* \([0-9]*\.[0-9]*\).*/\1/p')}"
+export HAC_PROTOCOL
 
 # shellcheck source=../lib/hosts.sh
 source "$HAC_SRC/tests/lib/hosts.sh"
@@ -367,7 +371,7 @@ hac_control_states() {
     hat_exec "$from" sh -c '
         rpc=$1; shift
         while [ $# -ge 2 ]; do
-            out=$("$rpc" --cache /run/hac-rpc --timeout 300ms "$2" status 2>&1)
+            out=$("$rpc" --protocol "$HAC_PROTOCOL" --timeout 300ms "$2" status 2>&1)
             case $out in
                 *control=active*) s=active ;;
                 *control=standby*) s=standby ;;
@@ -629,7 +633,7 @@ _hac_watch_loop() {
         done < <("${enter[@]}" sh -c '
             rpc=$1; shift
             while [ $# -ge 2 ]; do
-                out=$("$rpc" --cache /run/hac-rpc --timeout 300ms "$2" status 2>&1)
+                out=$("$rpc" --protocol "$HAC_PROTOCOL" --timeout 300ms "$2" status 2>&1)
                 case $out in
                     *control=active*) s=active ;;
                     *control=standby*) s=standby ;;

@@ -15,9 +15,12 @@ here=$(dirname "$(readlink -f "$0")")
 src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
 build=${HA_BUILD_DIR:-$src/build}
 CHECK=$(readlink -f "$build/hooks/ha-check-slurmctld")
+HA_HOOKS=$(dirname "$CHECK")
 HAT_PREFIX=${HAT_PREFIX:-hatka}
 # shellcheck source=../lib/hosts.sh
 source "$src/tests/lib/hosts.sh"
+# shellcheck source=../lib/hacluster.sh
+source "$src/tests/lib/hacluster.sh"
 # shellcheck source=../lib/testlib.sh
 source "$src/tests/lib/testlib.sh"
 trap 'rc=$?; hat_teardown; exit $rc' EXIT
@@ -51,72 +54,7 @@ if bad=$(unsafe_path "$CHECK"); then
     exit 2
 fi
 
-ha_conf() { echo "$(hat_host_dir "$1")/ha-slurm.conf"; }
-ka_conf() { echo "$(hat_host_dir "$1")/keepalived.conf"; }
-
-# write_confs HOST: the check's configuration (0600) and keepalived's (0644), both root's.
-write_confs() {
-    local h=$1 peer
-    [[ $h == ctl1 ]] && peer=ctl2 || peer=ctl1
-    (
-        umask 077
-        cat >"$(ha_conf "$h")" <<EOF
-[slurm]
-pid_file = /run/slurmctld.pid
-[ha]
-service_manager = direct
-[vip]
-address = $VIP
-interface = eth0
-[storage]
-path = /mnt/state/slurmctld
-mount_point = /mnt/state
-fstype = fuse.glusterfs
-[check]
-deadline = 3s
-EOF
-        umask 022
-        cat >"$(ka_conf "$h")" <<EOF
-global_defs {
-    router_id $h
-    enable_script_security
-    script_user root
-}
-
-vrrp_script chk_slurmctld {
-    script "$CHECK -c $(ha_conf "$h")"
-    interval 1
-    timeout 4
-    fall 2
-    rise 2
-    user root
-}
-
-vrrp_instance VI_1 {
-    state BACKUP
-    nopreempt
-    interface eth0
-    virtual_router_id 51
-    priority ${PRIO[$h]}
-    advert_int 1
-    unicast_src_ip ${IP[$h]}
-    unicast_peer {
-        ${IP[$peer]}
-    }
-    virtual_ipaddress {
-        $VIP/24 dev eth0
-    }
-    track_script {
-        chk_slurmctld
-    }
-}
-EOF
-    )
-    chown root:root "$(ha_conf "$h")" "$(ka_conf "$h")"
-    chmod 0600 "$(ha_conf "$h")"
-    chmod 0644 "$(ka_conf "$h")"
-}
-
+ha_conf() { ha_cluster_hooks_path "$1"; }
 vip_on() { hat_exec "$1" ip -4 -o addr show dev eth0 | grep -q " $VIP/"; }
 vip_gone() { ! vip_on "$1"; }
 ka_state() {
@@ -147,20 +85,18 @@ hat_slurm_conf ctl1 ctl2
 hat_slurmctld_start ctl2
 
 for h in ctl1 ctl2; do
-    write_confs "$h"
-    if ! out=$(hat_exec "$h" keepalived -t -f "$(ka_conf "$h")" 2>&1); then
-        echo "keepalived refuses $(ka_conf "$h"):" >&2
-        echo "$out" >&2
-        t_ok "keepalived -t accepts the configuration of $h" false
+    ha_cluster_hooks_conf "$h" "[check]" "deadline = 3s"
+done
+HA_NO_NOTIFY=1 ha_cluster_keepalived_conf ctl1 "${PRIO[ctl1]}" ctl2
+HA_NO_NOTIFY=1 ha_cluster_keepalived_conf ctl2 "${PRIO[ctl2]}" ctl1
+for h in ctl1 ctl2; do
+    rc=0
+    ha_cluster_keepalived_start "$h" || rc=$?
+    t_ok "keepalived -t accepts the configuration of $h, and it runs" test "$rc" -eq 0
+    if ((rc != 0)); then
         t_done
         exit 1
     fi
-    t_ok "keepalived -t accepts the configuration of $h" true
-done
-
-for h in ctl1 ctl2; do
-    hat_spawn "$h" keepalived keepalived -n -l -D -f "$(ka_conf "$h")" -p /run/keepalived.pid \
-        -r /run/keepalived_vrrp.pid
 done
 t0=$(date +%s%3N)
 if ! hat_wait_for 15 vip_on ctl1; then

@@ -11,7 +11,7 @@ set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
 src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
 build=${HA_BUILD_DIR:-$src/build}
-HOOKS=$build/hooks
+HA_HOOKS=$build/hooks
 RPC=$build/tests/ha-rpc
 HAT_PREFIX=${HAT_PREFIX:-hatnk}
 VIP=10.213.0.100
@@ -25,7 +25,7 @@ trap 'rc=$?; hat_teardown; exit $rc' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12) PRIO=([ctl1]=150 [ctl2]=100)
+declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12)
 now_ms() { date +%s%3N; }
 in_control() {
     [[ $(hat_exec "$1" "$RPC" --cache /run/ha-slurm --timeout 500ms "${IP[$1]}" status 2>&1) == *control=active* ]]
@@ -40,50 +40,6 @@ ctld_running() {
 }
 ka_state() { grep -o 'VI_1) Entering [A-Z]* STATE' "$(hat_log "$1" keepalived)" | tail -n 1 || true; }
 
-# keepalived.conf for HOST: the check as vrrp_script, the hooks as notify scripts.
-ka_conf() {
-    local h=$1 peer=ctl1 conf
-    [[ $h == ctl1 ]] && peer=ctl2
-    conf=$(ha_cluster_hooks_path "$h")
-    cat >"$(hat_host_dir "$h")/keepalived.conf" <<EOF2
-global_defs {
-    router_id $h
-    enable_script_security
-    script_user root
-}
-vrrp_script chk_slurmctld {
-    script "$HOOKS/ha-check-slurmctld -c $conf"
-    interval 1
-    timeout 3
-    fall 2
-    rise 2
-    user root
-}
-vrrp_instance VI_1 {
-    state BACKUP
-    nopreempt
-    interface eth0
-    virtual_router_id 52
-    priority ${PRIO[$h]}
-    advert_int 1
-    unicast_src_ip ${IP[$h]}
-    unicast_peer {
-        ${IP[$peer]}
-    }
-    virtual_ipaddress {
-        $VIP/24 dev eth0
-    }
-    track_script {
-        chk_slurmctld
-    }
-    notify_master "$HOOKS/ha-notify-master -c $conf"
-    notify_backup "$HOOKS/ha-notify-backup -c $conf"
-    notify_fault "$HOOKS/ha-notify-fault -c $conf"
-}
-EOF2
-    chmod 0644 "$(hat_host_dir "$h")/keepalived.conf"
-}
-
 hat_clean
 hat_net_up
 hat_host_add ctl1 10.213.0.11
@@ -95,19 +51,16 @@ hat_munged_start ctl2
 HAT_SHARED_MODE=fuse hat_shared_setup /mnt/state ctl1 ctl2
 HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
 ha_cluster_conf "$VIP" ctl1 ctl2
-for h in ctl1 ctl2; do
-    ha_cluster_hooks_conf "$h"
-    ka_conf "$h"
-    out=$(hat_exec "$h" keepalived -t -f "$(hat_host_dir "$h")/keepalived.conf" 2>&1) && rc=0 || rc=$?
-    t_ok "keepalived -t accepts $h's configuration" test "$rc" -eq 0
-    ((rc == 0)) || t_note "$out"
-done
-
+ha_cluster_hooks_conf ctl1
+ha_cluster_hooks_conf ctl2
+HA_VRID=52 ha_cluster_keepalived_conf ctl1 150 ctl2
+HA_VRID=52 ha_cluster_keepalived_conf ctl2 100 ctl1
 t0=$(now_ms)
-hat_spawn ctl1 keepalived keepalived -n -l -D -f "$(hat_host_dir ctl1)/keepalived.conf" \
-    -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
-hat_spawn ctl2 keepalived keepalived -n -l -D -f "$(hat_host_dir ctl2)/keepalived.conf" \
-    -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
+for h in ctl1 ctl2; do
+    rc=0
+    ha_cluster_keepalived_start "$h" || rc=$?
+    t_ok "keepalived -t accepts $h's configuration, and it runs" test "$rc" -eq 0
+done
 t_ok "ctl1 gets the VIP" hat_wait_for 20 vip_on ctl1
 t_ok "... and its hook puts its slurmctld in control" hat_wait_for 10 in_control ctl1
 t_note "ctl1 in control $(($(now_ms) - t0)) ms after keepalived started"

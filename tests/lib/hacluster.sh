@@ -75,3 +75,70 @@ EOF
     } >"$f"
     chmod 0600 "$f"
 }
+
+ha_cluster_keepalived_path() { echo "$(hat_host_dir "$1")/keepalived.conf"; }
+
+# ha_cluster_keepalived_conf HOST PRIORITY PEER...: keepalived.conf for HOST (at
+# $(ha_cluster_keepalived_path HOST), root's, 0644): VRRP instance VI_1 (router id $HA_VRID,
+# default 51), state BACKUP with nopreempt, unicast to the PEERs, the VIP on eth0, the check
+# ($HA_HOOKS/ha-check-slurmctld with the host's ha-slurm.conf) as vrrp_script (interval 1,
+# timeout 4, fall 2, rise 2: a failure means FAULT), and the three notify hooks unless
+# HA_NO_NOTIFY=1. Script security is on, as in production.
+ha_cluster_keepalived_conf() {
+    local h=$1 prio=$2; shift 2
+    local conf peers="" p notify=""
+    conf=$(ha_cluster_hooks_path "$h")
+    for p in "$@"; do peers+="        $(cat "$(hat_host_dir "$p")/ip")"$'\n'; done
+    if [[ ${HA_NO_NOTIFY:-0} != 1 ]]; then
+        notify="    notify_master \"$HA_HOOKS/ha-notify-master -c $conf\"
+    notify_backup \"$HA_HOOKS/ha-notify-backup -c $conf\"
+    notify_fault \"$HA_HOOKS/ha-notify-fault -c $conf\""
+    fi
+    cat >"$(ha_cluster_keepalived_path "$h")" <<EOF
+global_defs {
+    router_id $h
+    enable_script_security
+    script_user root
+}
+vrrp_script chk_slurmctld {
+    script "$HA_HOOKS/ha-check-slurmctld -c $conf"
+    interval 1
+    timeout 4
+    fall 2
+    rise 2
+    user root
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    nopreempt
+    interface eth0
+    virtual_router_id ${HA_VRID:-51}
+    priority $prio
+    advert_int 1
+    unicast_src_ip $(cat "$(hat_host_dir "$h")/ip")
+    unicast_peer {
+${peers}    }
+    virtual_ipaddress {
+        ${HA_VIP:-10.213.0.100}/24 dev eth0
+    }
+    track_script {
+        chk_slurmctld
+    }
+$notify
+}
+EOF
+    chown root:root "$(ha_cluster_keepalived_path "$h")"
+    chmod 0644 "$(ha_cluster_keepalived_path "$h")"
+}
+
+# ha_cluster_keepalived_start HOST: keepalived in the foreground in HOST, after keepalived -t
+# accepted its configuration (its complaint is printed otherwise).
+ha_cluster_keepalived_start() {
+    local out
+    if ! out=$(hat_exec "$1" keepalived -t -f "$(ha_cluster_keepalived_path "$1")" 2>&1); then
+        echo "keepalived refuses $(ha_cluster_keepalived_path "$1"): $out" >&2
+        return 1
+    fi
+    hat_spawn "$1" keepalived keepalived -n -l -D -f "$(ha_cluster_keepalived_path "$1")" \
+        -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
+}

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Drill 2: the master host is lost: every process in it frozen and killed (SIGKILL: slurmctld,
+# munged, keepalived, the FUSE daemon) and its link down, as in a power cut. Three controllers,
+# two compute hosts, a job running. Shows: the VIP moves, the new master's slurmctld is in
+# control, sbatch through the VIP is accepted (measured: loss -> first accepted sbatch; the
+# project's target is a median under 8 s, see bench/failover.sh), the running job survives,
+# never two controllers in control. The timeline shows where the time goes: VRRP noticing the
+# silent master, the lost master's lease expiring, slurmctld's start.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HAT_PREFIX=${HAT_PREFIX:-hatd}
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+# shellcheck source=../lib/testlib.sh
+source "$HAC_SRC/tests/lib/testlib.sh"
+hac_init
+
+hac_boot 3 2
+old=$(hac_master)
+job=$(hac_sbatch cn1 --wrap 'sleep 60')
+t_ok "a job is running before the failure" hat_wait_for 15 eval "[[ \$(hac_job_state cn1 $job) == RUNNING ]]"
+t_ok "its start is saved in the shared state" hac_job_start_saved "$old" "$job" 10
+hac_watch_start
+t_note "master: $old; running job: $job"
+
+t0=$(hac_event "host $old lost: every process in it killed, link down")
+hac_host_lose "$old"
+t_ok "nothing runs in $old any more" test -z "$(ip netns pids "$HAT_PREFIX-$old")"
+if acc=$(hac_sbatch_until_accepted cn1 60 --wrap 'sleep 1'); then
+    read -r newjob tacc _ <<<"$acc"
+    ms=$((tacc - t0))
+    t_ok "sbatch through the VIP accepted after the loss (job $newjob)" true
+else
+    ms=-1
+    t_ok "sbatch through the VIP accepted within 60 s of the loss" false
+fi
+new=$(hac_wait_master 20) || new=
+t_ok "exactly one live controller holds the VIP and is in control" test -n "$new"
+t_ok "the VIP moved: $old -> ${new:-none}" test -n "$new" -a "$new" != "$old"
+hook_start=$(hac_first_event "$t0" "${new:-x}: ha-notify-master started")
+t_note "loss -> first accepted sbatch: $ms ms; $new's promotion started after $hook_start ms (VRRP: the master's silence noticed)"
+if [[ -n $new ]]; then
+    t_note "$new's promotion: $(grep -E 'lease:|in control:|promoted' "$(hat_host_dir "$new")/logs/hooks.out" | tail -n 3 | tr '\n' ' ')"
+    bu=$(grep '_shutdown_bu_thread' "$(hat_host_dir "$new")/fs/log-slurm/slurmctld.log" | tail -n 2 | sed 's/^\[[^]]*\] //' | tr '\n' ' ')
+    [[ -n $bu ]] && t_note "$new's slurmctld at start: $bu"
+fi
+t_lt "loss -> first accepted sbatch under 15 s ($ms ms; target median < 8 s)" "$( ((ms >= 0)) && echo "$ms" || echo 99999)" 15000
+t_match "the running job survived the failover" "$(hac_job_state cn1 "$job")" '^(RUNNING|COMPLETED)$'
+t_ok "the new master is still in control" hac_in_control "${new:-none}"
+sleep 1
+read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
+t_ok "never two controllers in control ($samples samples, longest gap $gap ms)" test "$two" -eq 0
+maxhook=$(hac_hook_max_ms "$t0")
+t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "${maxhook/none/0}" 25000
+hac_watch_stop
+hac_print_timeline "$t0"
+t_done
