@@ -51,7 +51,7 @@ static const struct key keys[] = {
          false},
         {"slurm", "rpc_timeout", KIND_DURATION, F(slurm.rpc_timeout), "1s", false},
         {"slurm", "conf", KIND_PATH, F(slurm.conf), "/etc/slurm/slurm.conf", false},
-        {"slurm", "unit", KIND_NAME, F(slurm.unit), "slurmctld.service", false},
+        {"slurm", "unit", KIND_NAME, F(slurm.unit), "ha-slurmctld.service", false},
         {"slurm", "pid_file", KIND_PATH, F(slurm.pid_file), "/run/slurmctld.pid", false},
         {"slurm", "command", KIND_COMMAND, F(slurm.command), "/usr/sbin/slurmctld", false},
         {"ha", "state_dir", KIND_PATH, F(ha.state_dir), "/run/ha-slurm", false},
