@@ -135,12 +135,17 @@ int ha_parse_duration(const char *s, usec_t *ret)
         char *end;
         double v;
         double scale;
+        size_t n;
 
         if (!s || !*s)
                 return -EINVAL;
+        /* Digits and one dot only: strtod() would also take "nan", "inf" and hex floats. */
+        n = strspn(s, "0123456789.");
+        if (n == 0 || memchr(s, '.', n) != memrchr(s, '.', n) || s[0] == '.')
+                return -EINVAL;
         errno = 0;
         v = strtod(s, &end);
-        if (errno != 0 || end == s || v < 0)
+        if (errno != 0 || end != s + n || !(v >= 0.0))
                 return -EINVAL;
         if (strcmp(end, "ms") == 0)
                 scale = 1e3;
@@ -148,7 +153,7 @@ int ha_parse_duration(const char *s, usec_t *ret)
                 scale = 1e6;
         else
                 return -EINVAL;
-        if (v * scale > 3600e6) /* an hour is already absurd for a health check */
+        if (!(v * scale <= 3600e6)) /* an hour is already absurd for a health check */
                 return -ERANGE;
         *ret = (usec_t)(v * scale + 0.5);
         return 0;

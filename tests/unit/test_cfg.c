@@ -219,6 +219,13 @@ static void test_parsers(void **state)
         assert_int_equal(ha_parse_duration("20", &u), -EINVAL);
         assert_int_equal(ha_parse_duration("-1s", &u), -EINVAL);
         assert_int_equal(ha_parse_duration("2h", &u), -EINVAL);
+        /* Found by fuzzing: strtod() takes these, a duration must not. */
+        assert_int_equal(ha_parse_duration("nans", &u), -EINVAL);
+        assert_int_equal(ha_parse_duration("infs", &u), -EINVAL);
+        assert_int_equal(ha_parse_duration("0x10s", &u), -EINVAL);
+        assert_int_equal(ha_parse_duration("1.2.3s", &u), -EINVAL);
+        assert_int_equal(ha_parse_duration(".5s", &u), -EINVAL);
+        assert_int_equal(ha_parse_duration("1e3ms", &u), -EINVAL);
         assert_int_equal(ha_parse_protocol("22.05", &v), 0);
         assert_int_equal(v, 0x2600);
         assert_int_equal(ha_parse_protocol("26.05", &v), 0);
