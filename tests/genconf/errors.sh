@@ -32,10 +32,10 @@ trap 'rm -rf "$tmp"' EXIT
 # The variables the bad files rely on being unset.
 unset HA_GENCONF_TEST_UNSET HA_GENCONF_TEST_UNSET_PW
 
-# run OUTDIR FILE [ARGS...]: ha-genconf's exit status in $rc, stderr in $err.
+# run FILE [ARGS...]: ha-genconf --config FILE ARGS; its exit status in $rc, stderr in $err.
 run() {
-    local out=$1 file=$2
-    shift 2
+    local file=$1
+    shift
     rc=0
     err=$("$GENCONF" --config "$file" "$@" 2>&1 >"$tmp/stdout") || rc=$?
 }
@@ -55,7 +55,7 @@ for file in bad/*.yaml; do
     touch -d '2020-01-01 00:00' "$existing/slurm.conf"
     before=$(stat -c '%i %Y %s' "$existing/slurm.conf")
 
-    run "$existing" "$file" --host ctl1 --output-dir "$existing"
+    run "$file" --host ctl1 --output-dir "$existing"
     t_match "$name: exit status 1" "$rc" '^1$'
     for e in "${expects[@]}"; do
         found=1
@@ -71,10 +71,10 @@ for file in bad/*.yaml; do
         "$(stat -c '%i %Y %s' "$existing/slurm.conf") $(ls -A "$existing" | tr '\n' ' ')" \
         "^$before slurm.conf \$"
 
-    run "$tmp/$name/new" "$file" --host ctl1 --output-dir "$tmp/$name/new"
+    run "$file" --host ctl1 --output-dir "$tmp/$name/new"
     t_fail "$name: a missing output folder is not created" test -e "$tmp/$name/new"
 
-    run "" "$file" --check
+    run "$file" --check
     t_match "$name: --check fails too" "$rc" '^1$'
     t_match "$name: --check gives the same problems" "$(grep -c "^$file:" <<<"$err" || true)" \
         "^${#expects[@]}\$"
@@ -83,21 +83,21 @@ done
 # Arguments and the system.
 good=golden/scenario1.yaml
 export VRRP_PASS=x MARIADB_ROOT_PASSWORD=x SLURM_DB_PASS=x
-run "" "$good" --host server1
+run "$good" --host server1
 t_match "no --output-dir: exit 2" "$rc" '^2$'
-run "" "$good" --check --output-dir "$tmp/x"
+run "$good" --check --output-dir "$tmp/x"
 t_match "--check with --output-dir: exit 2" "$rc" '^2$'
 rc=0
 "$GENCONF" --host server1 --output-dir "$tmp/x" >/dev/null 2>&1 || rc=$?
 t_match "no --config: exit 2" "$rc" '^2$'
-run "" "$good" --check extra-argument
+run "$good" --check extra-argument
 t_match "an extra argument: exit 2" "$rc" '^2$'
-run "" "$good" --bogus
+run "$good" --bogus
 t_match "an unknown option: exit 2" "$rc" '^2$'
-run "" "$tmp/does-not-exist.yaml" --check
+run "$tmp/does-not-exist.yaml" --check
 t_match "a missing file: exit 3" "$rc" '^3$'
 t_match "a missing file: says why" "$err" 'does-not-exist.yaml: cannot read: No such file'
-run "" "$good" --host nosuchhost --output-dir "$tmp/unknown-host"
+run "$good" --host nosuchhost --output-dir "$tmp/unknown-host"
 t_match "an unknown host: exit 1" "$rc" '^1$'
 t_match "an unknown host: says so" "$err" \
     "$good: --host: no host \"nosuchhost\" in nodes.controllers or nodes.compute_nodes"
@@ -105,7 +105,7 @@ t_fail "an unknown host: nothing written" test -e "$tmp/unknown-host"
 t_ok "--help: exit 0" "$GENCONF" --help
 t_match "--version prints the version" "$("$GENCONF" --version)" '^ha-genconf [0-9]'
 touch "$tmp/file"
-run "" "$good" --host server1 --output-dir "$tmp/file"
+run "$good" --host server1 --output-dir "$tmp/file"
 t_match "an output folder that is a file: exit 3" "$rc" '^3$'
 
 t_done

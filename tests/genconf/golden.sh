@@ -4,7 +4,8 @@
 # (diff -u shown). The modes must match golden/NAME/HOST.modes. Also checked: --check accepts
 # each file; a second run changes nothing (every file "unchanged", no .bak, same inode); a file
 # changed by hand is replaced and its content kept as FILE.bak; a wrong mode alone is fixed
-# without a rewrite.
+# without a rewrite; etc/cluster.example.yaml, which writes every default out, gives the same
+# files as scenario1.yaml.
 #
 # golden/scenario1.yaml is the seed's Scenario 1 (with slurmdbd on server1 and the secrets from
 # the environment); golden/extended.yaml uses every key of the schema and the host-list cases.
@@ -96,6 +97,15 @@ t_ok "slurm.conf is the generated one again" cmp scenario1/server1/slurm.conf "$
 t_match "slurmdbd.conf is 0600 again" "$(stat -c %a "$out/slurmdbd.conf")" '^600$'
 t_match "no other file was touched" "$(grep -c ': unchanged$' <<<"$stdout")" '^3$'
 t_fail "no temporary file is left" compgen -G "$out/*.tmp.*"
+
+# The documented example spells out every default: it must give scenario 1's files.
+example=$src/etc/cluster.example.yaml
+rc=0
+"$GENCONF" --config "$example" --host server1 --output-dir "$tmp/example" >/dev/null || rc=$?
+_t_report "$rc" "etc/cluster.example.yaml is valid"
+rc=0
+d=$(diff -ru scenario1/server1 "$tmp/example" 2>&1) || rc=$?
+_t_report "$rc" "etc/cluster.example.yaml (every default written out) gives scenario1's files" "$d"
 
 # The secrets: never in a world-readable file.
 leaks=$(grep -l 's1 db' "$out"/* | grep -v '/slurmdbd.conf$' || true)

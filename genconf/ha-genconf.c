@@ -1,0 +1,285 @@
+/* ha-genconf: the cluster's YAML file in, every configuration file one host needs out.
+ *
+ * For a controller: slurm.conf (the view of clients, without itself), ha-slurmctld.conf (itself
+ * first: the file the hooks start slurmctld with), keepalived.conf, the hooks' ha-slurm.conf,
+ * and slurmdbd.conf where slurmdbd runs. For a compute node: slurm.conf. The whole file is
+ * checked first and every problem reported, "FILE:LINE:COLUMN: field: what"; then every file is
+ * rendered in memory; only then is anything written, each file atomically and only if it
+ * changes, the previous one kept as FILE.bak.
+ *
+ * Exit status:
+ *   0  done (or, with --check, the file is valid)
+ *   1  the input is wrong: every problem is printed, nothing is written
+ *   2  usage
+ *   3  system error (a file cannot be read or written, out of memory)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "genconf/model.h"
+#include "genconf/output.h"
+#include "genconf/render.h"
+
+enum {
+        EXIT_DONE = 0,
+        EXIT_INVALID = 1,
+        EXIT_USAGE = 2,
+        EXIT_SYSTEM = 3,
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: ha-genconf --config FILE --host NAME --output-dir DIR\n"
+                "       ha-genconf --config FILE --check [--host NAME]\n"
+                "Turns the cluster's YAML file into the configuration files of one host:\n"
+                "slurm.conf, ha-slurmctld.conf, keepalived.conf, ha-slurm.conf and slurmdbd.conf\n"
+                "for a controller, slurm.conf for a compute node.\n\n"
+                "  -c, --config FILE      the cluster's YAML file\n"
+                "  -H, --host NAME        the host to write files for\n"
+                "  -o, --output-dir DIR   where to write them (created if missing)\n"
+                "  -n, --check            check the file (and render NAME's files) only\n"
+                "  -h, --help             this help\n"
+                "  -V, --version          the version\n\n"
+                "Exit status: 0 done, 1 invalid input (every problem printed, nothing written),\n"
+                "2 usage, 3 system error.\n");
+}
+
+/* Reads the database password when some host of `hosts` runs slurmdbd. */
+static int password_for(const struct gc_model *m, const struct gc_controller *const *hosts,
+                        size_t n, char **ret, struct gc_problems *problems)
+{
+        *ret = NULL;
+        for (size_t i = 0; i < n; i++)
+                if (hosts[i] && gc_runs_slurmdbd(m, hosts[i]))
+                        return gc_db_password(m, ret, problems);
+        return 0;
+}
+
+/* Renders every file of every host (--check without --host): problems show without writing.
+ * Stops at the first host with a problem, since the others would repeat it. */
+static int render_all(const struct gc_model *m, const char *password, struct gc_problems *problems)
+{
+        struct gc_file files[GC_MAX_FILES];
+        size_t n = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < m->n_controllers && r == 0; i++) {
+                r = gc_render_host(m, m->controllers[i].hostname.s, password, files, &n, problems);
+                gc_files_free(files, n);
+        }
+        if (r == 0 && m->n_computes > 0) {
+                r = gc_render_host(m, m->computes[0].hostname.s, password, files, &n, problems);
+                gc_files_free(files, n);
+        }
+        return r;
+}
+
+static void print_summary(const struct gc_model *m)
+{
+        size_t lines = 0;
+
+        for (size_t g = 0; g < m->n_groups; g++)
+                lines += m->groups[g].n_exprs;
+        printf("%s: valid: cluster %s, %zu controllers (%s first), %zu compute nodes in %zu "
+               "NodeName line%s, %zu partition%s\n",
+               m->file, m->cluster_name.s, m->n_order, m->controllers[m->order[0]].hostname.s,
+               m->n_computes, lines, lines == 1 ? "" : "s", m->n_partitions,
+               m->n_partitions == 1 ? "" : "s");
+}
+
+static int ensure_output_dir(const char *dir)
+{
+        struct stat st;
+
+        if (mkdir(dir, 0755) == 0)
+                return chmod(dir, 0755) < 0 ? -errno : 0;
+        if (errno != EEXIST)
+                return -errno;
+        if (stat(dir, &st) < 0)
+                return -errno;
+        return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static void forget_secret(char *s)
+{
+        if (s) {
+                explicit_bzero(s, strlen(s));
+                free(s);
+        }
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"config", required_argument, NULL, 'c'},
+                {"host", required_argument, NULL, 'H'},
+                {"output-dir", required_argument, NULL, 'o'},
+                {"check", no_argument, NULL, 'n'},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
+                {0},
+        };
+        const char *config = NULL, *host = NULL, *outdir = NULL;
+        struct gc_problems problems = {0};
+        struct gc_file files[GC_MAX_FILES];
+        const struct gc_controller *self;
+        struct gc_model *m = NULL;
+        char *password = NULL;
+        size_t n_files = 0;
+        bool check = false;
+        int o, r, status = EXIT_DONE;
+
+        /* 1. Arguments. */
+        while ((o = getopt_long(argc, argv, "c:H:o:nhV", opts, NULL)) != -1) {
+                switch (o) {
+                case 'c':
+                        config = optarg;
+                        break;
+                case 'H':
+                        host = optarg;
+                        break;
+                case 'o':
+                        outdir = optarg;
+                        break;
+                case 'n':
+                        check = true;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return EXIT_DONE;
+                case 'V':
+                        printf("ha-genconf %s\n", HA_VERSION);
+                        return EXIT_DONE;
+                default:
+                        usage(stderr);
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind != argc || !config || (check && outdir) || (!check && (!host || !outdir))) {
+                fprintf(stderr, "ha-genconf: %s\n",
+                        optind != argc ? "unexpected argument"
+                        : !config      ? "--config is required"
+                        : check        ? "--check writes nothing: no --output-dir"
+                                       : "--host and --output-dir are required (or --check)");
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+
+        /* 2. Load and check the cluster file: every problem, nothing written. */
+        r = gc_load(config, &m, &problems);
+        if (r < 0) {
+                gc_problems_print(&problems, config, stderr);
+                gc_problems_free(&problems);
+                if (r == -EINVAL) {
+                        fprintf(stderr, "ha-genconf: %s is not valid: nothing written\n", config);
+                        return EXIT_INVALID;
+                }
+                return EXIT_SYSTEM;
+        }
+
+        /* 3. The host, and the database password where it runs slurmdbd. */
+        self = host ? gc_find_controller(m, host) : NULL;
+        if (host && !self && !gc_is_compute(m, host)) {
+                gc_problem_add(&problems, 0, 0, "--host",
+                               "no host \"%s\" in nodes.controllers or nodes.compute_nodes", host);
+                gc_problems_print(&problems, config, stderr);
+                gc_problems_free(&problems);
+                gc_model_free(m);
+                return EXIT_INVALID;
+        }
+        if (host) {
+                r = password_for(m, &self, 1, &password, &problems);
+        } else {
+                const struct gc_controller **all = calloc(m->n_controllers, sizeof(*all));
+
+                r = all ? 0 : -ENOMEM;
+                for (size_t i = 0; all && i < m->n_controllers; i++)
+                        all[i] = &m->controllers[i];
+                if (all)
+                        r = password_for(m, all, m->n_controllers, &password, &problems);
+                free(all);
+        }
+
+        /* 4. Render every file in memory. */
+        if (r == 0 && host)
+                r = gc_render_host(m, host, password, files, &n_files, &problems);
+        else if (r == 0)
+                r = render_all(m, password, &problems);
+        forget_secret(password);
+        if (r < 0) {
+                gc_problems_print(&problems, config, stderr);
+                if (r == -ENOMEM)
+                        fprintf(stderr, "ha-genconf: out of memory\n");
+                else
+                        fprintf(stderr, "ha-genconf: %s is not valid: nothing written\n", config);
+                status = r == -ENOMEM ? EXIT_SYSTEM : EXIT_INVALID;
+                goto out;
+        }
+
+        /* 5. --check: say what would be written, write nothing. */
+        if (check) {
+                print_summary(m);
+                for (size_t i = 0; i < n_files; i++)
+                        printf("%s: would write %s (%zu bytes, mode %04o)\n", host, files[i].name,
+                               files[i].text.len, (unsigned)files[i].mode);
+                goto out;
+        }
+
+        /* 6. Write, file by file, only what changed. */
+        r = ensure_output_dir(outdir);
+        if (r < 0) {
+                fprintf(stderr, "ha-genconf: Failed to create '%s': %s\n", outdir, strerror(-r));
+                status = EXIT_SYSTEM;
+                goto out;
+        }
+        for (size_t i = 0; i < n_files; i++) {
+                enum gc_write_result done = GC_UNCHANGED;
+                const char *step = "";
+
+                r = gc_write_file(outdir, files[i].name, files[i].text.data, files[i].text.len,
+                                  files[i].mode, &done, &step);
+                if (r < 0) {
+                        fprintf(stderr, "ha-genconf: Failed to %s for '%s/%s': %s\n", step, outdir,
+                                files[i].name,
+                                r == -EINVAL  ? "not a regular file"
+                                : r == -ELOOP ? "a symbolic link (refused)"
+                                              : strerror(-r));
+                        status = EXIT_SYSTEM;
+                        continue;
+                }
+                switch (done) {
+                case GC_UNCHANGED:
+                        printf("%s/%s: unchanged\n", outdir, files[i].name);
+                        break;
+                case GC_MODE_FIXED:
+                        printf("%s/%s: unchanged (mode set to %04o)\n", outdir, files[i].name,
+                               (unsigned)files[i].mode);
+                        break;
+                case GC_CREATED:
+                        printf("%s/%s: written\n", outdir, files[i].name);
+                        break;
+                case GC_REPLACED:
+                        printf("%s/%s: written (previous kept as %s.bak)\n", outdir, files[i].name,
+                               files[i].name);
+                        break;
+                }
+        }
+        r = gc_sync_dir(outdir);
+        if (r < 0) {
+                fprintf(stderr, "ha-genconf: Failed to sync '%s': %s\n", outdir, strerror(-r));
+                status = EXIT_SYSTEM;
+        }
+
+out:
+        gc_files_free(files, n_files);
+        gc_problems_free(&problems);
+        gc_model_free(m);
+        return status;
+}

@@ -1,0 +1,27 @@
+/* output.h: writing a rendered file into the output folder, only when it changes.
+ *
+ * A file whose content and mode are already right is left alone (running twice changes nothing
+ * the second time). Otherwise the new content goes to a temporary file in the same folder,
+ * written, fsynced, given its mode and renamed over the old one (ha_fs_write_atomic()); the old
+ * content is first kept as NAME.bak, written the same way.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+enum gc_write_result {
+        GC_UNCHANGED,  /* same content and mode */
+        GC_MODE_FIXED, /* same content; the mode was set */
+        GC_CREATED,    /* there was no such file */
+        GC_REPLACED,   /* the old content is in NAME.bak */
+};
+
+/* Writes `data` as `dir`/`name` with `mode`. Returns 0 with what was done in *ret, or -errno
+ * with the failed step in *ret_step (a static string: "read the old file", ...). A symbolic
+ * link or anything but a regular file at the path is refused (-ELOOP, -EINVAL). */
+int gc_write_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode,
+                  enum gc_write_result *ret, const char **ret_step);
+
+/* Makes the renames in `dir` durable (fsync of the folder). Returns 0 or -errno. */
+int gc_sync_dir(const char *dir);

@@ -1,0 +1,416 @@
+/* render.c: slurm.conf, ha-slurmctld.conf, keepalived.conf, ha-slurm.conf and slurmdbd.conf. */
+#include "genconf/render.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Which controllers a slurm.conf lists, and in which order. */
+enum view {
+        VIEW_ALL,    /* compute nodes and other hosts: every controller, the VIP owner first */
+        VIEW_OTHERS, /* a controller's slurm.conf: every controller but itself */
+        VIEW_SELF,   /* a controller's ha-slurmctld.conf: itself first (index 0), then the rest */
+};
+
+static void header(struct gc_buf *b, const struct gc_model *m, const char *file, const char *host)
+{
+        gc_buf_printf(b,
+                      "# %s of host %s, cluster %s.\n"
+                      "# Written by ha-genconf from the cluster's YAML file: edit that file and "
+                      "run ha-genconf\n"
+                      "# again rather than this one.\n",
+                      file, host, m->cluster_name.s);
+}
+
+static void slurmctld_host(struct gc_buf *b, const struct gc_controller *c)
+{
+        gc_buf_printf(b, "SlurmctldHost=%s(%s)\n", c->hostname.s, c->ip_address.s);
+}
+
+/* The hosts running slurmdbd when it does not follow the VIP: AccountingStorageHost and
+ * AccountingStorageBackupHost, in the deliberate order. */
+static void dbd_hosts(const struct gc_model *m, const struct gc_controller **ret_first,
+                      const struct gc_controller **ret_second)
+{
+        const struct gc_controller *found[2] = {NULL, NULL};
+        size_t n = 0;
+
+        for (size_t k = 0; k < m->n_order && n < 2; k++)
+                if (m->controllers[m->order[k]].slurmdbd.b)
+                        found[n++] = &m->controllers[m->order[k]];
+        for (size_t i = 0; i < m->n_controllers && n < 2; i++)
+                if (!m->controllers[i].slurm.b && m->controllers[i].slurmdbd.b)
+                        found[n++] = &m->controllers[i];
+        *ret_first = found[0];
+        *ret_second = found[1];
+}
+
+static void render_slurm_conf(struct gc_buf *b, const struct gc_model *m, const char *host,
+                              const struct gc_controller *self, enum view view)
+{
+        const char *file = view == VIEW_SELF ? "ha-slurmctld.conf" : "slurm.conf";
+
+        header(b, m, file, host);
+        switch (view) {
+        case VIEW_ALL:
+                gc_buf_puts(b, "#\n# Every controller, the VIP owner first (the Slurm primary).\n");
+                break;
+        case VIEW_OTHERS:
+                gc_buf_printf(b,
+                              "#\n"
+                              "# The view of clients, slurmd and any slurmctld started by hand or "
+                              "at boot. %s\n"
+                              "# itself is left out on purpose: such a slurmctld exits at once "
+                              "(\"not a valid\n"
+                              "# controller\"). The HA hooks start slurmctld with "
+                              "ha-slurmctld.conf instead.\n",
+                              host);
+                break;
+        case VIEW_SELF:
+                gc_buf_printf(b,
+                              "#\n"
+                              "# The file the HA hooks start slurmctld with: %s comes first "
+                              "(index 0), so the\n"
+                              "# slurmctld started on the VIP holder takes control at once. The "
+                              "other controllers\n"
+                              "# follow in the cluster's order. Only SlurmctldHost differs from "
+                              "slurm.conf.\n",
+                              host);
+                break;
+        }
+        gc_buf_printf(b, "ClusterName=%s\n", m->cluster_name.s);
+        if (view == VIEW_SELF)
+                slurmctld_host(b, self);
+        for (size_t k = 0; k < m->n_order; k++) {
+                const struct gc_controller *c = &m->controllers[m->order[k]];
+
+                if (view != VIEW_ALL && c == self)
+                        continue;
+                slurmctld_host(b, c);
+        }
+        gc_buf_printf(b,
+                      "# Clients reach whichever controller is in control through the VIP "
+                      "only.\n"
+                      "SlurmctldAddr=%s\n"
+                      "# A controller's slurm.conf and ha-slurmctld.conf differ on purpose: no "
+                      "hash check.\n"
+                      "DebugFlags=NO_CONF_HASH\n"
+                      "SlurmctldPort=%lld\n"
+                      "SlurmUser=%s\n"
+                      "AuthType=auth/munge\n"
+                      "CredType=cred/munge\n"
+                      "# On the shared mount: every controller reads the same state.\n"
+                      "StateSaveLocation=%s\n"
+                      "SlurmctldTimeout=%lld\n"
+                      "SlurmctldPidFile=/run/slurmctld.pid\n"
+                      "SlurmdPidFile=/run/slurmd.pid\n"
+                      "SlurmdSpoolDir=/var/spool/slurmd\n"
+                      "SlurmctldLogFile=/var/log/slurm/slurmctld.log\n"
+                      "SlurmdLogFile=/var/log/slurm/slurmd.log\n"
+                      "ProctrackType=%s\n"
+                      "TaskPlugin=%s\n"
+                      "SelectType=select/cons_tres\n",
+                      m->vip.s, m->slurm_port.n, m->slurm_user.s, m->slurm_state_dir.s,
+                      m->slurmctld_timeout.n, m->proctrack_type.s, m->task_plugin.s);
+        if (m->accounting.b) {
+                const struct gc_controller *first = NULL, *second = NULL;
+
+                gc_buf_puts(b, "AccountingStorageType=accounting_storage/slurmdbd\n");
+                if (m->dbd_follows_vip) {
+                        gc_buf_printf(b, "# slurmdbd follows the VIP.\nAccountingStorageHost=%s\n",
+                                      m->vip.s);
+                } else {
+                        dbd_hosts(m, &first, &second);
+                        if (first)
+                                gc_buf_printf(b, "AccountingStorageHost=%s\n", first->hostname.s);
+                        if (second)
+                                gc_buf_printf(b, "AccountingStorageBackupHost=%s\n",
+                                              second->hostname.s);
+                }
+                gc_buf_printf(b, "AccountingStoragePort=%lld\n", m->dbd_port.n);
+        }
+        if (m->mail_prog.set)
+                gc_buf_printf(b, "MailProg=%s\n", m->mail_prog.s);
+
+        if (m->n_groups > 0)
+                gc_buf_puts(b, "# Nodes, grouped by identical hardware.\n");
+        for (size_t g = 0; g < m->n_groups; g++) {
+                const struct gc_node_group *grp = &m->groups[g];
+
+                for (size_t e = 0; e < grp->n_exprs; e++) {
+                        gc_buf_printf(b, "NodeName=%s CPUs=%lld", grp->exprs[e],
+                                      grp->first->cpus.n);
+                        if (grp->first->real_memory.set)
+                                gc_buf_printf(b, " RealMemory=%lld", grp->first->real_memory.n);
+                        if (grp->first->tmp_disk.set)
+                                gc_buf_printf(b, " TmpDisk=%lld", grp->first->tmp_disk.n);
+                        gc_buf_puts(b, " State=UNKNOWN\n");
+                }
+        }
+        if (m->n_partitions > 0)
+                gc_buf_puts(b, "# Partitions.\n");
+        for (size_t i = 0; i < m->n_partitions; i++) {
+                const struct gc_partition *p = &m->partitions[i];
+
+                gc_buf_printf(b, "PartitionName=%s Nodes=%s Default=%s", p->name.s, p->nodes_expr,
+                              p->is_default.b ? "YES" : "NO");
+                if (p->max_time.set)
+                        gc_buf_printf(b, " MaxTime=%s", p->max_time.s);
+                gc_buf_printf(b, " State=%s\n", p->state.s);
+        }
+}
+
+static void render_keepalived(struct gc_buf *b, const struct gc_model *m, const char *host,
+                              const struct gc_controller *self)
+{
+        const char *hooks = m->hooks_dir.s;
+
+        header(b, m, "keepalived.conf", host);
+        gc_buf_printf(b,
+                      "#\n"
+                      "# Every controller starts as BACKUP without preemption: the VIP moves "
+                      "only when its\n"
+                      "# holder fails (its check fails, or it stops advertising). The check "
+                      "has weight 0, so a\n"
+                      "# failing check puts this node in FAULT. The notify hooks promote and "
+                      "demote slurmctld.\n"
+                      "global_defs {\n"
+                      "    enable_script_security\n"
+                      "    script_user root\n"
+                      "    router_id %s\n"
+                      "}\n"
+                      "\n"
+                      "vrrp_script chk_slurmctld {\n"
+                      "    script \"%s/ha-check-slurmctld -c " GC_HA_CONF "\"\n"
+                      "    interval %lld\n"
+                      "    timeout %lld\n"
+                      "    fall %lld\n"
+                      "    rise %lld\n"
+                      "    weight 0\n"
+                      "    user root\n"
+                      "}\n"
+                      "\n"
+                      "vrrp_instance VI_1 {\n"
+                      "    state BACKUP\n"
+                      "    nopreempt\n"
+                      "    interface %s\n"
+                      "    virtual_router_id %lld\n"
+                      "    priority %u\n"
+                      "    advert_int %lld\n",
+                      host, hooks, m->check_interval.n, m->check_timeout.n, m->check_fall.n,
+                      m->check_rise.n, m->vip_interface.s, m->vrrp_router_id.n, self->priority,
+                      m->vrrp_advert_int.n);
+        if (m->vrrp_auth_pass.set)
+                gc_buf_printf(b,
+                              "    authentication {\n"
+                              "        auth_type PASS\n"
+                              "        auth_pass %s\n"
+                              "    }\n",
+                              m->vrrp_auth_pass.s);
+        gc_buf_printf(b, "    unicast_src_ip %s\n    unicast_peer {\n", self->ip_address.s);
+        for (size_t k = 0; k < m->n_order; k++) {
+                const struct gc_controller *c = &m->controllers[m->order[k]];
+
+                if (c != self)
+                        gc_buf_printf(b, "        %s\n", c->ip_address.s);
+        }
+        gc_buf_printf(b,
+                      "    }\n"
+                      "    virtual_ipaddress {\n"
+                      "        %s/%lld dev %s\n"
+                      "    }\n"
+                      "    track_script {\n"
+                      "        chk_slurmctld\n"
+                      "    }\n"
+                      "    notify_master \"%s/ha-notify-master -c " GC_HA_CONF "\"\n"
+                      "    notify_backup \"%s/ha-notify-backup -c " GC_HA_CONF "\"\n"
+                      "    notify_fault \"%s/ha-notify-fault -c " GC_HA_CONF "\"\n"
+                      "}\n",
+                      m->vip.s, m->vip_prefix.n, m->vip_interface.s, hooks, hooks, hooks);
+}
+
+/* One "key = value" line of ha-slurm.conf; a line libinih would cut is a problem of the field
+ * it came from. */
+static void ini(struct gc_buf *b, struct gc_problems *problems, const char *key, const char *value,
+                const struct gc_val *from, const char *path)
+{
+        size_t len = strlen(key) + 3 + strlen(value);
+
+        if (len > GC_INI_LINE_MAX)
+                gc_problem_add(problems, from ? from->line : 0, from ? from->col : 0, path,
+                               "makes a line of %zu characters in ha-slurm.conf, where at most "
+                               "%d fit: shorten it",
+                               len, GC_INI_LINE_MAX);
+        gc_buf_printf(b, "%s = %s\n", key, value);
+}
+
+/* A duration as ha-slurm.conf reads it: "6s", or "6500ms" when not whole seconds. */
+static void duration(char *out, size_t size, uint64_t us)
+{
+        if (us % 1000000 == 0)
+                (void)snprintf(out, size, "%llus", (unsigned long long)(us / 1000000));
+        else
+                (void)snprintf(out, size, "%llums", (unsigned long long)(us / 1000));
+}
+
+static void render_ha_conf(struct gc_buf *b, const struct gc_model *m, const char *host,
+                           const struct gc_controller *self, struct gc_problems *problems)
+{
+        char text[64];
+
+        header(b, m, "ha-slurm.conf", host);
+        gc_buf_puts(b, "# The HA hooks' settings (ha-slurm.conf(5)).\n\n[slurm]\n");
+        ini(b, problems, "controller", "127.0.0.1", NULL, "");
+        (void)snprintf(text, sizeof(text), "%lld", m->slurm_port.n);
+        ini(b, problems, "port", text, NULL, "");
+        ini(b, problems, "user", m->slurm_user.s, NULL, "");
+        ini(b, problems, "command", GC_SLURMCTLD " -f " GC_SLURM_DIR "/ha-slurmctld.conf", NULL,
+            "");
+        ini(b, problems, "conf", GC_SLURM_DIR "/ha-slurmctld.conf", NULL, "");
+        ini(b, problems, "pid_file", "/run/slurmctld.pid", NULL, "");
+
+        gc_buf_puts(b, "\n[ha]\n");
+        ini(b, problems, "state_dir", m->ha_state_dir.s, &m->ha_state_dir, "ha.state_dir");
+        ini(b, problems, "node", self->hostname.s, NULL, "");
+        if (m->service_manager.set)
+                ini(b, problems, "service_manager", m->service_manager.s, NULL, "");
+
+        gc_buf_puts(b, "\n[vip]\n");
+        ini(b, problems, "address", m->vip.s, NULL, "");
+        ini(b, problems, "interface", m->vip_interface.s, NULL, "");
+
+        gc_buf_puts(b, "\n[storage]\n");
+        ini(b, problems, "path", m->slurm_state_dir.s, &m->slurm_state_dir, "slurm.state_dir");
+        ini(b, problems, "mount_point", m->mount_point.s, &m->mount_point,
+            "storage.glusterfs.mount_point");
+        ini(b, problems, "fstype", m->fstype.s, &m->fstype, "storage.glusterfs.fstype");
+
+        /* The check gives up one second before keepalived would kill it. */
+        gc_buf_puts(b, "\n[check]\n");
+        (void)snprintf(text, sizeof(text), "%llds",
+                       m->check_timeout.n > 2 ? m->check_timeout.n - 1 : 1);
+        ini(b, problems, "deadline", text, NULL, "");
+
+        gc_buf_puts(b, "\n[lease]\n");
+        duration(text, sizeof(text), m->lease_ttl_us);
+        ini(b, problems, "ttl", text, NULL, "");
+        /* A promotion must be able to outwait a dead holder's lease (the default wait is 8s). */
+        if (m->lease_ttl_us > 8000000) {
+                duration(text, sizeof(text), m->lease_ttl_us + 2000000);
+                ini(b, problems, "wait", text, NULL, "");
+        }
+
+        if (m->n_followers > 0 || m->alert_command.set) {
+                struct gc_buf names = {0};
+
+                gc_buf_puts(b, "\n[notify]\n");
+                for (size_t i = 0; i < m->n_followers; i++)
+                        gc_buf_printf(&names, "%s%s", i ? " " : "", m->followers[i]);
+                if (names.len > 0)
+                        ini(b, problems, "followers", names.data, &m->followers_val,
+                            "slurm.followers");
+                if (names.failed)
+                        b->failed = true;
+                gc_buf_free(&names);
+                if (m->alert_command.set)
+                        ini(b, problems, "alert_command", m->alert_command.s, &m->alert_command,
+                            "ha.alert_command");
+        }
+}
+
+/* A value for slurmdbd.conf: "\" and "#" escaped (Slurm reads "#" as a comment), in double
+ * quotes when it holds a blank. */
+static void slurm_value(struct gc_buf *b, const char *s)
+{
+        bool quote = strpbrk(s, " \t") != NULL;
+
+        if (quote)
+                gc_buf_puts(b, "\"");
+        for (; *s; s++) {
+                if (*s == '\\' || *s == '#')
+                        gc_buf_puts(b, "\\");
+                gc_buf_append(b, s, 1);
+        }
+        if (quote)
+                gc_buf_puts(b, "\"");
+}
+
+static void render_slurmdbd(struct gc_buf *b, const struct gc_model *m, const char *host,
+                            const char *password)
+{
+        header(b, m, "slurmdbd.conf", host);
+        gc_buf_printf(b,
+                      "# Mode 0600: it holds the database password.\n"
+                      "AuthType=auth/munge\n"
+                      "DbdHost=%s\n"
+                      "DbdPort=%lld\n"
+                      "SlurmUser=%s\n"
+                      "LogFile=/var/log/slurm/slurmdbd.log\n"
+                      "PidFile=/run/slurmdbd.pid\n"
+                      "StorageType=accounting_storage/mysql\n"
+                      "StorageHost=%s\n"
+                      "StoragePort=%lld\n"
+                      "StorageUser=%s\n"
+                      "StorageLoc=%s\n"
+                      "StoragePass=",
+                      host, m->dbd_port.n, m->slurm_user.s, m->db_host.s, m->db_port.n,
+                      m->db_user.s, m->db_name.s);
+        slurm_value(b, password);
+        gc_buf_puts(b, "\n");
+}
+
+int gc_render_host(const struct gc_model *m, const char *host, const char *db_password,
+                   struct gc_file files[GC_MAX_FILES], size_t *ret_n, struct gc_problems *problems)
+{
+        const struct gc_controller *self = gc_find_controller(m, host);
+        size_t n = 0, before = problems->n;
+
+        *ret_n = 0;
+        if (!self && !gc_is_compute(m, host)) {
+                gc_problem_add(problems, 0, 0, "",
+                               "no host \"%s\" in nodes.controllers or nodes.compute_nodes", host);
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < GC_MAX_FILES; i++)
+                files[i] = (struct gc_file){0};
+
+        files[n] = (struct gc_file){.name = "slurm.conf", .mode = 0644};
+        render_slurm_conf(&files[n++].text, m, host, self,
+                          self && self->slurm.b ? VIEW_OTHERS : VIEW_ALL);
+        if (self && self->slurm.b) {
+                files[n] = (struct gc_file){.name = "ha-slurmctld.conf", .mode = 0644};
+                render_slurm_conf(&files[n++].text, m, host, self, VIEW_SELF);
+                /* The VRRP password is a secret too. */
+                files[n] = (struct gc_file){.name = "keepalived.conf",
+                                            .mode = m->vrrp_auth_pass.set ? 0600 : 0644};
+                render_keepalived(&files[n++].text, m, host, self);
+                files[n] = (struct gc_file){.name = "ha-slurm.conf", .mode = 0644};
+                render_ha_conf(&files[n++].text, m, host, self, problems);
+        }
+        if (self && gc_runs_slurmdbd(m, self)) {
+                if (!db_password) {
+                        gc_problem_add(problems, 0, 0, "database.mariadb",
+                                       "no database password for slurmdbd.conf");
+                } else {
+                        files[n] = (struct gc_file){.name = "slurmdbd.conf", .mode = 0600};
+                        render_slurmdbd(&files[n++].text, m, host, db_password);
+                }
+        }
+        *ret_n = n;
+        for (size_t i = 0; i < n; i++)
+                if (gc_buf_failed(&files[i].text))
+                        return -ENOMEM;
+        return problems->n > before ? -EINVAL : 0;
+}
+
+void gc_files_free(struct gc_file *files, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                /* slurmdbd.conf holds the database password. */
+                if (files[i].text.data)
+                        explicit_bzero(files[i].text.data, files[i].text.cap);
+                gc_buf_free(&files[i].text);
+        }
+}
