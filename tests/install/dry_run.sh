@@ -72,4 +72,23 @@ t_ok "exactly 4 changed lines (2 in slurm.conf, 2 in ha-slurmctld.conf), got $n_
 t_same "changed YAML, dry run: nothing changed" "$before" "$(listing "$R")"
 t_ok "no .bak made by a dry run" test -z "$(find "$R" -name '*.bak')"
 
+# ---- the commented example, when there is one: a dry run for its first controller ----
+EX=$SRC/etc/cluster.example.yaml
+if [[ -f $EX ]]; then
+        # Every variable it names gets a value (passwords come from the environment).
+        # shellcheck disable=SC2016 # a literal "${"
+        for v in $(grep -oE '\$\{[A-Za-z_][A-Za-z0-9_]*\}' "$EX" | tr -d '${}' | sort -u) \
+                $(sed -n 's/^[[:space:]]*password_env:[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p' "$EX"); do
+                export "$v=Ex4mple" # short: network.vrrp.auth_pass takes 8 characters
+        done
+        first=$(sed -n 's/^[[:space:]]*-[[:space:]]*hostname:[[:space:]]*\([A-Za-z0-9._-]*\).*/\1/p' "$EX" | head -n 1)
+        E=$(new_root)
+        run_install --controller --config "$EX" --host "$first" --root "$E" --dry-run --new-munge-key
+        t_ok "etc/cluster.example.yaml, $first: the dry run passes" test "$RC" -eq 0
+        t_match "etc/cluster.example.yaml: keepalived.conf would be new" "$OUT" '/etc/keepalived/keepalived\.conf: new file'
+        t_ok "etc/cluster.example.yaml: the root stays empty" test -z "$(ls -A "$E")"
+else
+        t_note "no etc/cluster.example.yaml yet: tests/install/cluster.yaml only"
+fi
+
 t_done
