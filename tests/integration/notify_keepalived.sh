@@ -53,6 +53,7 @@ HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
 ha_cluster_conf "$VIP" ctl1 ctl2
 ha_cluster_hooks_conf ctl1
 ha_cluster_hooks_conf ctl2
+ha_cluster_safe_hooks "$build/hooks"
 HA_VRID=52 ha_cluster_keepalived_conf ctl1 150 ctl2
 HA_VRID=52 ha_cluster_keepalived_conf ctl2 100 ctl1
 t0=$(now_ms)

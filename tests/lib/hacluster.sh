@@ -142,3 +142,16 @@ ha_cluster_keepalived_start() {
     hat_spawn "$1" keepalived keepalived -n -l -D -f "$(ha_cluster_keepalived_path "$1")" \
         -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
 }
+
+# ha_cluster_safe_hooks BUILD_HOOKS_DIR: copies the built programs into a folder of the
+# harness's state (root-owned, 0755 all the way up) and sets HA_HOOKS to it. keepalived's
+# script security refuses a script in a folder others may write, and a work tree may well be
+# under /tmp.
+ha_cluster_safe_hooks() {
+    local dir
+    dir="$(hat_state_dir)/bin"
+    install -d -o root -g root -m 0755 "$dir"
+    install -o root -g root -m 0755 "$1"/ha-check-slurmctld "$1"/ha-notify-master \
+        "$1"/ha-notify-backup "$1"/ha-notify-fault "$dir"/
+    HA_HOOKS=$dir
+}
