@@ -30,7 +30,10 @@
 
 bool ha_lease_expired(const struct ha_lease *l, uint64_t now)
 {
-        return l->renewed + l->ttl < now;
+        /* Written without a sum that could wrap (a renewal time near UINT64_MAX, found by
+         * fuzzing, would make any lease look expired). A renewal in the future has not
+         * expired. */
+        return now > l->renewed && now - l->renewed > l->ttl;
 }
 
 /* Every lease file has the same length. A shared file system may cache a file's size on
@@ -204,7 +207,14 @@ int ha_lease_do_here(enum ha_lease_op op, const char *path, const char *node, us
                 switch (op) {
                 case HA_LEASE_ACQUIRE:
                         if (!*l.owner || ours || l.released || ha_lease_expired(&l, now)) {
-                                if (!ours || l.released || !*l.owner)
+                                bool new_owner = !ours || l.released || !*l.owner;
+
+                                /* Rule 3: the epoch never goes down, so it must not wrap. */
+                                if (new_owner && l.epoch == UINT64_MAX) {
+                                        r = -EOVERFLOW;
+                                        break;
+                                }
+                                if (new_owner)
                                         l.epoch++;
                                 (void)snprintf(l.owner, sizeof(l.owner), "%s", node);
                                 l.renewed = now;

@@ -1,8 +1,9 @@
 /* fuzz_lease: the lease record, read from the shared state folder.
  *
  * The input is what read_lease_once() hands the parser: at most 511 bytes read from the file,
- * NUL-terminated. Whatever the parser accepts must format back (when it fits the fixed-length
- * record) to a record that parses to the same lease.
+ * NUL-terminated. Whatever the parser accepts must not have expired at its own renewal time, and
+ * must format back (when it fits the fixed-length record) to a record that parses to the same
+ * lease.
  */
 #include "tests/fuzz/fuzz.h"
 
@@ -24,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(text);
         FUZZ_ASSERT(memchr(l.owner, '\0', sizeof(l.owner)));
         FUZZ_ASSERT(strcmp(l.owner, "-") != 0);
-        (void)ha_lease_expired(&l, l.renewed);
+        /* At the instant it was granted or renewed, a lease has not expired, whatever its ttl. */
+        FUZZ_ASSERT(!ha_lease_expired(&l, l.renewed));
 
         n = ha_lease_format(&l, buf, sizeof(buf));
         if (n == -ENAMETOOLONG)

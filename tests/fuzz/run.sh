@@ -39,6 +39,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leak
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 tmp=$(mktemp -d /tmp/ha-fuzz-run.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# The targets' private files (fuzz.h) go there too: a crash skips their removal at exit.
+export TMPDIR=$tmp
 
 failed=()
 summary=()

@@ -93,6 +93,13 @@ static void test_expiry(void **state)
         assert_int_equal(ha_lease_do_here(HA_LEASE_ACQUIRE, path, "ctl2", 200000, &l), -EBUSY);
         assert_false(ha_lease_expired(&l, l.renewed + 100000));
         assert_true(ha_lease_expired(&l, l.renewed + 200001));
+        /* Found by fuzzing: renewed + ttl must not wrap into "expired". */
+        {
+                struct ha_lease far = {.renewed = UINT64_MAX - 5, .ttl = 100};
+
+                assert_false(ha_lease_expired(&far, 1795906928300592ULL));
+                assert_false(ha_lease_expired(&far, UINT64_MAX));
+        }
         usleep(300000);
         /* Not renewed for its ttl: another node may take it, with a new epoch. */
         assert_int_equal(ha_lease_do_here(HA_LEASE_ACQUIRE, path, "ctl2", 200000, &l), 0);

@@ -1,0 +1,185 @@
+#!/bin/bash
+# The hooks and the RPC client under valgrind memcheck, doing their real work: two controller
+# hosts with real munged and slurmctld 22.05 and the state folder on FUSE, as in notify.sh.
+#
+# Under valgrind (--error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+# --track-fds=no --trace-children=no: daemons and commands the hooks start run natively, but the
+# hooks' own forked children, the storage probe and the lease, stay under memcheck and log):
+#   a promotion (ha-notify-master), the health check on the master and on the standby,
+#   tests/ha-rpc (ping, status, takeover; a refused connection; a listener that never answers),
+#   a demotion (ha-notify-backup) and the promotion of the other host, ha-notify-fault with its
+#   alert command.
+# Asserts, for each: valgrind's exit status is not 99 and is the program's expected one, the
+# hook did its job (who is in control afterwards), and every process's log (one per pid,
+# children included) says "ERROR SUMMARY: 0 errors": no invalid read or write, no use of
+# uninitialised memory, no definite leak. Nothing here times out on purpose, so the MUNGE
+# thread abandoned at a deadline and a stuck storage probe (expected leaks there) do not occur.
+#
+# A sanitizer build cannot run under valgrind: the test says so and passes without running.
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
+build=${HA_BUILD_DIR:-$src/build}
+HOOKS=$build/hooks
+RPC=$build/tests/ha-rpc
+TARPIT=$build/tests/tarpit
+HAT_PREFIX=${HAT_PREFIX:-hatv}
+VIP=10.213.0.100
+
+if grep -qs '^HA_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
+    echo "1..0 # SKIP $build is a sanitizer build: AddressSanitizer and valgrind exclude each other"
+    exit 0
+fi
+for f in "$HOOKS/ha-notify-master" "$HOOKS/ha-check-slurmctld" "$RPC" "$TARPIT"; do
+    [[ -x $f ]] || { echo "build first: $f" >&2; exit 2; }
+done
+command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is missing" >&2; exit 2; }
+
+# shellcheck source=../lib/hosts.sh
+source "$src/tests/lib/hosts.sh"
+# shellcheck source=../lib/hacluster.sh
+source "$src/tests/lib/hacluster.sh"
+# shellcheck source=../lib/testlib.sh
+source "$src/tests/lib/testlib.sh"
+
+VGLOG=$(mktemp -d /tmp/ha-valgrind.XXXXXX)
+finish() {
+    local rc=$?
+    hat_teardown || true
+    if ((rc != 0)) || [[ -n ${HA_KEEP_VALGRIND_LOGS:-} ]]; then
+        echo "# valgrind logs kept in $VGLOG" >&2
+    else
+        rm -rf "$VGLOG"
+    fi
+    exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12)
+OUT=
+
+# vg HOST NAME EXPECTED CMD...: CMD in HOST under memcheck, its logs $VGLOG/NAME.PID.log (one
+# per process). Sets OUT to CMD's output and "exit=N"; asserts that N is EXPECTED (so not 99)
+# and that every process of NAME ended with no memcheck error.
+VG=(valgrind --tool=memcheck --error-exitcode=99 --leak-check=full
+    --errors-for-leak-kinds=definite --track-fds=no --trace-children=no --vgdb=no)
+vg() {
+    local h=$1 name=$2 want=$3 rc=0
+    shift 3
+    OUT=$(hat_exec "$h" "${VG[@]}" --log-file="$VGLOG/$name.%p.log" "$@" 2>&1) || rc=$?
+    OUT+=$'\n'"exit=$rc"
+    _t_report $((rc == 99 || rc != want)) "$name: valgrind exit $rc (want $want, not 99)" \
+        "${OUT:0:600}"
+    vg_clean "$name"
+}
+# vg_clean NAME: every log of NAME is clean: "ERROR SUMMARY: 0 errors", or, for a forked child
+# that then ran a program valgrind does not trace (slurmctld, the alert command), no report
+# before its exec (such a log has no summary). Each process as a note. "Possibly lost" is not an
+# error: the detached MUNGE thread may still be exiting when the program does (its TLS block).
+VG_ERRORS='Invalid|uninitialised|Syscall param|Mismatched|overlap|Jump to|definitely lost in|ERROR SUMMARY: [1-9]'
+vg_clean() {
+    local name=$1 f pid what bad=() logs=0
+    for f in "$VGLOG/$name".*.log; do
+        [[ -f $f ]] || continue
+        logs=$((logs + 1))
+        pid=${f%.log}
+        pid=${pid##*.}
+        if grep -qE "$VG_ERRORS" "$f"; then
+            bad+=("$f")
+            what="ERRORS (see $f)"
+        elif grep -q 'ERROR SUMMARY: 0 errors' "$f"; then
+            what="$(grep -o 'definitely lost: [0-9,]* bytes' "$f" || echo 'no leak')"
+            what="0 errors, ${what/: / }"
+        else
+            what="exec'd an untraced program, nothing reported before"
+        fi
+        t_note "$name, pid $pid: $what"
+    done
+    _t_report $((logs == 0 || ${#bad[@]} > 0)) "$name: memcheck clean in all $logs processes" \
+        "$(for f in "${bad[@]}"; do grep -m 40 -E -A14 "$VG_ERRORS" "$f" || true; done)"
+}
+
+# in_control HOST: its slurmctld says it is in control (asked without valgrind).
+in_control() {
+    [[ $(hat_exec "$1" "$RPC" --cache /run/ha-slurm --timeout 500ms "${IP[$1]}" status 2>&1) == *control=active* ]]
+}
+ctld_running() {
+    local p
+    for p in $(ip netns pids "$HAT_PREFIX-$1"); do
+        [[ $(cat "/proc/$p/comm" 2>/dev/null) == slurmctld ]] && return 0
+    done
+    return 1
+}
+vip_to() {
+    local h
+    for h in ctl1 ctl2; do
+        hat_exec "$h" ip addr del "$VIP/24" dev eth0 2>/dev/null || true
+    done
+    [[ $1 == none ]] || hat_exec "$1" ip addr add "$VIP/24" dev eth0
+}
+conf() { ha_cluster_hooks_path "$1"; }
+
+hat_clean
+hat_net_up
+hat_host_add ctl1 10.213.0.11
+hat_host_add ctl2 10.213.0.12
+hat_host_add cn1 10.213.0.21
+export HAT_COMPUTE_HOSTS=cn1
+hat_munged_start ctl1
+hat_munged_start ctl2
+HAT_SHARED_MODE=fuse hat_shared_setup /mnt/state ctl1 ctl2
+HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
+ha_cluster_conf "$VIP" ctl1 ctl2
+# memcheck runs code 20 to 50 times slower: deadlines with room for it (the defaults are
+# tested elsewhere; this test is about memory).
+for h in ctl1 ctl2; do
+    ha_cluster_hooks_conf "$h" "[slurm]" "rpc_timeout = 3s" "[check]" "deadline = 10s" \
+        "[notify]" "alert_command = /usr/bin/touch /run/ha-slurm/alerted"
+done
+
+t_note "a promotion"
+vip_to ctl1
+vg ctl1 notify-master-ctl1 0 "$HOOKS/ha-notify-master" -c "$(conf ctl1)"
+t_match "ha-notify-master promotes the VIP holder under valgrind" "$OUT" 'promoted: slurmctld in control.*exit=0'
+t_ok "ctl1 is in control" in_control ctl1
+
+t_note "the health check"
+vg ctl1 check-master 0 "$HOOKS/ha-check-slurmctld" -c "$(conf ctl1)" -v
+t_match "the check on the master is healthy and renews the lease" "$OUT" 'lease +ok +[0-9.]+ +ours.*exit=0'
+vg ctl2 check-standby 0 "$HOOKS/ha-check-slurmctld" -c "$(conf ctl2)" -v
+t_match "the check on the standby is healthy" "$OUT" 'exit=0'
+
+t_note "the RPC client"
+vg ctl1 rpc-ping 0 "$RPC" --cache /run/ha-slurm --timeout 3s "${IP[ctl1]}" ping
+t_match "ping" "$OUT" 'result=ok'
+vg ctl1 rpc-status 0 "$RPC" --cache /run/ha-slurm --timeout 3s "${IP[ctl1]}" status
+t_match "status: in control" "$OUT" 'control=active'
+vg ctl1 rpc-repeat 0 "$RPC" --cache /run/ha-slurm --timeout 3s --repeat 20 "${IP[ctl1]}" status
+t_match "status, 20 calls in one process" "$OUT" 'calls=20 failed=0'
+vg ctl1 rpc-takeover 0 "$RPC" --cache /run/ha-slurm --timeout 3s "${IP[ctl1]}" takeover
+t_match "takeover of a controller in control: success" "$OUT" 'result=ok'
+vg ctl2 rpc-refused 1 "$RPC" --timeout 3s "${IP[ctl2]}" status
+t_match "nothing listening: refused" "$OUT" 'ECONNREFUSED'
+hat_spawn ctl2 tarpit "$TARPIT" "${IP[ctl2]}" 7000
+vg ctl2 rpc-tarpit 1 "$RPC" --protocol 22.05 --timeout 2s "${IP[ctl2]}:7000" status
+t_match "a listener that never answers: timed out" "$OUT" 'ETIMEDOUT'
+hat_kill ctl2 tarpit TERM || true
+
+t_note "a demotion, then the other host's promotion"
+vip_to ctl2
+vg ctl1 notify-backup-ctl1 0 "$HOOKS/ha-notify-backup" -c "$(conf ctl1)"
+t_match "ha-notify-backup demotes the former master under valgrind" "$OUT" 'demoted: no slurmctld here.*exit=0'
+t_fail "no slurmctld left on ctl1" ctld_running ctl1
+vg ctl2 notify-master-ctl2 0 "$HOOKS/ha-notify-master" -c "$(conf ctl2)"
+t_match "ha-notify-master promotes ctl2" "$OUT" 'promoted: slurmctld in control.*exit=0'
+t_ok "ctl2 in control, ctl1 not" eval "in_control ctl2 && ! in_control ctl1"
+
+t_note "a fault on the host without the VIP"
+vg ctl1 notify-fault-ctl1 0 "$HOOKS/ha-notify-fault" -c "$(conf ctl1)" INSTANCE VI_1 FAULT 100
+t_match "ha-notify-fault: demoted, and says FAULT" "$OUT" 'FAULT on ctl1.*demoted: no slurmctld here.*exit=0'
+t_ok "... and ran the alert command" hat_exec ctl1 test -e /run/ha-slurm/alerted
+t_ok "ctl2 still in control" in_control ctl2
+
+t_done
