@@ -19,31 +19,38 @@
 # GlusterFS: the shared state folder is a FUSE mount (bindfs) of one folder, not a real GlusterFS
 # volume (HAT_SHARED_MODE=fuse). A real replicated volume is optional and not done here.
 #
-# Configuration: from tests/lib/hacluster.sh plus the keepalived.conf writer below, unless
-# HAC_GENCONF=1 and build/genconf/ha-genconf exists (then every file comes from the cluster
-# YAML tests/cluster/cluster.yaml through ha-genconf; see hac_write_confs).
+# Configuration: every file from the cluster YAML tests/cluster/cluster.yaml through
+# build/genconf/ha-genconf (hac_write_confs_genconf), as a user would make them; without
+# ha-genconf (or with HAC_GENCONF=0) from tests/lib/hacluster.sh plus the keepalived.conf writer
+# below (hac_write_confs). HAC_CONF_SOURCE says which.
 #
 # Usage (as root):
 #
 #   HAT_PREFIX=hatd; source tests/cluster/lib.sh
-#   hac_init                    # traps: teardown on exit and on signals
+#   hac_init                    # checks the build; traps: teardown on exit and on signals
 #   hac_boot 3 2                # boots; returns once exactly one controller holds the VIP,
 #                               # is in control and every slurmd is registered
-#   hac_watch_start             # a sampler: VIP, slurmctld, keepalived state, check verdict,
-#                               # who is in control, every ~100 ms; changes become events
+#   hac_watch_start             # samplers: VIP, slurmctld process, keepalived state, check
+#                               # verdict, and who is in control, every ~100 ms; changes
+#                               # become events
 #   m=$(hac_master)             # the VIP holder in control
 #   t0=$(hac_event "kill -9 slurmctld on $m"); hac_kill_ctld "$m" KILL
-#   hac_sbatch_until_accepted cn1 30      # through the VIP; prints the job id
-#   hac_timeline "$t0"          # every event, "+1234 ms  event", relative to t0
+#   hac_sbatch_until_accepted cn1 30      # through the VIP; prints "JOBID TIME_MS ATTEMPTS"
+#   hac_print_timeline "$t0"    # every event, "+1234 ms  event", relative to t0
 #   hac_watch_stop
 #
-# Functions:
-#   hac_init hac_boot hac_boot_native hac_teardown
-#   hac_ctls hac_cns hac_ip hac_vip_holders hac_in_control hac_control_states hac_master
-#   hac_wait_master hac_ctld_pid hac_kill_ctld hac_host_lose hac_host_recover
-#   hac_partition hac_heal hac_ka_state hac_sbatch hac_sbatch_until_accepted hac_squeue
-#   hac_event hac_now_ms hac_watch_start hac_watch_stop hac_timeline hac_hook_runs
-#   hac_progress
+# Functions (details above each one):
+#   boot        hac_init hac_boot hac_boot_native hac_teardown hac_keepalived_start hac_dump
+#               hac_write_confs hac_write_confs_genconf
+#   hosts       hac_ctls hac_cns hac_ip
+#   looking     hac_vip_holders hac_control_states hac_in_control hac_master hac_wait_master
+#               hac_wait_new_master hac_wait_steady hac_ka_state hac_wait_ka hac_ctld_pid
+#               hac_ctld_started_ms hac_stale_acts hac_hook_runs hac_hook_max_ms
+#   failures    hac_kill_ctld hac_host_lose hac_host_recover hac_partition hac_heal
+#   jobs        hac_sbatch hac_sbatch_until_accepted hac_squeue hac_job_state
+#               hac_job_start_saved
+#   timeline    hac_event hac_now_ms hac_progress hac_watch_start hac_watch_stop
+#               hac_watch_stats hac_timeline hac_print_timeline hac_first_event
 #
 # Settings (environment):
 #   HAT_PREFIX        default hatd
@@ -53,16 +60,23 @@
 #                     its start, end, exit status and output (the hook itself is the built
 #                     program, run with the same arguments); 0: keepalived runs the hooks
 #                     directly (the timeline then has no hook lines)
-#   HAC_GENCONF       1: configuration from ha-genconf (when it exists); 0 (default): lib.sh
-#   HAC_CHECK_DEADLINE  [check] deadline in ha-slurm.conf (default 2s, below the script
-#                     timeout of 3 s)
+#   HAC_GENCONF       auto (default): the configuration comes from tests/cluster/cluster.yaml
+#                     through build/genconf/ha-genconf when it is built and the cluster is the
+#                     YAML's (3 controllers, 2 compute hosts); 1: ha-genconf or fail; 0: from
+#                     tests/lib/hacluster.sh and the keepalived.conf writer below
+#   HAC_CHECK_DEADLINE  [check] deadline in ha-slurm.conf when lib.sh writes it (default 2s,
+#                     below the script timeout of 3 s; ha-genconf writes the same)
+#   HAC_PROTOCOL      the Slurm release ha-rpc speaks (default: slurmctld -V here)
+#   HAC_SBATCH_GAP_MS HAC_SBATCH_TIMEOUT   see hac_sbatch_until_accepted
+#   HAC_CTLD_SELF_ONLY  1: an experiment, each ha-slurmctld.conf names its own host only
+#   HAC_VERBOSE       1: say more on stderr
 #   HA_BUILD_DIR HA_SOURCE_DIR   where the built programs and the sources are
 
 : "${HAT_PREFIX:=hatd}"
 : "${HAC_VIP:=10.213.0.100}"
 : "${HAC_SAMPLE_MS:=100}"
 : "${HAC_HOOK_LOG:=1}"
-: "${HAC_GENCONF:=0}"
+: "${HAC_GENCONF:=auto}"
 : "${HAC_CHECK_DEADLINE:=2s}"
 : "${HAC_VERBOSE:=0}"
 
@@ -85,6 +99,7 @@ source "$HAC_SRC/tests/lib/hacluster.sh"
 HAC_STATE=/mnt/state      # the shared folder in the controllers; StateSave is its slurmctld/
 HAC_JOBS=/mnt/jobs        # shared between the compute hosts: the job ledger
 _HAC_WATCH_PID=
+_HAC_CONTROL_PID=
 
 # ---------------------------------------------------------------------------------------------
 # Small things
@@ -106,9 +121,25 @@ hac_progress() {
     printf '[%3d.%d s] %s\n' $((s / 1000)) $((s % 1000 / 100)) "$*" >&2
 }
 
-hac_ctls() { hat_hosts | grep '^ctl' || true; }
-hac_cns() { hat_hosts | grep '^cn' || true; }
-hac_ip() { cat "$(hat_host_dir "$1")/ip"; }
+# The hosts, read once from the harness's list (a fork costs tens of ms on a loaded machine).
+declare -a HAC_CTL_LIST=() HAC_CN_LIST=()
+declare -A HAC_IPS=()
+declare -a _HAC_PROBE_ENTER=()
+_hac_load_hosts() {
+    local name ip f
+    HAC_CTL_LIST=() HAC_CN_LIST=() HAC_IPS=()
+    f="$HAT_STATE_ROOT/$HAT_PREFIX/hosts.list"
+    [[ -f $f ]] || return 0
+    while read -r name ip; do
+        HAC_IPS[$name]=$ip
+        case $name in ctl*) HAC_CTL_LIST+=("$name") ;; cn*) HAC_CN_LIST+=("$name") ;; esac
+    done <"$f"
+    _HAC_PROBE_ENTER=()
+}
+_hac_hosts_ok() { ((${#HAC_CTL_LIST[@]})) || _hac_load_hosts; }
+hac_ctls() { _hac_hosts_ok; ((${#HAC_CTL_LIST[@]})) && printf '%s\n' "${HAC_CTL_LIST[@]}"; return 0; }
+hac_cns() { _hac_hosts_ok; ((${#HAC_CN_LIST[@]})) && printf '%s\n' "${HAC_CN_LIST[@]}"; return 0; }
+hac_ip() { _hac_hosts_ok; [[ -n ${HAC_IPS[$1]:-} ]] || return 1; echo "${HAC_IPS[$1]}"; }
 _hac_ns() { echo "$HAT_PREFIX-$1"; }
 
 # hac_init: traps (teardown on exit, signals end the run through the EXIT trap).
@@ -239,10 +270,11 @@ EOF
 
 # hac_write_confs: slurm.conf views, ha-slurm.conf and keepalived.conf of every host.
 hac_write_confs() {
-    local ctls=("$@") h i=0 ka
+    local ctls=("$@") h i=0 ka f
     HAT_COMPUTE_HOSTS="$(hac_cns | xargs)" HAT_SLURMCTLD_TIMEOUT=${HAC_SLURMCTLD_TIMEOUT:-10} \
         hat_slurm_conf "${ctls[@]}"
     ha_cluster_conf "$HAC_VIP" "${ctls[@]}"
+    if [[ ${HAC_CTLD_SELF_ONLY:-0} == 1 ]]; then _hac_self_only "${ctls[@]}"; fi
     for h in "${ctls[@]}"; do
         i=$((i + 1))
         HA_VIP=$HAC_VIP ha_cluster_hooks_conf "$h" "[check]" "deadline = $HAC_CHECK_DEADLINE"
@@ -253,6 +285,55 @@ hac_write_confs() {
         chmod 0644 "$ka"
     done
     HAC_CONF_SOURCE="tests/lib/hacluster.sh + tests/cluster/lib.sh (keepalived.conf)"
+}
+
+# hac_write_confs_genconf CONTROLLER...: every host's files from tests/cluster/cluster.yaml
+# through ha-genconf: slurm.conf (and ha-slurmctld.conf) into the host's /etc/slurm, ha-slurm.conf
+# and keepalived.conf into the host's folder. Two paths are adapted, nothing else: the hosts
+# share this machine's /etc (but for /etc/slurm and /etc/hosts), so keepalived.conf names the
+# host's ha-slurm.conf instead of /etc/ha-slurm/ha-slurm.conf; and with HAC_HOOK_LOG=1 each
+# notify line runs the same hook with the same arguments through the logging wrapper.
+# cgroup.conf (which ha-genconf does not write) comes from hosts.sh.
+hac_write_confs_genconf() {
+    local h out conf ka ev yaml=$HAC_SRC/tests/cluster/cluster.yaml
+    out=$(hat_state_dir)/genconf
+    _hat_mkdir "$out"
+    # cgroup.conf (and a slurm.conf that is replaced below).
+    HAT_COMPUTE_HOSTS="$(hac_cns | xargs)" hat_slurm_conf "$@"
+    for h in $(hat_hosts); do
+        HAC_HOOKS_DIR=$HAC_HOOKS "$HAC_GENCONF_BIN" --config "$yaml" --host "$h" \
+            --output-dir "$out/$h" >/dev/null || return 1
+        install -m 0644 "$out/$h/slurm.conf" "$(hat_host_dir "$h")/fs/etc-slurm/slurm.conf"
+        [[ -f $out/$h/ha-slurmctld.conf ]] || continue
+        install -m 0644 "$out/$h/ha-slurmctld.conf" "$(hat_host_dir "$h")/fs/etc-slurm/ha-slurmctld.conf"
+        conf=$(ha_cluster_hooks_path "$h")
+        install -o root -g root -m 0600 "$out/$h/ha-slurm.conf" "$conf"
+        ka=$(hat_host_dir "$h")/keepalived.conf
+        sed "s|/etc/ha-slurm/ha-slurm.conf|$conf|g" "$out/$h/keepalived.conf" >"$ka"
+        if [[ $HAC_HOOK_LOG == 1 ]]; then
+            _hac_wrapper "$h" >/dev/null
+            for ev in master backup fault; do
+                sed -i "s|notify_$ev \"$HAC_HOOKS/ha-notify-$ev |notify_$ev \"$(hat_host_dir "$h")/bin/ha-hook-run $ev |" "$ka"
+            done
+        fi
+        chown root:root "$ka"
+        chmod 0644 "$ka"
+    done
+    if [[ ${HAC_CTLD_SELF_ONLY:-0} == 1 ]]; then _hac_self_only "$@"; fi
+    HAC_CONF_SOURCE="ha-genconf (tests/cluster/cluster.yaml)"
+}
+
+# _hac_self_only CONTROLLER...: an experiment (not the design): each ha-slurmctld.conf names its
+# own controller only, so the slurmctld a hook starts contacts no other controller (slurmctld
+# as index 0 sends REQUEST_CONTROL to every other SlurmctldHost at start and waits for each).
+_hac_self_only() {
+    local h f
+    for h in "$@"; do
+        f="$(hat_host_dir "$h")/fs/etc-slurm/ha-slurmctld.conf"
+        awk 'BEGIN { n = 0 } /^SlurmctldHost=/ { if (n++) next } { print }' "$f" >"$f.new"
+        mv "$f.new" "$f"
+        chmod 0644 "$f"
+    done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -267,6 +348,7 @@ _hac_hosts() {
     for ((i = 1; i <= n; i++)); do hat_host_add "ctl$i" "10.213.0.$((10 + i))"; ctls+=("ctl$i"); done
     for ((i = 1; i <= m; i++)); do hat_host_add "cn$i" "10.213.0.$((20 + i))"; cns+=("cn$i"); done
     : >"$(_hac_evfile)"
+    _hac_load_hosts
     for h in "${ctls[@]}" "${cns[@]}"; do hat_munged_start "$h"; done
     HAT_SHARED_MODE=fuse hat_shared_setup "$HAC_STATE" "${ctls[@]}"
     if ((m > 0)); then
@@ -282,15 +364,17 @@ _hac_hosts() {
 hac_boot() {
     local n=$1 m=$2 h bad master
     hac_progress "hosts: $n controllers, $m compute hosts, munged, shared state on FUSE"
-    if bad=$(_hac_unsafe_path "$HAC_HOOKS/ha-check-slurmctld"); then
-        echo "keepalived's script security refuses the hooks: $bad is writable by non-root" >&2
-        return 1
-    fi
     _hac_hosts "$n" "$m"
+    if bad=$(_hac_unsafe_path "$HAC_HOOKS/ha-check-slurmctld"); then
+        # keepalived's script security would refuse them: root-only copies (hacluster.sh).
+        ha_cluster_safe_hooks "$HAC_HOOKS"
+        hac_progress "$bad is writable by others: the hooks run from copies in $HA_HOOKS"
+        HAC_HOOKS=$HA_HOOKS
+    fi
     hac_progress "configuration"
     mapfile -t _ctls < <(hac_ctls)
-    if [[ $HAC_GENCONF == 1 && -x $HAC_GENCONF_BIN ]]; then
-        hac_write_confs_genconf "${_ctls[@]}"
+    if [[ $HAC_GENCONF == 1 || ($HAC_GENCONF == auto && -x $HAC_GENCONF_BIN && $n == 3 && $m == 2) ]]; then
+        hac_write_confs_genconf "${_ctls[@]}" || { echo "ha-genconf failed" >&2; return 1; }
     else
         hac_write_confs "${_ctls[@]}"
     fi
@@ -301,7 +385,7 @@ hac_boot() {
             return 1
         fi
     done
-    hac_progress "keepalived on ${_ctls[*]}"
+    hac_progress "configuration from $HAC_CONF_SOURCE; keepalived on ${_ctls[*]}"
     for h in "${_ctls[@]}"; do hac_keepalived_start "$h"; done
     master=$(hac_wait_master 40) || { hac_progress "no master in control after 40 s"; hac_dump; return 1; }
     hac_event "boot: $master holds the VIP and is in control" >/dev/null
@@ -350,8 +434,9 @@ hac_dump() {
 # hac_vip_holders: the controllers whose eth0 is up and carries the VIP.
 hac_vip_holders() {
     local h
-    for h in $(hac_ctls); do
-        ip -n "$(_hac_ns "$h")" -4 -o addr show dev eth0 up 2>/dev/null | grep -q " $HAC_VIP/" &&
+    _hac_hosts_ok
+    for h in "${HAC_CTL_LIST[@]}"; do
+        [[ $(ip -n "$HAT_PREFIX-$h" -4 -o addr show dev eth0 up 2>/dev/null) == *" $HAC_VIP/"* ]] &&
             echo "$h"
     done
     return 0
@@ -362,13 +447,17 @@ hac_vip_holders() {
 # authentication failure). Asked from the first compute host (or the first controller when
 # there is none) with a 300 ms limit per controller.
 hac_control_states() {
-    local from hosts=("$@") h args=()
-    ((${#hosts[@]})) || mapfile -t hosts < <(hac_ctls)
-    from=$(hac_cns | head -n 1)
-    [[ -n $from ]] || from=${hosts[0]}
-    for h in "${hosts[@]}"; do args+=("$h" "$(hac_ip "$h")"); done
+    local h
+    local -a hosts=("$@") args=()
+    _hac_hosts_ok
+    ((${#hosts[@]})) || hosts=("${HAC_CTL_LIST[@]}")
+    if ((${#_HAC_PROBE_ENTER[@]} == 0)); then
+        h=${HAC_CN_LIST[0]:-${HAC_CTL_LIST[0]}}
+        _hat_enter_cmd "$h" 1 _HAC_PROBE_ENTER || return 1
+    fi
+    for h in "${hosts[@]}"; do args+=("$h" "${HAC_IPS[$h]}"); done
     # shellcheck disable=SC2016
-    hat_exec "$from" sh -c '
+    "${_HAC_PROBE_ENTER[@]}" sh -c '
         rpc=$1; shift
         while [ $# -ge 2 ]; do
             out=$("$rpc" --protocol "$HAC_PROTOCOL" --timeout 300ms "$2" status 2>&1)
@@ -389,12 +478,12 @@ hac_in_control() { [[ $(hac_control_states "$1") == "$1 active" ]]; }
 # hac_master: the one VIP holder that is in control, if there is exactly one VIP holder and
 # exactly one controller in control and they are the same; else fails.
 hac_master() {
-    local holders active
-    holders=$(hac_vip_holders)
-    [[ -n $holders && $holders != *$'\n'* ]] || return 1
-    active=$(hac_control_states | awk '$2 == "active" {print $1}')
-    [[ $active == "$holders" ]] || return 1
-    echo "$holders"
+    local h v holders=() active=()
+    mapfile -t holders < <(hac_vip_holders)
+    ((${#holders[@]} == 1)) || return 1
+    while read -r h v; do [[ $v == active ]] && active+=("$h"); done < <(hac_control_states)
+    ((${#active[@]} == 1)) && [[ ${active[0]} == "${holders[0]}" ]] || return 1
+    echo "${holders[0]}"
 }
 
 # hac_wait_master TIMEOUT_S: wait until hac_master answers; prints it.
@@ -404,6 +493,33 @@ hac_wait_master() {
         if m=$(hac_master); then echo "$m"; return 0; fi
         (( $(hac_now_ms) < end )) || return 1
         sleep 0.1
+    done
+}
+
+# hac_wait_new_master OLD TIMEOUT_S: wait until a controller other than OLD is the master.
+hac_wait_new_master() {
+    local end=$(( $(hac_now_ms) + $2 * 1000 )) m
+    while :; do
+        if m=$(hac_master) && [[ $m != "$1" ]]; then echo "$m"; return 0; fi
+        (( $(hac_now_ms) < end )) || return 1
+        sleep 0.1
+    done
+}
+
+# hac_wait_steady TIMEOUT_S: a master in control and every other controller's keepalived in
+# BACKUP; prints the master.
+hac_wait_steady() {
+    local end=$(( $(hac_now_ms) + $1 * 1000 )) m h ok
+    while :; do
+        if m=$(hac_master); then
+            ok=1
+            for h in "${HAC_CTL_LIST[@]}"; do
+                [[ $h == "$m" || $(hac_ka_state "$h") == BACKUP ]] || ok=0
+            done
+            ((ok)) && { echo "$m"; return 0; }
+        fi
+        (( $(hac_now_ms) < end )) || return 1
+        sleep 0.2
     done
 }
 
@@ -468,7 +584,8 @@ hac_host_lose() {
 }
 
 # hac_host_recover HOST: the lost host boots again: link up, a fresh /run (as after a reboot),
-# munged, the shared mount, keepalived. (No slurmctld: keepalived decides.)
+# munged, the shared mount, keepalived (no slurmctld: keepalived decides); in a native cluster
+# (hac_boot_native) slurmctld instead of keepalived.
 hac_host_recover() {
     local h=$1 hd run mu
     hd=$(hat_host_dir "$h")
@@ -478,33 +595,44 @@ hac_host_recover() {
     mu=$(_hat_uid "" munge)
     _hat_mkdir "$run/munge"
     chown "$mu" "$run/munge"
+    # A reboot starts with the interface's own address only (keepalived was killed holding the VIP).
+    ip -n "$(_hac_ns "$h")" addr del "$HAC_VIP/24" dev eth0 2>/dev/null || true
     ip -n "$(_hac_ns "$h")" link set eth0 up
     hat_munged_start "$h"
     HAT_SHARED_MODE=fuse hat_shared_setup "$HAC_STATE" "$h"
     echo "$HAC_STATE/slurmctld" >"$(hat_state_dir)/statesave"
-    hac_keepalived_start "$h"
+    if [[ ${HAC_NATIVE:-0} == 1 ]]; then
+        hat_slurmctld_start "$h"
+    else
+        hac_keepalived_start "$h"
+    fi
 }
 
-# hac_partition HOST...: cut HOSTs off the other controllers (both ways; compute hosts still
-# reach everyone; the shared storage stays shared, as it is local FUSE).
+# hac_partition HOST...: cut HOSTs off the other controllers, both ways: each side gets a
+# permanent neighbour entry with a MAC address nobody has for the other side's addresses, so
+# every frame between them (VRRP, Slurm RPC) goes nowhere. Routes would not do: keepalived sends
+# its adverts on a socket bound to eth0, which a blackhole route does not stop. Compute hosts
+# still reach everyone; the shared storage stays shared (it is local FUSE).
 hac_partition() {
     local a b
     for a in "$@"; do
         for b in $(hac_ctls); do
             [[ " $* " == *" $b "* ]] && continue
-            ip -n "$(_hac_ns "$a")" route add blackhole "$(hac_ip "$b")/32"
-            ip -n "$(_hac_ns "$b")" route add blackhole "$(hac_ip "$a")/32"
+            ip -n "$(_hac_ns "$a")" neigh replace "$(hac_ip "$b")" lladdr 02:00:00:00:ff:"${b#ctl}" \
+                nud permanent dev eth0
+            ip -n "$(_hac_ns "$b")" neigh replace "$(hac_ip "$a")" lladdr 02:00:00:00:ff:"${a#ctl}" \
+                nud permanent dev eth0
         done
     done
 }
 
-# hac_heal: remove every partition.
+# hac_heal: remove every partition (the permanent neighbour entries).
 hac_heal() {
-    local h r
+    local h ip
     for h in $(hac_ctls); do
-        while read -r r; do
-            [[ -n $r ]] && ip -n "$(_hac_ns "$h")" route del $r
-        done < <(ip -n "$(_hac_ns "$h")" route show type blackhole | awk '{print "blackhole", $2}')
+        while read -r ip; do
+            [[ -n $ip ]] && ip -n "$(_hac_ns "$h")" neigh del "$ip" dev eth0
+        done < <(ip -n "$(_hac_ns "$h")" neigh show nud permanent | awk '$0 ~ /lladdr 02:00:00:00:ff:/ {print $1}')
     done
 }
 
@@ -522,7 +650,7 @@ hac_sbatch() {
 
 # hac_sbatch_until_accepted HOST TIMEOUT_S [SBATCH ARGS...]: submit through the VIP from HOST
 # until a submission is accepted: a new attempt every HAC_SBATCH_GAP_MS (default 200) ms, each
-# limited to 3 s, attempts overlapping (so the time of the first acceptance is known to about
+# limited to HAC_SBATCH_TIMEOUT (default 3) s, attempts overlapping (so the time of the first acceptance is known to about
 # that gap, not to sbatch's own retry interval). Records "sbatch accepted" as an event (at the
 # time the accepting sbatch returned); prints "JOBID EVENT_MS ATTEMPTS". Other attempts may be
 # accepted too (jobs of the same kind); they are waited for before returning. Default job:
@@ -538,7 +666,7 @@ hac_sbatch_until_accepted() {
         if ((now >= next)); then
             n=$((n + 1))
             (
-                if out=$(hat_exec "$h" timeout 3 sbatch --parsable -o /dev/null -e /dev/null \
+                if out=$(hat_exec "$h" timeout "${HAC_SBATCH_TIMEOUT:-3}" sbatch --parsable -o /dev/null -e /dev/null \
                     "${args[@]}" 2>/dev/null) && [[ $out =~ ^[0-9]+ ]]; then
                     echo "$(hac_now_ms) ${out%%;*} $n" >"$d/ok.$n"
                 fi
@@ -577,39 +705,80 @@ hac_squeue() {
 # hac_job_state HOST JOBID: the job's state through the VIP (scontrol), e.g. RUNNING.
 hac_job_state() {
     hat_exec "$1" timeout 10 scontrol show job "$2" 2>/dev/null |
-        sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1
+        sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'
 }
 
 # ---------------------------------------------------------------------------------------------
 # The sampler and the timeline
 
-# The sampler loop (background). Each controller is observed in turn, and each observation is
-# stamped with the time it was made: VIP (ip), slurmctld process (pid file and /proc), keepalived
-# state (its log, read as it grows), the check's last verdict (its record in /run/ha-slurm),
-# and who is in control (ha-rpc status from the first compute host, all controllers in one
-# call). Changes become events; $(hat_state_dir)/hac-watch has "samples=N two=N maxgap=MS": the
-# number of samples, of samples in which more than one controller said it was in control, and
-# the longest time between two samples.
+# The control sampler: a loop in the first compute host (or the first controller) that asks
+# every controller at once (ha-rpc status, REQUEST_CONTROL_STATUS, 300 ms limit each, in
+# parallel) every HAC_SAMPLE_MS ms; each answer stamped when it came. Changes become events;
+# its stats file has "samples=N two=N maxgap=MS": samples, samples in which more than one
+# controller said it was in control, and the longest time between the starts of two samples.
+# shellcheck disable=SC2016
+_HAC_CONTROL_LOOP='
+rpc=$1 proto=$2 period=$3 ev=$4 stats=$5; shift 5
+declare -A prev=()
+samples=0 two=0 maxgap=0 last=0
+trap "exit 0" TERM
+while :; do
+    x=${EPOCHREALTIME/./}; start=$((10#$x / 1000))
+    if ((last && start - last > maxgap)); then maxgap=$((start - last)); fi
+    last=$start
+    act=()
+    while read -r h s; do
+        x=${EPOCHREALTIME/./}; t=$((10#$x / 1000))
+        [[ $s == active ]] && act+=("$h")
+        if [[ ${prev[$h]-} != "$s" ]]; then
+            prev[$h]=$s
+            printf "%s\t%s: control %s\n" "$t" "$h" "$s" >>"$ev"
+        fi
+    done < <(
+        set -- "$@"
+        while (($# >= 2)); do
+            (
+                out=$("$rpc" --protocol "$proto" --timeout 300ms "$2" status 2>&1)
+                case $out in
+                    *control=active*) s=active ;;
+                    *control=standby*) s=standby ;;
+                    *ECONNREFUSED*|*ETIMEDOUT*|*EHOSTUNREACH*) s=down ;;
+                    *) s="?" ;;
+                esac
+                echo "$1 $s"
+            ) &
+            shift 2
+        done
+        wait
+    )
+    samples=$((samples + 1))
+    if ((${#act[@]} > 1)); then
+        two=$((two + 1))
+        printf "%s\t%s\n" "$t" "!!! ${#act[@]} controllers in control: ${act[*]}" >>"$ev"
+    fi
+    printf "samples=%d two=%d maxgap=%d\n" "$samples" "$two" "$maxgap" >"$stats"
+    x=${EPOCHREALTIME/./}; t=$((10#$x / 1000))
+    k=$((period - (t - start)))
+    if ((k > 0)); then sleep "$((k / 1000)).$(printf "%03d" $((k % 1000)))"; fi
+done
+'
+
+# The host sampler loop (background): every HAC_SAMPLE_MS ms, for each controller, each
+# observation stamped when it was made: VIP on an interface that is up (ip), slurmctld process
+# (pid file, /proc), keepalived state (its log, read as it grows), the check's last verdict (its
+# record in /run/ha-slurm). Changes become events.
 _hac_watch_loop() {
-    local -a ctls enter
+    local -a ctls
     local -A prev=() ns=() kafd=() kabuf=() ka=() hostdir=() kalog=()
-    local h line k v t samples=0 two=0 maxgap=0 last=0 start period from st pid comm ck f act
-    local ev stats
+    local h line k v start period pid comm ck f ev T
     ev=$(_hac_evfile)
-    stats=$(hat_state_dir)/hac-watch
     period=$HAC_SAMPLE_MS
     trap 'exit 0' TERM
     mapfile -t ctls < <(hac_ctls)
-    st=$(hat_state_dir)
-    from=$(hac_cns | head -n 1)
-    [[ -n $from ]] || from=${ctls[0]}
-    _hat_enter_cmd "$from" 1 enter
-    local -a rpcargs=()
     for h in "${ctls[@]}"; do
         ns[$h]=$(_hac_ns "$h")
         hostdir[$h]=$(hat_host_dir "$h")
         kalog[$h]=$(hat_log "$h" keepalived)
-        rpcargs+=("$h" "$(hac_ip "$h")")
         ka[$h]=none
     done
     _stamp() { local x=${EPOCHREALTIME/./}; T=$((10#$x / 1000)); }
@@ -619,30 +788,8 @@ _hac_watch_loop() {
             printf '%s\t%s\n' "$T" "$3" >>"$ev"
         fi
     }
-    local T
     while :; do
         _stamp; start=$T
-        ((last)) && ((start - last > maxgap)) && maxgap=$((start - last))
-        last=$start
-        act=()
-        # Who is in control (one process in the compute host for all controllers).
-        while read -r h v; do
-            _stamp
-            [[ $v == active ]] && act+=("$h")
-            _emit "$h.ctl" "$v" "$h: control $v"
-        done < <("${enter[@]}" sh -c '
-            rpc=$1; shift
-            while [ $# -ge 2 ]; do
-                out=$("$rpc" --protocol "$HAC_PROTOCOL" --timeout 300ms "$2" status 2>&1)
-                case $out in
-                    *control=active*) s=active ;;
-                    *control=standby*) s=standby ;;
-                    *ECONNREFUSED*|*ETIMEDOUT*|*EHOSTUNREACH*) s=down ;;
-                    *) s="?" ;;
-                esac
-                echo "$1 $s"
-                shift 2
-            done' sh "$HAC_RPC" "${rpcargs[@]}" 2>/dev/null)
         for h in "${ctls[@]}"; do
             # VIP.
             v=0
@@ -688,40 +835,55 @@ _hac_watch_loop() {
             _stamp
             _emit "$h.check" "$ck" "$h: check $ck"
         done
-        samples=$((samples + 1))
-        if ((${#act[@]} > 1)); then
-            two=$((two + 1))
-            printf '%s\t%s\n' "$T" "!!! ${#act[@]} controllers in control: ${act[*]}" >>"$ev"
-        fi
-        echo "samples=$samples two=$two maxgap=$maxgap" >"$stats.tmp"
-        mv -f "$stats.tmp" "$stats"
         _stamp
         k=$((period - (T - start)))
         ((k > 0)) && sleep "$((k / 1000)).$(printf '%03d' $((k % 1000)))"
     done
 }
 
-# hac_watch_start: start the sampler (every HAC_SAMPLE_MS ms).
+# hac_watch_start: start both samplers (every HAC_SAMPLE_MS ms).
 hac_watch_start() {
+    local from h
+    local -a args=()
     hac_watch_stop
     rm -f "$(hat_state_dir)/hac-watch"
     _hac_watch_loop </dev/null >/dev/null 2>&1 &
     _HAC_WATCH_PID=$!
     disown "$_HAC_WATCH_PID" 2>/dev/null || true
+    _hac_hosts_ok
+    from=${HAC_CN_LIST[0]:-${HAC_CTL_LIST[0]}}
+    for h in $(hac_ctls); do args+=("$h" "$(hac_ip "$h")"); done
+    local -a pre
+    _hat_enter_cmd "$from" 1 pre
+    # exec: the recorded pid is the loop's own (nsenter execs bash).
+    (exec "${pre[@]}" bash -c "$_HAC_CONTROL_LOOP" bash "$HAC_RPC" "$HAC_PROTOCOL" \
+        "$HAC_SAMPLE_MS" "$(_hac_evfile)" "$(hat_state_dir)/hac-watch" "${args[@]}" \
+        </dev/null >/dev/null 2>&1) &
+    _HAC_CONTROL_PID=$!
+    disown "$_HAC_CONTROL_PID" 2>/dev/null || true
     hat_wait_for 5 test -s "$(hat_state_dir)/hac-watch"
 }
 
-# hac_watch_stop: stop it (the pid this shell started).
+# hac_watch_stop: stop them (the pids this shell started).
 hac_watch_stop() {
-    [[ -n $_HAC_WATCH_PID ]] || return 0
-    kill -TERM "$_HAC_WATCH_PID" 2>/dev/null || true
-    local i
-    for i in $(seq 50); do kill -0 "$_HAC_WATCH_PID" 2>/dev/null || break; sleep 0.05; done
-    _HAC_WATCH_PID=
+    local p i
+    for p in ${_HAC_WATCH_PID:-} ${_HAC_CONTROL_PID:-}; do
+        kill -TERM "$p" 2>/dev/null || true
+        for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+    done
+    _HAC_WATCH_PID= _HAC_CONTROL_PID=
 }
 
 # hac_watch_stats: "samples=N two=N maxgap=MS" of the sampler so far.
-hac_watch_stats() { cat "$(hat_state_dir)/hac-watch" 2>/dev/null || echo "samples=0 two=0 maxgap=0"; }
+hac_watch_stats() {
+    local l=
+    for _ in 1 2 3 4 5; do
+        l=$(cat "$(hat_state_dir)/hac-watch" 2>/dev/null) || l=
+        [[ $l == samples=* ]] && break
+        sleep 0.02
+    done
+    echo "${l:-samples=0 two=0 maxgap=0}"
+}
 
 # hac_timeline T0_MS [FROM_MS [TO_MS]]: every event (test, sampler, hooks) between FROM_MS
 # (default T0 - 3 s) and TO_MS (default now), sorted, as "+1234 ms  event" relative to T0.
@@ -745,7 +907,7 @@ hac_first_event() {
         for h in $(hac_ctls); do
             [[ -f "$(hat_host_dir "$h")/logs/hooks.log" ]] && cat "$(hat_host_dir "$h")/logs/hooks.log"
         done
-    } | sort -s -n -k1,1 | awk -F'\t' -v t0="$t0" -v re="$re" '$1 >= t0 && $2 ~ re { print $1 - t0; exit }'
+    } | sort -s -n -k1,1 | awk -F'\t' -v t0="$t0" -v re="$re" '!done && $1 >= t0 && $2 ~ re { print $1 - t0; done = 1 }'
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -788,4 +950,31 @@ hac_job_start_saved() {
     line=${line#[}; line=${line%%]*}
     alloc=$(date -d "${line/T/ }" +%s%3N)
     hat_wait_for "$3" eval "(( \$(date -r $f +%s%3N) > $alloc ))"
+}
+
+# _hac_log_ms "[2026-11-28T23:59:37.702] ...": that time in ms since the epoch.
+_hac_log_ms() {
+    local t=${1#[}; t=${t%%]*}
+    date -d "${t/T/ }" +%s%3N
+}
+
+# hac_ctld_started_ms HOST: when HOST's last slurmctld started (its log), ms since the epoch.
+hac_ctld_started_ms() {
+    local line
+    line=$(grep 'slurmctld version .* started' "$(hat_host_dir "$1")/fs/log-slurm/slurmctld.log" | tail -n 1)
+    [[ -n $line ]] || return 1
+    _hac_log_ms "$line"
+}
+
+# hac_stale_acts OLD NEW: the lines of OLD's slurmctld log that show it acting on the cluster
+# (accepting a job, saving state, finding another controller's files) after NEW's slurmctld
+# started: the old master working on the shared state next to the new one.
+hac_stale_acts() {
+    local since line
+    since=$(hac_ctld_started_ms "$2") || return 0
+    while IFS= read -r line; do
+        (( $(_hac_log_ms "$line") > since )) && echo "$line"
+    done < <(grep -E '_slurm_rpc_submit_batch_job|Saving all slurm state|Vestigial state files|sched: Allocate|two slurmctld' \
+        "$(hat_host_dir "$1")/fs/log-slurm/slurmctld.log" 2>/dev/null)
+    return 0
 }

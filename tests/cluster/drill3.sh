@@ -1,0 +1,62 @@
+#!/bin/bash
+# Drill 3: a network partition between the controllers, storage still shared. The master is cut
+# off from the other controllers (both ways, blackhole routes in every controller; the compute
+# hosts still reach everyone; the shared state folder is local FUSE, so still shared). VRRP on
+# the other side elects a master of its own: two VIP holders. Shows, sampling every ~100 ms who
+# is in control (REQUEST_CONTROL_STATUS to every controller from a compute host): never two
+# controllers in control; the lease holder (the old master) keeps control; the other side's
+# promotions are refused ("holds the lease") within the notify deadline. After the partition
+# heals: one VIP holder, in control, and sbatch through the VIP is accepted.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HAT_PREFIX=${HAT_PREFIX:-hatd}
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+# shellcheck source=../lib/testlib.sh
+source "$HAC_SRC/tests/lib/testlib.sh"
+hac_init
+PART_S=${HAC_PARTITION_S:-30}
+
+hac_boot 3 2
+hac_watch_start
+m=$(hac_master)
+others=$(hac_ctls | grep -vx "$m" | xargs)
+t0=$(hac_event "partition: $m cut off from $others (storage still shared)")
+hac_partition "$m"
+t_ok "the other side elects a VRRP master of its own (a second VIP holder) within 15 s" \
+    hat_wait_for 15 eval "[[ \$(hac_vip_holders | wc -l) -ge 2 ]]"
+hac_event "two VIP holders: $(hac_vip_holders | xargs)" >/dev/null
+sleep "$PART_S"
+t1=$(hac_event "partition heals")
+hac_heal
+read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
+t_ok "never two controllers in control during the partition ($samples samples, longest gap $gap ms)" test "$two" -eq 0
+changes=$(hac_timeline "$t0" "$t0" "$t1" | grep -E " $m: control " || true)
+t_ok "$m (the lease holder) stayed in control throughout" test -z "$changes"
+[[ -z $changes ]] || t_note "$m: $(tr '\n' ';' <<<"$changes")"
+refused=0 promoted=0
+for h in $others; do
+    refused=$((refused + $(grep -c 'lease: refused: .* holds the lease' "$(hat_host_dir "$h")/logs/hooks.out" || true)))
+    promoted=$((promoted + $(hac_hook_runs "$t0" | grep -c "$h: ha-notify-master exit 0 .*promoted" || true)))
+done
+t_note "promotions on the other side during the partition: $refused refused (lease held by $m), $promoted succeeded"
+t_ok "the other side's promotions were refused: the lease is held" test "$refused" -ge 1 -a "$promoted" -eq 0
+maxhook=$(hac_hook_max_ms "$t0")
+t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "${maxhook/none/0}" 25000
+
+new=$(hac_wait_master 30) || new=
+tm=$(hac_now_ms)
+t_ok "after the heal: exactly one VIP holder, in control (${new:-none}, seen $((tm - t1)) ms after the heal)" test -n "$new"
+t_match "it is the lease holder $m" "$new" "^$m\$"
+if acc=$(hac_sbatch_until_accepted cn1 60); then
+    read -r _ tacc _ <<<"$acc"
+    t_ok "sbatch through the VIP accepted $((tacc - t1)) ms after the heal" true
+else
+    t_ok "sbatch through the VIP accepted within 60 s of the heal" false
+fi
+sleep 2
+read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
+t_ok "never two controllers in control, all along ($samples samples, longest gap $gap ms)" test "$two" -eq 0
+hac_watch_stop
+hac_print_timeline "$t0"
+t_done

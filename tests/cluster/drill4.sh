@@ -1,0 +1,139 @@
+#!/bin/bash
+# Drill 4: the shared storage hangs on the master: its FUSE daemon (bindfs, shown as
+# fuse.glusterfs) is stopped with SIGSTOP, so every access to the state folder on that host
+# hangs, as with a hung GlusterFS mount. Shows: the master's check fails on time (storage),
+# keepalived takes it to FAULT, the backup takes over once the hung master's lease has expired
+# (it cannot renew it), sbatch through the VIP is accepted, no hook runs past its deadline
+# ([notify] deadline 25 s), never two controllers in control (sampled). Then the storage comes
+# back (SIGCONT) and the old master returns to BACKUP without slurmctld.
+#
+# Phase B, a shorter hang: the new master's storage hangs in turn, and comes back as soon as the
+# next master is in control, while the hung slurmctld may still run (the fault hook sends
+# SIGTERM, and SIGKILL only after [notify] stop_timeout, 10 s, longer than the lease ttl, 6 s).
+# Jobs are submitted through the VIP all along. Shows whether the old slurmctld acts on the
+# shared state once it can (accepts jobs, saves its stale state over the new master's), and
+# whether every job that sbatch reported as accepted still exists.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HAT_PREFIX=${HAT_PREFIX:-hatd}
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+# shellcheck source=../lib/testlib.sh
+source "$HAC_SRC/tests/lib/testlib.sh"
+hac_init
+DEADLINE_MS=25000
+
+hac_boot 3 2
+old=$(hac_master)
+job=$(hac_sbatch cn1 --wrap 'sleep 60')
+t_ok "a job is running before the failure" hat_wait_for 15 eval "[[ \$(hac_job_state cn1 $job) == RUNNING ]]"
+t_ok "its start is saved in the shared state" hac_job_start_saved "$old" "$job" 10
+hac_watch_start
+fuse=$(hat_shared_pid "$old")
+oldctld=$(hac_ctld_pid "$old")
+t_note "master: $old (slurmctld pid $oldctld); its FUSE daemon: pid $fuse"
+
+t0=$(hac_event "storage hung on $old: its FUSE daemon stopped (SIGSTOP)")
+kill -STOP "$fuse"
+if acc=$(hac_sbatch_until_accepted cn1 60 --wrap 'sleep 1'); then
+    read -r newjob tacc _ <<<"$acc"
+    ms=$((tacc - t0))
+    t_ok "sbatch through the VIP accepted after the hang (job $newjob)" true
+else
+    ms=-1
+    t_ok "sbatch through the VIP accepted within 60 s of the hang" false
+fi
+new=$(hac_wait_master 20) || new=
+t_ok "exactly one controller holds the VIP and is in control: ${new:-none}" test -n "$new" -a "$new" != "$old"
+t_note "hang -> first accepted sbatch: $ms ms"
+t_match "$old's check named the storage" "$(hac_timeline "$t0" "$t0" | grep "$old: check" || true)" 'unhealthy \(storage\)'
+t_match "$old's keepalived went to FAULT" "$(hac_timeline "$t0" "$t0" | grep "$old: keepalived" || true)" 'FAULT'
+if [[ -n $new ]]; then
+    t_note "$new's promotion: $(grep -E 'lease:|promoted|refused' "$(hat_host_dir "$new")/logs/hooks.out" | tail -n 2 | tr '\n' ' ')"
+fi
+# Let every hook started by the hang finish (or pass its deadline) before judging them.
+hat_wait_for 40 eval '[[ $(hac_hook_runs '"$t0"' | grep -c " started$") == $(hac_hook_runs '"$t0"' | grep -c " exit ") ]]' || true
+t_note "hooks on $old since the hang: $(hac_hook_runs "$t0" | grep "$old:" | cut -f2 | sed 's/^/[/; s/$/]/' | tr '\n' ' ')"
+maxhook=$(hac_hook_max_ms "$t0")
+t_lt "no hook ran past its deadline (longest: $maxhook ms, deadline $DEADLINE_MS ms)" "${maxhook/none/0}" $((DEADLINE_MS + 500))
+if p=$(hac_ctld_pid "$old"); then
+    t_note "$old's slurmctld (pid $p) still exists, state $(awk '{print $3}' "/proc/$p/stat" 2>/dev/null), while the storage hangs"
+else
+    t_note "$old's slurmctld is gone"
+fi
+read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
+t_ok "never two controllers in control while the storage hung ($samples samples, longest gap $gap ms)" test "$two" -eq 0
+
+t1=$(hac_event "storage back on $old (SIGCONT)")
+kill -CONT "$fuse"
+t_ok "$old's slurmctld is gone once the storage answers again (15 s)" hat_wait_for 15 eval "! hac_ctld_pid $old >/dev/null"
+t_ok "$old goes back to BACKUP (healthy standby) within 30 s" hac_wait_ka "$old" BACKUP 30
+t_ok "$new is still the master, in control" eval "[[ \$(hac_master) == ${new:-none} ]]"
+t_match "the running job survived the failover" "$(hac_job_state cn1 "$job")" '^(RUNNING|COMPLETED)$'
+t_ok "sbatch through the VIP accepted" hac_sbatch_until_accepted cn1 10
+
+t_note "phase B: a short hang on the new master ${new:-none}"
+b_old=$new
+hac_wait_ka "$old" BACKUP 20 || true
+sub=$(hat_state_dir)/submitted
+: >"$sub"
+# A submitter through the VIP: a job every 300 ms, each sbatch allowed 20 s; "TOKEN JOBID" per
+# accepted job.
+(
+    i=0
+    while [[ ! -f $sub.stop ]]; do
+        i=$((i + 1))
+        (
+            id=$(hat_exec cn1 timeout 20 sbatch --parsable -o /dev/null -e /dev/null -J "b$i" \
+                --wrap 'sleep 1' 2>/dev/null) && echo "b$i ${id%%;*}" >>"$sub"
+        ) </dev/null &
+        sleep 0.3
+    done
+    wait
+) </dev/null >/dev/null 2>&1 &
+subpid=$!
+sleep 2
+fuse=$(hat_shared_pid "$b_old")
+t2=$(hac_event "phase B: storage hung on $b_old (SIGSTOP of its FUSE daemon)")
+kill -STOP "$fuse"
+b_new=$(hac_wait_new_master "$b_old" 40) || b_new=
+t3=$(hac_event "phase B: storage back on $b_old (SIGCONT), ${b_new:-nobody} in control")
+kill -CONT "$fuse"
+t_ok "phase B: a new master took over: ${b_new:-none}" test -n "$b_new" -a "$b_new" != "$b_old"
+sleep 12
+touch "$sub.stop"
+wait "$subpid" 2>/dev/null || true
+rm -f "$sub.stop"
+died=$(hac_first_event "$t3" "^${b_new:-x}: no slurmctld process")
+t_ok "phase B: $b_new's slurmctld kept running after $b_old's storage came back" test -z "$died"
+if [[ -n $died ]]; then
+    t_note "$b_new's slurmctld was gone $died ms after the storage came back; master now: $(hac_master || echo none)"
+    t_note "$b_new's slurmctld, last words: $(grep -v -E 'debug|_slurm_rpc_submit_batch_job|sched: Allocate' "$(hat_host_dir "$b_new")/fs/log-slurm/slurmctld.log" | tail -n 4 | sed 's/^\[[^T]*T//' | tr '\n' ';')"
+fi
+stale=$(hac_stale_acts "$b_old" "$b_new")
+t_ok "phase B: $b_old's slurmctld did not act on the shared state after $b_new's started" test -z "${stale:0:1}"
+[[ -z $stale ]] || t_note "$b_old after $b_new's slurmctld started: $(sed 's/^\[[^T]*T//; s/ InitPrio.*//; s/, but no job record.*//' <<<"$stale" | tr '\n' ';')"
+lost=() dup=()
+declare -A seen=()
+while read -r tok id; do
+    [[ -n ${seen[$id]:-} ]] && dup+=("$id:${seen[$id]}+$tok")
+    seen[$id]=$tok
+    name=$(hat_exec cn1 timeout 10 scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobName=\([^ ]*\).*/\1/p' | head -n 1)
+    [[ $name == "$tok" ]] || lost+=("$tok=job$id(${name:-gone})")
+done <"$sub"
+t_note "phase B: $(wc -l <"$sub") jobs accepted through the VIP"
+t_ok "phase B: no job id given to two accepted submissions" test "${#dup[@]}" -eq 0
+[[ ${#dup[@]} -eq 0 ]] || t_note "same id twice: ${dup[*]}"
+t_ok "phase B: every accepted job exists (as itself) afterwards" test "${#lost[@]}" -eq 0
+[[ ${#lost[@]} -eq 0 ]] || t_note "accepted, then lost or replaced: ${lost[*]}"
+maxhook=$(hac_hook_max_ms "$t2")
+t_lt "phase B: no hook ran past its deadline (longest: $maxhook ms)" "${maxhook/none/0}" $((DEADLINE_MS + 500))
+
+sleep 1
+read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
+t_ok "never two controllers in control, all along ($samples samples, longest gap $gap ms)" test "$two" -eq 0
+hac_watch_stop
+hac_print_timeline "$t0" "$((t0 - 500))" "$t1"
+echo "# phase B:"
+hac_print_timeline "$t2" "$((t2 - 500))"
+t_done

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Drill 5: munged dies on the master (SIGKILL). Shows: the master's check fails (MUNGE),
+# keepalived takes it to FAULT, its fault hook stops slurmctld (SIGTERM: state saved) and
+# releases the lease, the backup takes over, sbatch through the VIP is accepted, a running job
+# survives, never two controllers in control (sampled). Then munged comes back and the old
+# master returns to BACKUP without slurmctld.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HAT_PREFIX=${HAT_PREFIX:-hatd}
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+# shellcheck source=../lib/testlib.sh
+source "$HAC_SRC/tests/lib/testlib.sh"
+hac_init
+
+hac_boot 3 2
+old=$(hac_master)
+job=$(hac_sbatch cn1 --wrap 'sleep 60')
+t_ok "a job is running before the failure" hat_wait_for 15 eval "[[ \$(hac_job_state cn1 $job) == RUNNING ]]"
+hac_watch_start
+t_note "master: $old; running job: $job"
+
+t0=$(hac_event "munged killed on $old (SIGKILL)")
+hat_kill "$old" munged KILL
+if acc=$(hac_sbatch_until_accepted cn1 60 --wrap 'sleep 1'); then
+    read -r newjob tacc _ <<<"$acc"
+    ms=$((tacc - t0))
+    t_ok "sbatch through the VIP accepted after munged died (job $newjob)" true
+else
+    ms=-1
+    t_ok "sbatch through the VIP accepted within 60 s" false
+fi
+new=$(hac_wait_master 20) || new=
+t_ok "exactly one controller holds the VIP and is in control: ${new:-none}" test -n "$new" -a "$new" != "$old"
+t_note "munged killed -> first accepted sbatch: $ms ms"
+t_lt "munged killed -> first accepted sbatch under 15 s ($ms ms)" "$( ((ms >= 0)) && echo "$ms" || echo 99999)" 15000
+t_match "$old's check named MUNGE" "$(hac_timeline "$t0" "$t0" | grep "$old: check" || true)" 'unhealthy \(munge\)'
+t_match "$old's keepalived went to FAULT" "$(hac_timeline "$t0" "$t0" | grep "$old: keepalived" || true)" 'FAULT'
+# The fault hook stops slurmctld with SIGTERM, then SIGKILL after [notify] stop_timeout.
+t_ok "$old's fault hook finished (30 s)" hat_wait_for 30 eval "hac_hook_runs $t0 | grep -q '$old: ha-notify-fault exit'"
+t_match "$old's fault hook demoted it" "$(hac_hook_runs "$t0" | grep "$old: ha-notify-fault exit" || true)" 'exit 0 .*demoted'
+t_note "$old's fault hook: $(grep -E 'stop slurmctld|release lease' "$(hat_host_dir "$old")/logs/hooks.out" | tail -n 2 | tr '\n' ' ')"
+t_fail "no slurmctld left on $old" hac_ctld_pid "$old"
+if [[ -n $new ]]; then
+    gone=$(hac_first_event "$t0" "^$old: no slurmctld process")
+    started=$(( $(hac_ctld_started_ms "$new") - t0 ))
+    t_note "$old's slurmctld gone at +${gone:-?} ms; $new's slurmctld started at +$started ms"
+    stale=$(hac_stale_acts "$old" "$new")
+    t_ok "$old's slurmctld did not act on the shared state after $new's started" test -z "$stale"
+    [[ -z $stale ]] || t_note "$old after $new started: $(tr '\n' ';' <<<"$stale")"
+fi
+t_match "the running job survived the failover" "$(hac_job_state cn1 "$job")" '^(RUNNING|COMPLETED)$'
+maxhook=$(hac_hook_max_ms "$t0")
+t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "${maxhook/none/0}" 25000
+
+hac_event "munged restarted on $old" >/dev/null
+hat_munged_start "$old"
+t_ok "$old goes back to BACKUP (healthy standby) within 20 s" hac_wait_ka "$old" BACKUP 20
+t_ok "${new:-none} is still the master, in control" eval "[[ \$(hac_master) == ${new:-none} ]]"
+sleep 1
+read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
+t_ok "never two controllers in control ($samples samples, longest gap $gap ms)" test "$two" -eq 0
+hac_watch_stop
+hac_print_timeline "$t0"
+t_done

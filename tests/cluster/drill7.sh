@@ -1,0 +1,146 @@
+#!/bin/bash
+# Drill 7: consecutive failovers while jobs run and new ones are submitted (HAC_FAILOVERS,
+# default 10; the issue asks for 20: HAC_FAILOVERS=20, about 5 minutes). Three controllers, two compute hosts. A submitter sends a job through the VIP
+# every second (each sbatch allowed 15 s, so submissions made during a failover wait for it);
+# every job writes "start" and "end" lines with its own token into a ledger shared by the compute
+# hosts, and runs 2 s. The failovers alternate two failures of the master's slurmctld:
+#   odd:  kill -9 (a crash: slurmctld saves its state asynchronously, at most every 5 s, so the
+#         job changes of the last seconds before the kill are not in the shared state);
+#   even: kill -15 (a clean stop: slurmctld saves all its state before it exits).
+# Each failover waits for a new master in control, then for a steady second. At the end, when
+# every job has finished, every submission is accounted for from the ledger: completed once,
+# started twice (a first run killed, a second completed), completed twice, lost. Asserts: no job
+# completes twice; no job is lost or started twice unless it was accepted or started within the
+# 6 s before a kill -9 (Slurm's own state-save window, reported); never two controllers in
+# control (sampled).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HAT_PREFIX=${HAT_PREFIX:-hatd}
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+# shellcheck source=../lib/testlib.sh
+source "$HAC_SRC/tests/lib/testlib.sh"
+hac_init
+# 10 by default to stay near 3 minutes; HAC_FAILOVERS=20 for the issue's twenty (about 5 min).
+N=${HAC_FAILOVERS:-10}
+WINDOW_MS=6000
+
+hac_boot 3 2
+hac_watch_start
+st=$(hat_state_dir)
+ledger=$(hat_shared_dir "$HAC_JOBS")/ledger
+: >"$ledger"
+chmod 0666 "$ledger"
+subs=$st/submissions
+fails=$st/failovers
+: >"$subs"
+: >"$fails"
+
+# The submitter: one sbatch at a time, a new one a second after the last returned.
+(
+    i=0
+    while [[ ! -f $subs.stop ]]; do
+        i=$((i + 1))
+        tok=j$i
+        t=$(hac_now_ms)
+        rc=0
+        id=$(hat_exec cn1 timeout 15 sbatch --parsable -o /dev/null -e /dev/null -J "$tok" --wrap \
+            "echo start $tok \$SLURM_JOB_ID \$(hostname) \$(date +%s%3N) >>$HAC_JOBS/ledger; sleep 2; echo end $tok \$SLURM_JOB_ID \$(hostname) \$(date +%s%3N) >>$HAC_JOBS/ledger" \
+            2>/dev/null) || rc=$?
+        if ((rc == 0)) && [[ $id =~ ^[0-9]+ ]]; then
+            echo "$tok ok ${id%%;*} $t $(hac_now_ms)" >>"$subs"
+        else
+            echo "$tok failed:$rc - $t $(hac_now_ms)" >>"$subs"
+        fi
+        sleep 1
+    done
+) </dev/null >/dev/null 2>&1 &
+subpid=$!
+
+t0=$(hac_event "drill 7: $N failovers begin")
+ok_fo=0
+for ((k = 1; k <= N; k++)); do
+    if ! m=$(hac_wait_master 40); then
+        t_ok "failover $k: a master in control before it" false
+        break
+    fi
+    sleep 1
+    if ((k % 2)); then kind=kill9 sig=KILL; else kind=term sig=TERM; fi
+    tk=$(hac_event "failover $k/$N: kill -$sig slurmctld on $m")
+    echo "$k $kind $m $tk" >>"$fails"
+    hac_kill_ctld "$m" "$sig" || true
+    if n=$(hac_wait_new_master "$m" 40); then
+        ok_fo=$((ok_fo + 1))
+        hac_event "failover $k/$N: $n in control ($(( $(hac_now_ms) - tk )) ms)" >/dev/null
+    else
+        t_ok "failover $k: a new master in control within 40 s" false
+        hac_dump
+        break
+    fi
+done
+t_ok "$ok_fo of $N failovers: each time a new master in control" test "$ok_fo" -eq "$N"
+sleep 3
+touch "$subs.stop"
+wait "$subpid" 2>/dev/null || true
+t1=$(hac_event "submissions stopped; waiting for the queue to drain")
+# Done when nothing is left but jobs Slurm has put on hold (a requeue after a failed launch).
+drained() {
+    local q
+    hac_master >/dev/null || return 1
+    q=$(hac_squeue cn1 -o '%T %r') || return 1
+    [[ -z $(grep -v -i 'held' <<<"$q") ]]
+}
+t_ok "every job finished or is held (120 s)" hat_wait_for 120 drained
+held=$st/held
+hac_squeue cn1 -o '%j %i %T %r' >"$held" || true
+[[ ! -s $held ]] || t_note "held by Slurm: $(tr '\n' ';' <"$held")"
+t_note "nodes: $(hat_exec cn1 timeout 10 sinfo -h -N -o '%N %T %E' 2>/dev/null | tr '\n' ';')"
+sleep 1
+read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
+hac_watch_stop
+
+# Accounting.
+report=$(awk -v W="$WINDOW_MS" '
+    FILENAME == ARGV[1] { if ($2 == "kill9") { nk++; kt[nk] = $4; kn[nk] = $1 } next }
+    FILENAME == ARGV[2] { tok = $1; order[++ns] = tok; res[tok] = $2; jid[tok] = $3; tsub[tok] = $4; tacc[tok] = $5; next }
+    FILENAME == ARGV[3] { heldtok[$1] = 1; next }
+    $1 == "start" { starts[$2]++; if (!(($2) in first) || $5 < first[$2]) first[$2] = $5; sid[$2] = sid[$2] " " $3; next }
+    $1 == "end" { ends[$2]++; next }
+    function inwin(t,   i) { for (i = 1; i <= nk; i++) if (t >= kt[i] - W && t <= kt[i] + 500) return kn[i]; return 0 }
+    END {
+        for (i = 1; i <= ns; i++) {
+            tok = order[i]; acc = (res[tok] == "ok")
+            s = starts[tok] + 0; e = ends[tok] + 0
+            w = 0
+            if (e >= 2) { c = "TWICE"; bad++ }
+            else if (tok in heldtok) { w = inwin(tacc[tok]); if (!w && (tok in first)) w = inwin(first[tok]); c = w ? "held-in-window" : "HELD"; if (!w) bad++; else win++ }
+            else if (acc && e == 1 && s == 1) c = "clean"
+            else if (e == 1 && s >= 2) { w = inwin(first[tok]); c = w ? "restarted-in-window" : "RESTARTED"; if (!w) bad++; else win++ }
+            else if (acc && e == 0) { w = inwin(tacc[tok]); c = w ? "lost-in-window" : "LOST"; if (!w) bad++; else win++ }
+            else if (!acc && e >= 1) c = "ran-though-sbatch-failed"
+            else if (!acc) c = "not-accepted"
+            else c = "odd"
+            n[c]++
+            if (c != "clean" && c != "not-accepted")
+                detail = detail sprintf("%s(%s job%s starts=%d ends=%d%s) ", tok, res[tok], jid[tok], s, e, w ? " kill9#" w : "")
+        }
+        for (c in n) summary = summary sprintf("%s=%d ", c, n[c])
+        printf "submissions=%d %s\n", ns, summary
+        printf "bad=%d window=%d\n", bad + 0, win + 0
+        printf "detail=%s\n", detail
+    }' "$fails" "$subs" "$held" "$ledger")
+t_note "failures: $(awk '{printf "%s:%s@%s ", $1, $2, $3}' "$fails")"
+t_note "accounting: $(sed -n 1p <<<"$report")"
+t_note "not clean: $(sed -n 's/^detail=//p' <<<"$report")"
+bad=$(sed -n 's/^bad=\([0-9]*\).*/\1/p' <<<"$report")
+win=$(sed -n 's/^bad=[0-9]* window=\([0-9]*\)/\1/p' <<<"$report")
+t_ok "$(awk '$2 == "ok"' "$subs" | wc -l) jobs accepted: none completed twice, none lost, held or started twice outside the 6 s before a kill -9" test "$bad" -eq 0
+t_note "jobs lost, held or started twice inside the state-save window of a kill -9: $win"
+t_ok "never two controllers in control ($samples samples, longest gap $gap ms)" test "$two" -eq 0
+maxhook=$(hac_hook_max_ms "$t0")
+t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "${maxhook/none/0}" 25000
+# The failover times, kill -> new master in control (from the events).
+times=$(hac_timeline "$t0" "$t0" | sed -n 's/.*failover [0-9]*\/[0-9]*: .* in control (\([0-9]*\) ms).*/\1/p' | sort -n)
+t_note "kill -> new master in control (ms): median $(awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' <<<"$times"), max $(tail -n 1 <<<"$times"), n=$(wc -l <<<"$times")"
+hac_timeline "$t0" "$t0" | grep -E 'failover|!!!' | sed 's/^/#  /'
+t_done
