@@ -40,19 +40,6 @@ check() { # check HOST: the health check's verbose output and status
     hat_exec "$1" "$HOOKS/ha-check-slurmctld" -c "$(ha_cluster_hooks_path "$1")" -v 2>&1 || rc=$?
     echo "exit=$rc"
 }
-# in_control HOST: its slurmctld says it is in control.
-in_control() {
-    [[ $(hat_exec "$1" "$RPC" --cache /run/ha-slurm --timeout 500ms "${IP[$1]}" status 2>&1) == *control=active* ]]
-}
-# ctld_running HOST: a slurmctld runs in that host (its own network namespace: pgrep alone
-# would see every host's processes, since the hosts share the machine's pid namespace).
-ctld_running() {
-    local p
-    for p in $(ip netns pids "$HAT_PREFIX-$1"); do
-        [[ $(cat "/proc/$p/comm" 2>/dev/null) == slurmctld ]] && return 0
-    done
-    return 1
-}
 vip_to() { # vip_to HOST|none: move the VIP (no hooks run)
     local h
     for h in ctl1 ctl2; do
@@ -65,7 +52,7 @@ vip_add() { hat_exec "$1" ip addr add "$VIP/24" dev eth0; }
 exactly() {
     local other=ctl1
     [[ $1 == ctl1 ]] && other=ctl2
-    in_control "$1" && ! in_control "$other"
+    ha_in_control "$1" && ! ha_in_control "$other"
 }
 ms_of() { sed -n 's/.* in \([0-9.]*\) ms.*/\1/p' <<<"$1" | tail -n 1; }
 
@@ -87,13 +74,13 @@ t_note "dry run"
 vip_to ctl1
 out=$(hook ctl1 master --dry-run)
 t_match "a dry run plans the promotion" "$out" 'would acquire the lease.*would start slurmctld.*exit=0'
-t_fail "... and starts nothing" ctld_running ctl1
+t_fail "... and starts nothing" ha_ctld_running ctl1
 
 t_note "first promotion"
 out=$(hook ctl1 master)
 t_match "ha-notify-master on the VIP holder promotes it" "$out" 'promoted: slurmctld in control.*exit=0'
 t_note "$(grep -E 'promoted|in control:' <<<"$out" | tr '\n' ' ')"
-t_ok "ctl1 is in control" in_control ctl1
+t_ok "ctl1 is in control" ha_in_control ctl1
 out=$(check ctl1)
 t_match "the check on the new master is healthy and renews the lease" "$out" 'lease +ok +[0-9.]+ +ours.*exit=0'
 
@@ -111,7 +98,7 @@ for i in 1 2 3 4 5; do
     t_match "round $i: $target promoted" "$out" 'promoted: slurmctld in control.*exit=0'
     t_match "round $i: $from demoted" "$(cat "/tmp/$HAT_PREFIX.b")" 'demoted: no slurmctld here.*exit=0'
     t_ok "round $i: $target in control, $from not" exactly "$target"
-    t_fail "round $i: no slurmctld left on $from" ctld_running "$from"
+    t_fail "round $i: no slurmctld left on $from" ha_ctld_running "$from"
     tmp=$target target=$from from=$tmp
 done
 rm -f "/tmp/$HAT_PREFIX.b"
@@ -126,7 +113,7 @@ boot_rc=0
 boot_out=$(hat_exec ctl1 timeout 20 slurmctld -D 2>&1) || boot_rc=$?
 t_match "slurmctld with the default slurm.conf refuses to run on ctl1" "$boot_out" 'not a valid controller'
 ok=0
-for i in $(seq 20); do in_control ctl1 && ok=1; sleep 0.1; done
+for i in $(seq 20); do ha_in_control ctl1 && ok=1; sleep 0.1; done
 t_ok "ctl1 never in control; ctl2 still is" eval "((ok == 0)) && exactly ctl2"
 
 t_note "hooks out of order and at once"
@@ -159,7 +146,7 @@ out=$(hook ctl2 master)
 took=$(($(date +%s%3N) - start))
 t_match "MUNGE down: promotion refused with the reason" "$out" 'munge: refused: MUNGE round trip failed.*exit=1'
 t_lt "... within the hook's deadline (25 s)" "$took" 25000
-t_fail "... and no slurmctld started" ctld_running ctl2
+t_fail "... and no slurmctld started" ha_ctld_running ctl2
 hat_munged_start ctl2
 # Storage hung on ctl2.
 kill -STOP "$(hat_shared_pid ctl2)"
@@ -168,7 +155,7 @@ out=$(hook ctl2 master)
 took=$(($(date +%s%3N) - start))
 t_match "storage hung: promotion refused with the reason" "$out" 'storage: refused: storage hung.*exit=1'
 t_lt "... on time (the storage probe's 1 s, well inside the deadline)" "$took" 5000
-t_fail "... and no slurmctld started" ctld_running ctl2
+t_fail "... and no slurmctld started" ha_ctld_running ctl2
 kill -CONT "$(hat_shared_pid ctl2)"
 # Read-only storage on ctl2.
 hat_exec ctl2 mount -o remount,bind,ro /mnt/state
@@ -196,7 +183,7 @@ renewer=$!
 sampler() { # sampler HOST FILE: "ms 0|1" lines for 12 s
     local end=$(($(date +%s%3N) + 12000))
     while (($(date +%s%3N) < end)); do
-        if in_control "$1"; then echo "$(date +%s%3N) 1"; else echo "$(date +%s%3N) 0"; fi
+        if ha_in_control "$1"; then echo "$(date +%s%3N) 1"; else echo "$(date +%s%3N) 0"; fi
         sleep 0.1
     done >"$2"
 }
@@ -236,7 +223,7 @@ t_ok "... which ran" hat_exec ctl1 test -e /run/ha-slurm/alerted
 t_note "a site with one shared order: slurmctld comes up in standby, the hook asks it to take over"
 vip_to none
 hook ctl2 backup >/dev/null
-t_fail "no slurmctld left on ctl2" ctld_running ctl2
+t_fail "no slurmctld left on ctl2" ha_ctld_running ctl2
 # ctl2's slurmctld reads the compute nodes' view: ctl1 first, ctl2 second (a backup).
 cp "$(hat_host_dir cn1)/fs/etc-slurm/slurm.conf" "$(hat_host_dir ctl2)/fs/etc-slurm/shared-order.conf"
 HA_COMMAND="/usr/sbin/slurmctld -f /etc/slurm/shared-order.conf" ha_cluster_hooks_conf ctl2

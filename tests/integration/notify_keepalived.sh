@@ -27,17 +27,7 @@ trap 'exit 143' TERM
 
 declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12)
 now_ms() { date +%s%3N; }
-in_control() {
-    [[ $(hat_exec "$1" "$RPC" --cache /run/ha-slurm --timeout 500ms "${IP[$1]}" status 2>&1) == *control=active* ]]
-}
 vip_on() { hat_exec "$1" ip -4 -o addr show dev eth0 | grep -q " $VIP/"; }
-ctld_running() {
-    local p
-    for p in $(ip netns pids "$HAT_PREFIX-$1"); do
-        [[ $(cat "/proc/$p/comm" 2>/dev/null) == slurmctld ]] && return 0
-    done
-    return 1
-}
 ka_state() { grep -o 'VI_1) Entering [A-Z]* STATE' "$(hat_log "$1" keepalived)" | tail -n 1 || true; }
 
 hat_clean
@@ -63,13 +53,13 @@ for h in ctl1 ctl2; do
     t_ok "keepalived -t accepts $h's configuration, and it runs" test "$rc" -eq 0
 done
 t_ok "ctl1 gets the VIP" hat_wait_for 20 vip_on ctl1
-t_ok "... and its hook puts its slurmctld in control" hat_wait_for 10 in_control ctl1
+t_ok "... and its hook puts its slurmctld in control" hat_wait_for 10 ha_in_control ctl1
 t_note "ctl1 in control $(($(now_ms) - t0)) ms after keepalived started"
-t_fail "ctl2 runs no slurmctld" ctld_running ctl2
+t_fail "ctl2 runs no slurmctld" ha_ctld_running ctl2
 # Stable for a few check rounds: no FAULT from the moment the VIP arrived before the hook.
 sleep 4
 t_match "ctl1 stays MASTER" "$(ka_state ctl1)" 'MASTER'
-t_ok "ctl1 still in control" in_control ctl1
+t_ok "ctl1 still in control" ha_in_control ctl1
 
 t_note "kill -9 of the master's slurmctld"
 kill_at=$(now_ms)
@@ -78,12 +68,12 @@ for p in $(ip netns pids "$HAT_PREFIX-ctl1"); do
 done
 t_ok "the VIP moves to ctl2" hat_wait_for 20 vip_on ctl2
 vip_ms=$(($(now_ms) - kill_at))
-t_ok "ctl2's slurmctld is in control" hat_wait_for 20 in_control ctl2
+t_ok "ctl2's slurmctld is in control" hat_wait_for 20 ha_in_control ctl2
 ctl_ms=$(($(now_ms) - kill_at))
 t_note "kill -> VIP on ctl2: $vip_ms ms; kill -> ctl2 in control: $ctl_ms ms"
 t_lt "kill -> new master in control under 10 s" "$ctl_ms" 10000
 t_ok "ctl1 went to FAULT" hat_wait_for 5 eval '[[ $(grep -c "VI_1) Entering FAULT STATE" "$(hat_log ctl1 keepalived)") -ge 1 ]]'
-t_fail "ctl1 runs no slurmctld" ctld_running ctl1
+t_fail "ctl1 runs no slurmctld" ha_ctld_running ctl1
 
 t_note "the former master recovers: it must stay BACKUP, and never in control"
 t_ok "ctl1 back to BACKUP once its check passes" hat_wait_for 15 eval '[[ $(ka_state ctl1) == *BACKUP* ]]'
@@ -91,8 +81,8 @@ two=0 ctl1_on=0 n=0
 end=$(($(now_ms) + 15000))
 while (($(now_ms) < end)); do
     a=0 b=0
-    in_control ctl1 && a=1
-    in_control ctl2 && b=1
+    ha_in_control ctl1 && a=1
+    ha_in_control ctl2 && b=1
     ((a + b > 1)) && two=$((two + 1))
     ((a)) && ctl1_on=$((ctl1_on + 1))
     n=$((n + 1))

@@ -101,17 +101,7 @@ vg_clean() {
         "$(for f in "${bad[@]}"; do grep -m 40 -E -A14 "$VG_ERRORS" "$f" || true; done)"
 }
 
-# in_control HOST: its slurmctld says it is in control (asked without valgrind).
-in_control() {
-    [[ $(hat_exec "$1" "$RPC" --cache /run/ha-slurm --timeout 500ms "${IP[$1]}" status 2>&1) == *control=active* ]]
-}
-ctld_running() {
-    local p
-    for p in $(ip netns pids "$HAT_PREFIX-$1"); do
-        [[ $(cat "/proc/$p/comm" 2>/dev/null) == slurmctld ]] && return 0
-    done
-    return 1
-}
+# ha_in_control HOST: its slurmctld says it is in control (asked without valgrind).
 vip_to() {
     local h
     for h in ctl1 ctl2; do
@@ -143,7 +133,7 @@ t_note "a promotion"
 vip_to ctl1
 vg ctl1 notify-master-ctl1 0 "$HOOKS/ha-notify-master" -c "$(conf ctl1)"
 t_match "ha-notify-master promotes the VIP holder under valgrind" "$OUT" 'promoted: slurmctld in control.*exit=0'
-t_ok "ctl1 is in control" in_control ctl1
+t_ok "ctl1 is in control" ha_in_control ctl1
 
 t_note "the health check"
 vg ctl1 check-master 0 "$HOOKS/ha-check-slurmctld" -c "$(conf ctl1)" -v
@@ -171,15 +161,15 @@ t_note "a demotion, then the other host's promotion"
 vip_to ctl2
 vg ctl1 notify-backup-ctl1 0 "$HOOKS/ha-notify-backup" -c "$(conf ctl1)"
 t_match "ha-notify-backup demotes the former master under valgrind" "$OUT" 'demoted: no slurmctld here.*exit=0'
-t_fail "no slurmctld left on ctl1" ctld_running ctl1
+t_fail "no slurmctld left on ctl1" ha_ctld_running ctl1
 vg ctl2 notify-master-ctl2 0 "$HOOKS/ha-notify-master" -c "$(conf ctl2)"
 t_match "ha-notify-master promotes ctl2" "$OUT" 'promoted: slurmctld in control.*exit=0'
-t_ok "ctl2 in control, ctl1 not" eval "in_control ctl2 && ! in_control ctl1"
+t_ok "ctl2 in control, ctl1 not" eval "ha_in_control ctl2 && ! ha_in_control ctl1"
 
 t_note "a fault on the host without the VIP"
 vg ctl1 notify-fault-ctl1 0 "$HOOKS/ha-notify-fault" -c "$(conf ctl1)" INSTANCE VI_1 FAULT 100
 t_match "ha-notify-fault: demoted, and says FAULT" "$OUT" 'FAULT on ctl1.*demoted: no slurmctld here.*exit=0'
 t_ok "... and ran the alert command" hat_exec ctl1 test -e /run/ha-slurm/alerted
-t_ok "ctl2 still in control" in_control ctl2
+t_ok "ctl2 still in control" ha_in_control ctl2
 
 t_done

@@ -155,3 +155,20 @@ ha_cluster_safe_hooks() {
         "$1"/ha-notify-backup "$1"/ha-notify-fault "$dir"/
     HA_HOOKS=$dir
 }
+
+# ha_in_control HOST: that host's slurmctld says it is in control (asked with $RPC, the test
+# client, at the host's own address).
+ha_in_control() {
+    [[ $(hat_exec "$1" "$RPC" --cache /run/ha-slurm --timeout 500ms \
+        "$(cat "$(hat_host_dir "$1")/ip")" status 2>&1) == *control=active* ]]
+}
+
+# ha_ctld_running HOST: a slurmctld runs in that host (its own network namespace: pgrep alone
+# would see every host's processes, since the hosts share the machine's pid namespace).
+ha_ctld_running() {
+    local p
+    for p in $(ip netns pids "$HAT_PREFIX-$1"); do
+        [[ $(cat "/proc/$p/comm" 2>/dev/null) == slurmctld ]] && return 0
+    done
+    return 1
+}
