@@ -118,7 +118,7 @@ declare -A seen=()
 while read -r tok id; do
     [[ -n ${seen[$id]:-} ]] && dup+=("$id:${seen[$id]}+$tok")
     seen[$id]=$tok
-    name=$(hat_exec cn1 timeout 10 scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobName=\([^ ]*\).*/\1/p' | head -n 1)
+    name=$(hat_exec cn1 timeout 10 scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobName=\([^ ]*\).*/\1/p') || name=
     [[ $name == "$tok" ]] || lost+=("$tok=job$id(${name:-gone})")
 done <"$sub"
 t_note "phase B: $(wc -l <"$sub") jobs accepted through the VIP"
