@@ -37,6 +37,7 @@ HAT_PREFIX=${HAT_PREFIX:-hatd}
 source "$src/tests/cluster/lib.sh"
 hac_init
 results=$(mktemp /tmp/ha-bench-failover.XXXXXX)
+# shellcheck disable=SC2154  # rc is set in the trap itself
 trap 'rc=$?; hac_teardown; rm -f "$results"; exit $rc' EXIT
 
 say() { echo "$*" >&2; }
@@ -59,7 +60,8 @@ measure() {
 # control exits when the primary comes back (REQUEST_CONTROL): it is started again, as its
 # service manager would.
 native_steady() {
-    local end=$(( $(hac_now_ms) + $1 * 1000 )) s h st since=$(hac_now_ms)
+    local end=$(( $(hac_now_ms) + $1 * 1000 )) s h st since
+    since=$(hac_now_ms)
     while :; do
         for h in ctl1 ctl2 ctl3; do
             hat_alive "$h" slurmctld || { say "  (re)starting slurmctld on $h"; hat_slurmctld_start "$h" || true; }

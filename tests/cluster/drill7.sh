@@ -82,7 +82,7 @@ t_ok "$ok_fo of $N failovers: each time a new master in control" test "$ok_fo" -
 sleep 3
 touch "$subs.stop"
 wait "$subpid" 2>/dev/null || true
-t1=$(hac_event "submissions stopped; waiting for the queue to drain")
+hac_event "submissions stopped; waiting for the queue to drain" >/dev/null
 # Done when nothing is left but jobs Slurm has put on hold (a requeue after a failed launch).
 drained() {
     local q

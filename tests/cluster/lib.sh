@@ -151,6 +151,7 @@ hac_init() {
         "$HAC_HOOKS/ha-notify-backup" "$HAC_HOOKS/ha-notify-fault" "$HAC_RPC"; do
         [[ -x $p ]] || { echo "build first: $p is missing" >&2; return 1; }
     done
+    # shellcheck disable=SC2154  # rc is set in the trap itself
     trap 'rc=$?; hac_teardown; exit $rc' EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
@@ -657,7 +658,7 @@ hac_sbatch() {
 # sleep 1.
 hac_sbatch_until_accepted() {
     local h=$1 timeout=$2; shift 2
-    local end=$(( $(hac_now_ms) + timeout * 1000 )) n=0 next=0 now d f best= id t
+    local end=$(( $(hac_now_ms) + timeout * 1000 )) n=0 next=0 now d f best='' id t
     local -a args=("$@") pids=()
     ((${#args[@]})) || args=(--wrap 'sleep 1')
     d=$(mktemp -d "$(hat_state_dir)/sbatch.XXXXXX")
@@ -871,7 +872,7 @@ hac_watch_stop() {
         kill -TERM "$p" 2>/dev/null || true
         for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
     done
-    _HAC_WATCH_PID= _HAC_CONTROL_PID=
+    _HAC_WATCH_PID='' _HAC_CONTROL_PID=''
 }
 
 # hac_watch_stats: "samples=N two=N maxgap=MS" of the sampler so far.
