@@ -1,8 +1,9 @@
 #!/bin/bash
 # Drill 3: a network partition between the controllers, storage still shared. The master is cut
-# off from the other controllers (both ways, blackhole routes in every controller; the compute
-# hosts still reach everyone; the shared state folder is local FUSE, so still shared). VRRP on
-# the other side elects a master of its own: two VIP holders. Shows, sampling every ~100 ms who
+# off from the other controllers: VRRP and the Slurm controller port are dropped both ways
+# (hac_partition: nftables in each controller); the compute hosts still reach everyone and the
+# shared state (GlusterFS, whose traffic still flows) stays shared. VRRP on the other side
+# elects a master of its own: two VIP holders. Shows, sampling every ~100 ms who
 # is in control (REQUEST_CONTROL_STATUS to every controller from a compute host): never two
 # controllers in control; the lease holder (the old master) keeps control; the other side's
 # promotions are refused ("holds the lease") within the notify deadline. After the partition

@@ -8,16 +8,20 @@
 # namespaces, on one bridge) and tests/lib/hacluster.sh (each controller's two slurm.conf views
 # and the hooks' ha-slurm.conf):
 #
-#   ctl1..ctlN  10.213.0.11..   munged, the shared state folder /mnt/state on FUSE (bindfs, shown
-#                               as fuse.glusterfs; one backing folder for all), keepalived with
+#   ctl1..ctlN  10.213.0.11..   munged, the shared state folder /mnt/state: a real GlusterFS
+#                               volume replicated on every controller (glusterd and a brick in
+#                               each, mounted with the FUSE client), keepalived with
 #                               ha-check-slurmctld as vrrp_script and ha-notify-master/backup/
 #                               fault as notify hooks. slurmctld runs only where a hook starts
 #                               it: on the VIP holder (`slurmctld -f /etc/slurm/ha-slurmctld.conf`).
 #   cn1..cnM    10.213.0.21..   munged, slurmd; /mnt/jobs shared between them (a job ledger).
 #   VIP         10.213.0.100    SlurmctldAddr: every client and slurmd talks to the VIP only.
 #
-# GlusterFS: the shared state folder is a FUSE mount (bindfs) of one folder, not a real GlusterFS
-# volume (HAT_SHARED_MODE=fuse). A real replicated volume is optional and not done here.
+# Storage (HAC_STORAGE): gluster (the default when glusterd is installed): a GlusterFS volume,
+# replica N, with quorum, client caches off and network.ping-timeout HAT_GLUSTER_PING_TIMEOUT
+# (tests/lib/hosts.sh); its traffic crosses the hosts' network, so a lost host or a partition
+# affects storage as it would on real machines. fuse: a bindfs FUSE mount of one folder on the
+# machine (shown as fuse.glusterfs), for a quick run or where GlusterFS is not installed.
 #
 # Configuration: every file from the cluster YAML tests/cluster/cluster.yaml through
 # build/genconf/ha-genconf (hac_write_confs_genconf), as a user would make them; without
@@ -70,6 +74,7 @@
 #   HAC_SBATCH_GAP_MS HAC_SBATCH_TIMEOUT   see hac_sbatch_until_accepted
 #   HAC_CTLD_SELF_ONLY  1: an experiment, each ha-slurmctld.conf names its own host only
 #   HAC_VERBOSE       1: say more on stderr
+#   HAC_STORAGE       gluster | fuse (see above; default gluster when glusterd is installed)
 #   HA_BUILD_DIR HA_SOURCE_DIR   where the built programs and the sources are
 
 : "${HAT_PREFIX:=hatd}"
@@ -79,6 +84,9 @@
 : "${HAC_GENCONF:=auto}"
 : "${HAC_CHECK_DEADLINE:=2s}"
 : "${HAC_VERBOSE:=0}"
+if [[ -z ${HAC_STORAGE:-} ]]; then
+    if command -v glusterd >/dev/null; then HAC_STORAGE=gluster; else HAC_STORAGE=fuse; fi
+fi
 
 _hac_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HAC_SRC=${HA_SOURCE_DIR:-$(cd "$_hac_here/../.." && pwd)}
@@ -238,6 +246,9 @@ global_defs {
     router_id $h
     enable_script_security
     script_user root
+    vrrp_higher_prio_send_advert true
+    vrrp_garp_lower_prio_repeat 3
+    vrrp_garp_master_refresh 60
 }
 
 vrrp_script chk_slurmctld {
@@ -351,7 +362,7 @@ _hac_hosts() {
     : >"$(_hac_evfile)"
     _hac_load_hosts
     for h in "${ctls[@]}" "${cns[@]}"; do hat_munged_start "$h"; done
-    HAT_SHARED_MODE=fuse hat_shared_setup "$HAC_STATE" "${ctls[@]}"
+    HAT_SHARED_MODE=$HAC_STORAGE hat_shared_setup "$HAC_STATE" "${ctls[@]}"
     if ((m > 0)); then
         HAT_SHARED_MODE=bind hat_shared_setup "$HAC_JOBS" "${cns[@]}"
         chmod 0777 "$(hat_shared_dir "$HAC_JOBS")"
@@ -364,7 +375,7 @@ _hac_hosts() {
 # in control, and every slurmd is registered. Prints nothing; hac_progress lines on stderr.
 hac_boot() {
     local n=$1 m=$2 h bad master
-    hac_progress "hosts: $n controllers, $m compute hosts, munged, shared state on FUSE"
+    hac_progress "hosts: $n controllers, $m compute hosts, munged, shared state ($HAC_STORAGE)"
     _hac_hosts "$n" "$m"
     if bad=$(_hac_unsafe_path "$HAC_HOOKS/ha-check-slurmctld"); then
         # keepalived's script security would refuse them: root-only copies (hacluster.sh).
@@ -600,7 +611,7 @@ hac_host_recover() {
     ip -n "$(_hac_ns "$h")" addr del "$HAC_VIP/24" dev eth0 2>/dev/null || true
     ip -n "$(_hac_ns "$h")" link set eth0 up
     hat_munged_start "$h"
-    HAT_SHARED_MODE=fuse hat_shared_setup "$HAC_STATE" "$h"
+    HAT_SHARED_MODE=$HAC_STORAGE hat_shared_setup "$HAC_STATE" "$h"
     echo "$HAC_STATE/slurmctld" >"$(hat_state_dir)/statesave"
     if [[ ${HAC_NATIVE:-0} == 1 ]]; then
         hat_slurmctld_start "$h"
@@ -609,28 +620,57 @@ hac_host_recover() {
     fi
 }
 
-# hac_partition HOST...: cut HOSTs off the other controllers, both ways: each side gets a
-# permanent neighbour entry with a MAC address nobody has for the other side's addresses, so
-# every frame between them (VRRP, Slurm RPC) goes nowhere. Routes would not do: keepalived sends
-# its adverts on a socket bound to eth0, which a blackhole route does not stop. Compute hosts
-# still reach everyone; the shared storage stays shared (it is local FUSE).
+# hac_partition [--all] HOST...: cut HOSTs off the other controllers, both ways. Compute hosts
+# still reach everyone.
+#   default: the controllers' own traffic only: VRRP (IP protocol 112) and the Slurm controller
+#       port (6817) between the two sides are dropped (nftables in each controller's network
+#       namespace); everything else, the shared storage's traffic among it, still flows: "the
+#       controllers cannot see each other, the storage is still shared".
+#   --all: every frame between the two sides goes nowhere (each side gets a permanent neighbour
+#       entry with a MAC address nobody has for the other side's addresses): with GlusterFS the
+#       storage is partitioned too, and only the side with a quorum of bricks can write.
+#       Routes would not do: keepalived sends its adverts on a socket bound to eth0, which a
+#       blackhole route does not stop.
 hac_partition() {
-    local a b
+    local a b all=0
+    [[ ${1:-} == --all ]] && { all=1; shift; }
     for a in "$@"; do
         for b in $(hac_ctls); do
             [[ " $* " == *" $b "* ]] && continue
-            ip -n "$(_hac_ns "$a")" neigh replace "$(hac_ip "$b")" lladdr 02:00:00:00:ff:"${b#ctl}" \
-                nud permanent dev eth0
-            ip -n "$(_hac_ns "$b")" neigh replace "$(hac_ip "$a")" lladdr 02:00:00:00:ff:"${a#ctl}" \
-                nud permanent dev eth0
+            if ((all)); then
+                ip -n "$(_hac_ns "$a")" neigh replace "$(hac_ip "$b")" lladdr 02:00:00:00:ff:"${b#ctl}" \
+                    nud permanent dev eth0
+                ip -n "$(_hac_ns "$b")" neigh replace "$(hac_ip "$a")" lladdr 02:00:00:00:ff:"${a#ctl}" \
+                    nud permanent dev eth0
+            else
+                _hac_nft_drop "$a" "$(hac_ip "$b")"
+                _hac_nft_drop "$b" "$(hac_ip "$a")"
+            fi
         done
     done
 }
 
-# hac_heal: remove every partition (the permanent neighbour entries).
+# _hac_nft_drop HOST ADDR: in HOST, drop VRRP and Slurm controller traffic from and to ADDR.
+_hac_nft_drop() {
+    ip netns exec "$(_hac_ns "$1")" nft -f - <<EOF
+table inet hac_partition {
+    chain in { type filter hook input priority 0; policy accept; }
+    chain out { type filter hook output priority 0; policy accept; }
+}
+add rule inet hac_partition in ip saddr $2 ip protocol 112 drop
+add rule inet hac_partition in ip saddr $2 tcp dport 6817 drop
+add rule inet hac_partition in ip saddr $2 tcp sport 6817 drop
+add rule inet hac_partition out ip daddr $2 ip protocol 112 drop
+add rule inet hac_partition out ip daddr $2 tcp dport 6817 drop
+add rule inet hac_partition out ip daddr $2 tcp sport 6817 drop
+EOF
+}
+
+# hac_heal: remove every partition (the nftables table, the permanent neighbour entries).
 hac_heal() {
     local h ip
     for h in $(hac_ctls); do
+        ip netns exec "$(_hac_ns "$h")" nft delete table inet hac_partition 2>/dev/null || true
         while read -r ip; do
             [[ -n $ip ]] && ip -n "$(_hac_ns "$h")" neigh del "$ip" dev eth0
         done < <(ip -n "$(_hac_ns "$h")" neigh show nud permanent | awk '$0 ~ /lladdr 02:00:00:00:ff:/ {print $1}')
@@ -944,13 +984,13 @@ hac_wait_ka() { hat_wait_for "$3" eval "[[ \$(hac_ka_state $1) == $2 ]]"; }
 # pending again after the failover and is started a second time; see drill 7).
 hac_job_start_saved() {
     local m=$1 job=$2 f log line alloc
-    f="$(hat_shared_dir "$HAC_STATE")/slurmctld/job_state"
+    f=$HAC_STATE/slurmctld/job_state
     log="$(hat_host_dir "$m")/fs/log-slurm/slurmctld.log"
     hat_wait_for "$3" grep -q "sched: Allocate JobId=$job " "$log" || return 1
     line=$(grep "sched: Allocate JobId=$job " "$log" | tail -n 1)
     line=${line#[}; line=${line%%]*}
     alloc=$(date -d "${line/T/ }" +%s%3N)
-    hat_wait_for "$3" eval "(( \$(date -r $f +%s%3N) > $alloc ))"
+    hat_wait_for "$3" eval "(( \$(hat_exec $m date -r $f +%s%3N) > $alloc ))"
 }
 
 # _hac_log_ms "[2026-11-28T23:59:37.702] ...": that time in ms since the epoch.
