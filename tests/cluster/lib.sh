@@ -709,7 +709,8 @@ hac_sbatch_until_accepted() {
             (
                 if out=$(hat_exec "$h" timeout "${HAC_SBATCH_TIMEOUT:-3}" sbatch --parsable -o /dev/null -e /dev/null \
                     "${args[@]}" 2>/dev/null) && [[ $out =~ ^[0-9]+ ]]; then
-                    echo "$(hac_now_ms) ${out%%;*} $n" >"$d/ok.$n"
+                    # Whole or not at all: the loop below may read it at any moment.
+                    echo "$(hac_now_ms) ${out%%;*} $n" >"$d/tmp.$n" && mv "$d/tmp.$n" "$d/ok.$n"
                 fi
             ) </dev/null &
             pids+=($!)
