@@ -46,7 +46,7 @@ downs=$(hac_timeline "$t0" "$t0" "$t1" | grep -c " $m: control down" || true)
 t_note "$m: status requests that timed out during the partition: $downs"
 refused=0 promoted=0
 for h in $others; do
-    refused=$((refused + $(grep -c 'lease: refused: .* holds the lease' "$(hat_host_dir "$h")/logs/hooks.out" || true)))
+    refused=$((refused + $(hac_hook_output "$h" "$t0" | grep -c 'lease: refused: .* holds the lease' || true)))
     promoted=$((promoted + $(hac_hook_runs "$t0" | grep -c "$h: ha-notify-master exit 0 .*promoted" || true)))
 done
 t_note "promotions on the other side during the partition: $refused refused (lease held by $m), $promoted succeeded"

@@ -55,7 +55,7 @@ t_note "hang -> first accepted sbatch: $ms ms"
 t_match "$old's check named the storage" "$(hac_timeline "$t0" "$t0" | grep "$old: check" || true)" 'unhealthy \(storage\)'
 t_match "$old's keepalived went to FAULT" "$(hac_timeline "$t0" "$t0" | grep "$old: keepalived" || true)" 'FAULT'
 if [[ -n $new ]]; then
-    t_note "$new's promotion: $(grep -E 'lease:|promoted|refused' "$(hat_host_dir "$new")/logs/hooks.out" | tail -n 2 | tr '\n' ' ')"
+    t_note "$new's promotion: $(hac_hook_output "$new" "$t0" | grep -E 'lease:|promoted|refused' | tail -n 2 | tr '\n' ' ')"
 fi
 # Let every hook started by the hang finish (or pass its deadline) before judging them.
 hat_wait_for 40 eval '[[ $(hac_hook_runs '"$t0"' | grep -c " started$") == $(hac_hook_runs '"$t0"' | grep -c " exit ") ]]' || true

@@ -49,7 +49,7 @@
 #   hosts       hac_ctls hac_cns hac_ip
 #   looking     hac_vip_holders hac_control_states hac_in_control hac_master hac_wait_master
 #               hac_wait_new_master hac_wait_steady hac_ka_state hac_wait_ka hac_ctld_pid
-#               hac_ctld_started_ms hac_stale_acts hac_hook_runs hac_hook_max_ms
+#               hac_ctld_started_ms hac_stale_acts hac_hook_runs hac_hook_output hac_hook_max_ms
 #   failures    hac_kill_ctld hac_host_lose hac_host_recover hac_partition hac_heal
 #   jobs        hac_sbatch hac_sbatch_until_accepted hac_squeue hac_job_state
 #               hac_job_start_saved
@@ -75,6 +75,10 @@
 #   HAC_CTLD_SELF_ONLY  1: an experiment, each ha-slurmctld.conf names its own host only
 #   HAC_VERBOSE       1: say more on stderr
 #   HAC_STORAGE       gluster | fuse (see above; default gluster when glusterd is installed)
+#   HAC_SHARED        1: one cluster for several drills (the ctest fixture, tests/cluster/
+#                     fixture.sh): hac_boot reuses the cluster an earlier run of the same
+#                     HAT_PREFIX left up when it is steady (else boots it again), and nothing is
+#                     torn down on exit; `fixture.sh teardown` ends it
 #   HA_BUILD_DIR HA_SOURCE_DIR   where the built programs and the sources are
 
 : "${HAT_PREFIX:=hatd}"
@@ -160,7 +164,11 @@ hac_init() {
         [[ -x $p ]] || { echo "build first: $p is missing" >&2; return 1; }
     done
     # shellcheck disable=SC2154  # rc is set in the trap itself
-    trap 'rc=$?; hac_teardown; exit $rc' EXIT
+    if [[ ${HAC_SHARED:-0} == 1 ]]; then
+        trap 'rc=$?; hac_watch_stop; exit $rc' EXIT
+    else
+        trap 'rc=$?; hac_teardown; exit $rc' EXIT
+    fi
     trap 'exit 130' INT
     trap 'exit 143' TERM
 }
@@ -375,6 +383,7 @@ _hac_hosts() {
 # in control, and every slurmd is registered. Prints nothing; hac_progress lines on stderr.
 hac_boot() {
     local n=$1 m=$2 h bad master
+    if [[ ${HAC_SHARED:-0} == 1 ]] && _hac_reuse "$n" "$m"; then return 0; fi
     hac_progress "hosts: $n controllers, $m compute hosts, munged, shared state ($HAC_STORAGE)"
     _hac_hosts "$n" "$m"
     if bad=$(_hac_unsafe_path "$HAC_HOOKS/ha-check-slurmctld"); then
@@ -398,12 +407,51 @@ hac_boot() {
         fi
     done
     hac_progress "configuration from $HAC_CONF_SOURCE; keepalived on ${_ctls[*]}"
+    echo "$HAC_HOOKS" >"$(hat_state_dir)/hooks.path"
+    echo "$HAC_CONF_SOURCE" >"$(hat_state_dir)/conf.source"
     for h in "${_ctls[@]}"; do hac_keepalived_start "$h"; done
     master=$(hac_wait_master 40) || { hac_progress "no master in control after 40 s"; hac_dump; return 1; }
     hac_event "boot: $master holds the VIP and is in control" >/dev/null
     hac_progress "$master holds the VIP and is in control; slurmd on $(hac_cns | xargs)"
     for h in $(hac_cns); do hat_slurmd_start "$h" || { hac_dump; return 1; }; done
     hac_progress "cluster up"
+}
+
+# _hac_reuse N M: take over the cluster an earlier run with this HAT_PREFIX left up (HAC_SHARED),
+# if it has N controllers and M compute hosts, all its daemons run and it is steady (a master in
+# control, the other controllers BACKUP) within 60 s. Between drills: jobs left by the last one
+# are cancelled and nodes it left drained resumed (said on stderr). Fails (nothing changed but
+# the prefix claimed) when the cluster cannot be reused.
+_hac_reuse() {
+    local n=$1 m=$2 st h master left
+    st=$(hat_state_dir)
+    [[ -f $st/hosts.list && -f $st/hooks.path ]] || return 1
+    _hat_claim || return 1
+    _hac_load_hosts
+    ((${#HAC_CTL_LIST[@]} == n && ${#HAC_CN_LIST[@]} == m)) || return 1
+    for h in "${HAC_CTL_LIST[@]}"; do hat_alive "$h" keepalived && hat_alive "$h" munged || return 1; done
+    for h in "${HAC_CN_LIST[@]}"; do hat_alive "$h" slurmd && hat_alive "$h" munged || return 1; done
+    HAC_HOOKS=$(<"$st/hooks.path")
+    HAC_CONF_SOURCE=$(<"$st/conf.source")
+    if ! master=$(hac_wait_steady 60); then
+        hac_progress "the cluster left by the last test is not steady: booting a new one"
+        return 1
+    fi
+    if ((m > 0)); then
+        left=$(hat_exec "${HAC_CN_LIST[0]}" timeout 10 squeue -h -o %i 2>/dev/null | xargs) || left=
+        if [[ -n $left ]]; then
+            hac_progress "cancelling the jobs the last test left: $left"
+            # shellcheck disable=SC2086
+            hat_exec "${HAC_CN_LIST[0]}" timeout 10 scancel $left || true
+        fi
+        left=$(hat_exec "${HAC_CN_LIST[0]}" timeout 10 sinfo -h -N -t drain,drained,draining,down -o %N 2>/dev/null | sort -u | xargs) || left=
+        if [[ -n $left ]]; then
+            hac_progress "resuming the nodes the last test left drained or down: $left"
+            hat_exec "${HAC_CN_LIST[0]}" timeout 10 scontrol update NodeName="${left// /,}" State=RESUME || true
+        fi
+        hat_wait_for 30 eval "[[ -z \$(hat_exec ${HAC_CN_LIST[0]} timeout 10 squeue -h -o %i 2>/dev/null) ]]" || true
+    fi
+    hac_progress "the cluster of the earlier test, steady: $master in control (HAC_SHARED)"
 }
 
 # hac_keepalived_start HOST
@@ -571,6 +619,15 @@ hac_hook_runs() {
     for h in $(hac_ctls); do
         [[ -f "$(hat_host_dir "$h")/logs/hooks.log" ]] && cat "$(hat_host_dir "$h")/logs/hooks.log"
     done | awk -F'\t' -v f="$from" '$1 >= f' | sort -n
+}
+
+# hac_hook_output HOST [FROM_MS]: the output of HOST's hook runs that started at or after FROM_MS
+# (the wrapper's hooks.out, one "=== START ha-notify-EVENT ... -> exit" block per run).
+hac_hook_output() {
+    local f
+    f="$(hat_host_dir "$1")/logs/hooks.out"
+    [[ -f $f ]] || return 0
+    awk -v f="${2:-0}" '/^=== [0-9]+ ha-notify-/ { keep = ($2 >= f) } keep' "$f"
 }
 
 # ---------------------------------------------------------------------------------------------

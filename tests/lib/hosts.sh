@@ -826,6 +826,19 @@ _hat_gluster() {
     hat_exec "$h" timeout 20 gluster --mode=script "$@"
 }
 
+_hat_gluster_create() {
+    local h=$1 key=$2; shift 2
+    _hat_gluster "$h" volume info "$key" >/dev/null 2>&1 && return 0
+    _hat_gluster "$h" volume create "$key" "$@" force >/dev/null 2>&1
+    _hat_gluster "$h" volume info "$key" >/dev/null 2>&1
+}
+
+_hat_gluster_start() {
+    _hat_gluster "$1" volume info "$2" 2>/dev/null | grep -q '^Status: Started' && return 0
+    _hat_gluster "$1" volume start "$2" >/dev/null 2>&1
+    _hat_gluster "$1" volume info "$2" 2>/dev/null | grep -q '^Status: Started'
+}
+
 _hat_gluster_peers_ok() {
     local n
     n=$(_hat_gluster "$1" peer status 2>/dev/null | grep -c 'State: Peer in Cluster (Connected)')
@@ -892,19 +905,22 @@ _hat_gluster_setup() {
         for h in "${new[@]:1}"; do
             hat_wait_for "$HAT_START_TIMEOUT" _hat_gluster "$h" pool list >/dev/null ||
                 { _hat_err "$h: glusterd does not answer"; return 1; }
-            _hat_gluster "$first" peer probe "$h" >/dev/null || { _hat_err "peer probe $h failed"; return 1; }
+            hat_wait_for 60 _hat_gluster "$first" peer probe "$h" >/dev/null ||
+                { _hat_err "peer probe $h failed"; return 1; }
         done
         hat_wait_for "$HAT_START_TIMEOUT" _hat_gluster_peers_ok "$first" $((${#new[@]} - 1)) ||
             { _hat_err "the GlusterFS peers did not connect"; _hat_gluster "$first" peer status >&2; return 1; }
         for h in "${new[@]}"; do bricks+=("$h:/mnt/bricks/$key"); done
-        if ((${#new[@]} > 1)); then
-            _hat_gluster "$first" volume create "$key" replica "${#new[@]}" "${bricks[@]}" force >/dev/null
-        else
-            _hat_gluster "$first" volume create "$key" "${bricks[@]}" force >/dev/null
-        fi || { _hat_err "gluster volume create $key failed"; return 1; }
-        _hat_gluster "$first" volume set "$key" group ha-slurm-tests >/dev/null &&
-            _hat_gluster "$first" volume start "$key" >/dev/null ||
-            { _hat_err "gluster volume $key: cannot set its options or start it"; return 1; }
+        local -a rep=()
+        ((${#new[@]} > 1)) && rep=(replica "${#new[@]}")
+        hat_wait_for 60 _hat_gluster_create "$first" "$key" "${rep[@]}" "${bricks[@]}" ||
+            { _hat_err "gluster volume create $key failed"; return 1; }
+        # glusterd refuses a command while another transaction holds its lock (busy peers):
+        # both steps are retried until they take.
+        hat_wait_for 60 _hat_gluster "$first" volume set "$key" group ha-slurm-tests >/dev/null ||
+            { _hat_err "gluster volume $key: cannot set its options"; return 1; }
+        hat_wait_for 60 _hat_gluster_start "$first" "$key" ||
+            { _hat_err "gluster volume $key: cannot start it"; _hat_gluster "$first" volume info "$key" >&2; return 1; }
         printf '%s\n' "${new[@]}" >"$st/gluster-$key.members"
     fi
     # Every member's brick online before a client mounts (a client started while a brick
