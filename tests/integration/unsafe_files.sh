@@ -68,7 +68,7 @@ CONF
 in1() { hat_exec ctl1 "$@"; }
 as_slurm() { in1 setpriv --reuid=slurm --regid=slurm --clear-groups "$@"; }
 canary_ok() { [[ $(in1 cat "$CANARY") == "$CANARY_TEXT" ]]; }
-OUT= RC= MS=
+OUT='' RC='' MS=''
 # run PROGRAM ARGS...: in ctl1 under `timeout 30`; sets OUT (stdout and stderr), RC and MS.
 run() {
     local t0 t1
