@@ -187,6 +187,7 @@ static int lock_lease(const struct lease_dir *d)
                                 O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 
                 if (fd >= 0) {
+                        (void)fchmod(fd, 0644); /* not the caller's umask */
                         (void)close(fd);
                         return 0;
                 }
