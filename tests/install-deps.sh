@@ -12,6 +12,8 @@ packages=(
         # hosts, shared storage and roots for the tests
         iproute2 iputils-arping util-linux procps psmisc bindfs fuse3 debootstrap
         debian-archive-keyring
+        # hostile_peer.sh: a misbehaving controller port, and peak memory
+        python3 time
 )
 
 if [[ $(id -u) -ne 0 ]]; then
