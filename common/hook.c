@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "common/cfg.h"
+#include "common/exec.h"
+#include "common/fsutil.h"
 #include "common/lock.h"
 #include "common/log.h"
 #include "common/role.h"
@@ -125,10 +127,14 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
         usec_t start = ha_now(), deadline;
         int lock_fd = -1, r;
 
-        /* Files and daemons this hook creates must not get keepalived's umask 0177. */
+        /* Files and daemons this hook creates must not get keepalived's umask 0177, and nothing
+         * inherited steers what follows (exec.h). */
         umask(022);
         (void)signal(SIGTERM, SIG_DFL);
         (void)signal(SIGPIPE, SIG_IGN);
+        if (ha_env_scrub() < 0)
+                return EXIT_SYSTEM;
+        ha_fs_set_refusal_handler(ha_log_refusal);
 
         /* 1. Arguments. */
         r = parse_args(argc, argv, &h, &config);
@@ -147,8 +153,22 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
         }
         deadline = ha_deadline_in(cfg->notify.deadline);
 
-        /* 3. One hook at a time (a dry run changes nothing and needs no lock). */
+        /* 3. One hook at a time (a dry run changes nothing and needs no lock), with the lock in
+         *    a state folder that is root's alone. */
         if (!h.dry_run) {
+                const char *why;
+
+                r = ha_fs_state_dir(cfg->ha.state_dir, &why);
+                if (r < 0) {
+                        if (r == -EPERM || r == -ENOTDIR)
+                                ha_log_refusal(cfg->ha.state_dir, why);
+                        else
+                                ha_log_event(LOG_ERR, HA_MID_SYSTEM, NULL,
+                                             "cannot use the state folder %s: %s: %s",
+                                             cfg->ha.state_dir, why, strerror(-r));
+                        ha_cfg_free(cfg);
+                        return EXIT_SYSTEM;
+                }
                 r = ha_lock_take(cfg->ha.state_dir, deadline, &lock_fd);
                 if (r < 0) {
                         ha_log_event(LOG_ERR, HA_MID_SYSTEM, NULL,

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/exec.h"
 #include "common/proc.h"
 #include "common/sd.h"
 
@@ -216,46 +217,26 @@ static pid_t direct_pid(const struct ha_svc *s)
         return pid > 0 && ha_proc_is(pid, s->comm) ? pid : 0;
 }
 
-/* The child of a direct start: a clean process, as a service manager would make it. */
-_Noreturn static void direct_exec(char *const *argv)
-{
-        static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL};
-        sigset_t none;
-        int fd;
-
-        (void)setsid();
-        umask(022);
-        if (chdir("/") < 0)
-                _exit(127);
-        sigemptyset(&none);
-        (void)sigprocmask(SIG_SETMASK, &none, NULL);
-        for (int sig = 1; sig < NSIG; sig++)
-                (void)signal(sig, SIG_DFL);
-        fd = open("/dev/null", O_RDWR);
-        if (fd >= 0) {
-                (void)dup2(fd, 0);
-                (void)dup2(fd, 1);
-                (void)dup2(fd, 2);
-        }
-        (void)close_range(3, ~0U, 0);
-        execve(argv[0], argv, env);
-        _exit(127);
-}
-
 static int direct_start(const struct ha_svc *s, usec_t deadline, char *reason, size_t reason_len)
 {
+        const char *why;
         pid_t child;
         int status;
 
         if (direct_pid(s) > 0)
                 return 0;
+        if (ha_exec_check(s->argv[0], &why) < 0) {
+                SAY("refused to run %s: %s", s->argv[0], why);
+                return -EPERM;
+        }
         child = fork();
         if (child < 0) {
                 SAY("cannot fork: %s", strerror(errno));
                 return -errno;
         }
+        /* A clean process, as a service manager would make it. */
         if (child == 0)
-                direct_exec(s->argv);
+                ha_exec_clean(s->argv, NULL);
         /* The daemon forks and its first process exits; wait for that, then the pid file. */
         for (;;) {
                 pid_t r = waitpid(child, &status, WNOHANG);

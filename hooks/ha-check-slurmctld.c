@@ -22,6 +22,7 @@
 
 #include "common/cfg.h"
 #include "common/clock.h"
+#include "common/exec.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/role.h"
@@ -77,7 +78,6 @@ static void record_verdict(const char *state_dir, const struct ha_verdict *v)
                 return;
         }
         free(last);
-        (void)ha_fs_ensure_dir(state_dir, 0755, NULL);
         (void)ha_fs_write_atomic(path, line, strlen(line), 0644);
 
         (void)snprintf(field_verdict, sizeof(field_verdict), "HA_VERDICT=%s",
@@ -109,13 +109,18 @@ int main(int argc, char **argv)
         struct ha_cfg *cfg = NULL;
         bool verbose = false;
         char *error = NULL;
+        const char *why;
         usec_t deadline;
         int o, r;
 
         /* keepalived stops a check that outlives its timeout with SIGTERM: die at once. */
         (void)signal(SIGTERM, SIG_DFL);
         (void)signal(SIGPIPE, SIG_IGN);
+        /* Nothing inherited steers what follows (exec.h). */
+        if (ha_env_scrub() < 0)
+                return EXIT_SYSTEM;
         ha_log_open("ha-check-slurmctld", HA_LOG_STDERR | HA_LOG_JOURNAL, LOG_WARNING);
+        ha_fs_set_refusal_handler(ha_log_refusal);
 
         while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
                 switch (o) {
@@ -151,14 +156,27 @@ int main(int argc, char **argv)
         }
         deadline = ha_deadline_in(cfg->check.deadline);
 
-        /* 2. Observe: every probe bounded by the one deadline. */
+        /* 2. The state folder: root's alone, or nothing recorded in it can be trusted. */
+        r = ha_fs_state_dir(cfg->ha.state_dir, &why);
+        if (r < 0) {
+                if (r == -EPERM || r == -ENOTDIR)
+                        ha_log_refusal(cfg->ha.state_dir, why);
+                else
+                        ha_log_event(LOG_ERR, HA_MID_SYSTEM, NULL,
+                                     "cannot use the state folder %s: %s: %s", cfg->ha.state_dir,
+                                     why, strerror(-r));
+                ha_cfg_free(cfg);
+                return EXIT_SYSTEM;
+        }
+
+        /* 3. Observe: every probe bounded by the one deadline. */
         ha_observe(cfg, deadline, true, &obs);
 
-        /* 3. Judge (the VIP holder in control has renewed its lease meanwhile, and yields if
+        /* 4. Judge (the VIP holder in control has renewed its lease meanwhile, and yields if
          *    another node holds it). */
         ha_judge(cfg, &obs, &verdict);
 
-        /* 4. Say so, once per change. */
+        /* 5. Say so, once per change. */
         record_verdict(cfg->ha.state_dir, &verdict);
         if (verbose)
                 print_table(&obs, &verdict);

@@ -13,6 +13,8 @@ packages=(
         iproute2 iputils-arping util-linux procps psmisc bindfs fuse3 debootstrap
         glusterfs-server glusterfs-client nftables
         debian-archive-keyring
+        # hostile_peer.sh: a misbehaving controller port, and peak memory
+        python3 time
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -150,6 +150,9 @@ static void test_bad_values(void **state)
                      (const char *[]){":2: [slurm] user:", "no such user", NULL});
         expect_error("[ha]\nstate_dir = relative/path\n", 0600, -EINVAL,
                      (const char *[]){":2: [ha] state_dir:", "absolute", NULL});
+        /* Nothing is run through a PATH look-up: the alert command too is an absolute path. */
+        expect_error("[notify]\n\nalert_command = mail -s fault root\n", 0600, -EINVAL,
+                     (const char *[]){":3: [notify] alert_command:", "absolute", NULL});
 }
 
 /* All problems in one run, each with its own line. */
