@@ -12,6 +12,8 @@ packages=(
         # hosts, shared storage and roots for the tests
         iproute2 iputils-arping util-linux procps psmisc bindfs fuse3 debootstrap
         debian-archive-keyring
+        # the ecosystem around ha-slurm: metrics reader, manual pages, journal catalog, package
+        prometheus-node-exporter man-db groff-base dpkg-dev file
 )
 
 if [[ $(id -u) -ne 0 ]]; then
