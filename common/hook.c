@@ -13,6 +13,7 @@
 #include "common/cfg.h"
 #include "common/lock.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/role.h"
 
 enum {
@@ -204,6 +205,25 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
                      res.result < 0 ? ": " : "", res.result < 0 ? strerror(-res.result) : "");
         if (lock_fd >= 0)
                 ha_lock_release(cfg->ha.state_dir, lock_fd);
+
+        /* 7. Metrics for node_exporter, if configured; they never change the result. */
+        if (!h.dry_run) {
+                struct ha_metrics_hook m = {
+                        .promoting = h.promoting,
+                        .ok = res.result == 0,
+                        .refused = res.refused,
+                        .transition = h.promoting ? res.promoted && !obs.control.control_time
+                                                  : res.demoted && obs.ctld_running,
+                        .seconds = ha_msec_between(start, ha_now()) / 1e3,
+                        .finished = (double)ha_now_realtime() / 1e6,
+                };
+
+                r = ha_metrics_hook(cfg, &m);
+                if (r < 0)
+                        ha_log_event(LOG_WARNING, HA_MID_SYSTEM, NULL,
+                                     "metrics not written to %s: %s", cfg->metrics.textfile,
+                                     strerror(-r));
+        }
         ha_cfg_free(cfg);
         return res.result < 0 ? EXIT_REFUSED : EXIT_DONE;
 }

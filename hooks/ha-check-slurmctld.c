@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/role.h"
 
 enum {
@@ -170,6 +171,13 @@ int main(int argc, char **argv)
         else if (!verdict.healthy)
                 fprintf(stderr, "ha-check-slurmctld: unhealthy (%s): %s\n",
                         ha_probe_name(verdict.probe), verdict.reason);
+
+        /* 5. Metrics for node_exporter, if configured: in a child with their own deadline, and
+         *    never part of the verdict. */
+        r = ha_metrics_check(cfg, &obs, &verdict);
+        if (r < 0 && verbose)
+                fprintf(stderr, "ha-check-slurmctld: metrics not written to %s: %s\n",
+                        cfg->metrics.textfile, strerror(-r));
 
         ha_cfg_free(cfg);
         return verdict.healthy ? EXIT_HEALTHY : EXIT_UNHEALTHY;
