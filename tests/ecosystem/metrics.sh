@@ -26,7 +26,6 @@ here=$(dirname "$(readlink -f "$0")")
 src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
 build=${HA_BUILD_DIR:-$src/build}
 HOOKS=$build/hooks
-RPC=$build/tests/ha-rpc
 HAT_PREFIX=${HAT_PREFIX:-hatm}
 VIP=10.213.0.100
 IP=10.213.0.11
