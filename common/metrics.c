@@ -2,11 +2,14 @@
 #include "common/metrics.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/child.h"
 #include "common/clock.h"
@@ -99,6 +102,44 @@ static bool in_family(const char *line, size_t len, const char *name)
         return len > n && strncmp(line, name, n) == 0 && (line[n] == '{' || line[n] == ' ');
 }
 
+/* Replaces `path` with `data` atomically (a temporary file in the same folder, renamed over it),
+ * mode 0644 whatever the umask. Unlike ha_fs_write_atomic() it does not fsync: the check
+ * rewrites these files every second and a file lost in a crash is rewritten by the next run, so
+ * a disk flush a second on every controller would buy nothing. */
+static int replace_file(const char *path, const char *data, size_t len)
+{
+        char tmp[PATH_MAX];
+        int fd, r = 0;
+
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+                return -ENAMETOOLONG;
+        (void)unlink(tmp); /* a leftover of a killed writer with the same pid */
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        while (len > 0) {
+                ssize_t n = write(fd, data, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        break;
+                }
+                data += n;
+                len -= (size_t)n;
+        }
+        if (r == 0 && fchmod(fd, 0644) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                (void)unlink(tmp);
+        return r;
+}
+
 /* The child: writes this writer's records, reads every record and renders the textfile. */
 static ssize_t write_metrics(void *arg, void *out, size_t max)
 {
@@ -116,7 +157,7 @@ static ssize_t write_metrics(void *arg, void *out, size_t max)
         for (size_t i = 0; i < j->n; i++) {
                 (void)snprintf(path, sizeof(path), "%s/" HA_METRICS_RECORD_PREFIX "%s",
                                j->state_dir, j->rec[i].name);
-                r = ha_fs_write_atomic(path, j->rec[i].text, strlen(j->rec[i].text), 0644);
+                r = replace_file(path, j->rec[i].text, strlen(j->rec[i].text));
                 if (r < 0)
                         return r;
         }
@@ -157,7 +198,7 @@ static ssize_t write_metrics(void *arg, void *out, size_t max)
                 goto out;
         }
         /* 0644: node_exporter runs as its own user. */
-        r = ha_fs_write_atomic(j->textfile, buf, len, 0644);
+        r = replace_file(j->textfile, buf, len);
 out:
         free(buf);
         for (size_t i = 0; i < N_RECORDS; i++)
