@@ -25,6 +25,7 @@
 #include "common/exec.h"
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/role.h"
 
 enum {
@@ -40,12 +41,17 @@ static void usage(FILE *f)
                 "Usage: ha-check-slurmctld [-c FILE] [-v]\n"
                 "Health check for keepalived's vrrp_script: is this node's slurmctld what its\n"
                 "role (VIP holder or standby) needs?\n\n"
+                "Options:\n"
                 "  -c, --config FILE  configuration (default %s)\n"
                 "  -v, --verbose      print every probe, its result, reason and time\n"
-                "  -h, --help         this help\n"
-                "  -V, --version      the version\n\n"
-                "Exit status: 0 healthy, 1 unhealthy, 2 usage or configuration error, "
-                "3 system error.\n",
+                "  -h, --help         print this help and exit\n"
+                "  -V, --version      print the version and exit\n\n"
+                "Exit status:\n"
+                "  0  healthy\n"
+                "  1  unhealthy (the reason on stderr; in the journal when the verdict changes)\n"
+                "  2  usage or configuration error\n"
+                "  3  system error: the check itself could not run\n\n"
+                "See ha-check-slurmctld(8) and ha-slurm.conf(5).\n",
                 HA_CFG_DEFAULT_PATH);
 }
 
@@ -134,7 +140,7 @@ int main(int argc, char **argv)
                         usage(stdout);
                         return EXIT_HEALTHY;
                 case 'V':
-                        printf("ha-check-slurmctld %s\n", HA_VERSION);
+                        printf("ha-check-slurmctld (%s) %s\n", HA_PACKAGE, HA_VERSION);
                         return EXIT_HEALTHY;
                 default:
                         usage(stderr);
@@ -183,6 +189,13 @@ int main(int argc, char **argv)
         else if (!verdict.healthy)
                 fprintf(stderr, "ha-check-slurmctld: unhealthy (%s): %s\n",
                         ha_probe_name(verdict.probe), verdict.reason);
+
+        /* 5. Metrics for node_exporter, if configured: in a child with their own deadline, and
+         *    never part of the verdict. */
+        r = ha_metrics_check(cfg, &obs, &verdict);
+        if (r < 0 && verbose)
+                fprintf(stderr, "ha-check-slurmctld: metrics not written to %s: %s\n",
+                        cfg->metrics.textfile, strerror(-r));
 
         ha_cfg_free(cfg);
         return verdict.healthy ? EXIT_HEALTHY : EXIT_UNHEALTHY;

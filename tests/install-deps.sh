@@ -15,6 +15,8 @@ packages=(
         debian-archive-keyring
         # hostile_peer.sh: a misbehaving controller port, and peak memory
         python3 time
+        # the ecosystem around ha-slurm: metrics reader, manual pages, journal catalog, package
+        prometheus-node-exporter man-db groff-base dpkg-dev file
 )
 
 if [[ $(id -u) -ne 0 ]]; then
