@@ -12,6 +12,8 @@ packages=(
         # hosts, shared storage and roots for the tests
         iproute2 iputils-arping util-linux procps psmisc bindfs fuse3 debootstrap
         debian-archive-keyring
+        # hosts with a real systemd (tests/systemd): systemd-nspawn
+        systemd-container
 )
 
 if [[ $(id -u) -ne 0 ]]; then
