@@ -915,14 +915,22 @@ EOF
 # keepalived's place in the boot, as a drop-in beside Debian's keepalived.service: its check
 # needs MUNGE from its first run and its hooks need the shared state folder, so it starts after
 # both. RequiresMountsFor also stops keepalived (and the VIP moves) when that mount is stopped.
+# When keepalived stops (systemctl stop or restart), it takes the VIP away but runs no hook:
+# slurmctld would stay in control without the VIP until keepalived ran again, and the next
+# master would wait for the lease to expire. ExecStopPost runs the backup hook then, which
+# demotes this node in order (followers, slurmctld, the lease).
 write_keepalived_dropin() {
         cat >"$1" <<EOF
 # Written by ha-slurm's install.sh: keepalived runs ha-check-slurmctld and the notify hooks,
-# which need MUNGE and the shared state folder ($MOUNT_POINT) from their first run.
+# which need MUNGE and the shared state folder ($MOUNT_POINT) from their first run; when
+# keepalived stops, this node gives up slurmctld and the lease at once.
 [Unit]
 Wants=munge.service
 After=munge.service remote-fs.target
 RequiresMountsFor=$MOUNT_POINT
+
+[Service]
+ExecStopPost=-$HOOKS_DIR/ha-notify-backup -c /etc/ha-slurm/ha-slurm.conf
 EOF
 }
 

@@ -15,10 +15,10 @@
 # in ms from the kill.
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
-# shellcheck source=../lib/testlib.sh
+# shellcheck source=SCRIPTDIR/../lib/testlib.sh
 . "$HERE/../lib/testlib.sh"
 export HAT_PREFIX=${HAT_PREFIX:-hatn}
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"
 hsd_init
 
@@ -82,7 +82,7 @@ vip_holders() {
 in_control_list() {
         local h
         for h in "${CTLS[@]}"; do
-                hsd_exec cn1 "$HRPC" --timeout 300ms "${IP[$h]}" status 2>/dev/null |
+                hsd_exec cn1 "$HRPC" --timeout 500ms "${IP[$h]}" status 2>/dev/null |
                         grep -q 'control=active' && echo "$h"
         done
         return 0
@@ -94,8 +94,10 @@ steady() {
         [[ -n $v && $v != *$'\n'* && $v == "$c" ]] &&
                 hsd_exec cn1 sinfo -h -N -o '%N %T' 2>/dev/null | grep -qE '^cn1 (idle|mixed|allocated)'
 }
-hat_wait_for 120 steady || true
-t_ok "boot: one VIP holder, in control, and cn1 registered" steady
+booted=1
+hat_wait_for 120 steady || booted=0
+t_ok "boot: one VIP holder, in control, and cn1 registered" test "$booted" = 1
+t_note "steady (after boot) at $(($(now_ms) - T_BOOT)) ms"
 m=$(vip_holders)
 t_match "boot: the vip_owner ctl1 is the master" "$m" '^ctl1$'
 t_match "boot: ha-slurmctld.service active on $m, started by its hook" \

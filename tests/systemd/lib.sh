@@ -53,7 +53,7 @@ HA_BUILD_DIR=${HA_BUILD_DIR:-$HA_SOURCE_DIR/build}
 : "${HSD_BOOT_TIMEOUT:=90}"
 : "${HSD_STOP_TIMEOUT:=8}"
 
-# shellcheck source=../lib/hosts.sh
+# shellcheck source=SCRIPTDIR/../lib/hosts.sh
 . "$HSD_DIR/../lib/hosts.sh"
 
 # The environment of every command run in a container (nothing of the caller's leaks in).
@@ -86,6 +86,7 @@ hsd_init() {
         { echo "# systemd-nspawn is missing: run tests/install-deps.sh (systemd-container)" >&2; exit 1; }
     [[ -x $HA_BUILD_DIR/hooks/ha-notify-master && -x $HA_BUILD_DIR/genconf/ha-genconf ]] ||
         { echo "# not built: $HA_BUILD_DIR (set HA_BUILD_DIR)" >&2; exit 1; }
+    # shellcheck disable=SC2154  # rc is the trap's own
     trap 'rc=$?; hsd_teardown; exit $rc' EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
@@ -263,9 +264,11 @@ hsd_boot() {
 # hsd_leader NAME: the pid (on this machine) of the container's init, its systemd.
 hsd_leader() {
     local pid start c
+    local -a kids=()
     read -r pid start 2>/dev/null <"$(_hsd_pidfile "$1")" || return 1
     _hat_pid_alive "$pid" "$start" || return 1
-    for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+    read -r -a kids < <(cat /proc/"$pid"/task/*/children 2>/dev/null) || true
+    for c in "${kids[@]}"; do
         if [[ $(readlink "/proc/$c/ns/pid") != "$(readlink /proc/self/ns/pid)" ]]; then
             echo "$c"
             return 0

@@ -13,14 +13,16 @@
 #   * common/svc.c against systemd (tests/tools/ha-svc): start, stop and state of a unit,
 #     waiting for the job; a stop of a unit that does not exist; a failed start job; a start
 #     job that outlasts its deadline; a unit that ignores SIGTERM, killed at --kill-after;
-#   * a demotion by ha-notify-backup with a follower unit: the follower and slurmctld stopped
-#     through systemd, the lease released.
+#   * `systemctl stop keepalived`: the drop-in's ExecStopPost runs ha-notify-backup, which stops
+#     a follower unit and slurmctld through systemd and releases the lease;
+#   * `systemctl restart keepalived` on the master: slurmctld stopped and started again, in
+#     control, with no split-brain alarm and no FAULT.
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
-# shellcheck source=../lib/testlib.sh
+# shellcheck source=SCRIPTDIR/../lib/testlib.sh
 . "$HERE/../lib/testlib.sh"
 export HAT_PREFIX=${HAT_PREFIX:-hatn}
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"
 hsd_init
 
@@ -118,6 +120,7 @@ t_match "journalctl -u keepalived: the promotion" "$(x journalctl -u keepalived.
 
 # ---- slurmctld is not keepalived's child ----
 t_match "slurmctld runs in ha-slurmctld.service's cgroup" "$(x cat "/proc/$mainpid/cgroup")" 'ha-slurmctld\.service'
+# shellcheck disable=SC2016  # $0 is the inner shell's
 t_nomatch "keepalived's cgroup holds no slurmctld" \
         "$(x sh -c 'cat "/sys/fs/cgroup/systemd$0/cgroup.procs" 2>/dev/null || cat "/sys/fs/cgroup$0/cgroup.procs"' \
                 "$(prop keepalived.service ControlGroup)" | tr '\n' ' ')" \
@@ -164,21 +167,34 @@ t_match "stop: a unit that ignores SIGTERM is killed at --kill-after" "$o" 'resu
 t_ok "stop: after the 1 s --kill-after, well before systemd's 90 s (${ms} ms)" \
         awk -v m="$ms" 'BEGIN { exit !(m >= 990 && m < 6000) }'
 
-# ---- a demotion through the hook, with a follower ----
+# ---- keepalived stopped: its drop-in's ExecStopPost demotes, with a follower ----
 conf=$root/etc/ha-slurm/ha-slurm.conf
-printf '\n[notify]\nfollowers = hsd-follower\nstop_timeout = 2s\n' >>"$conf"
+printf '\n[notify]\nfollowers = hsd-follower\n' >>"$conf"
 x systemctl start hsd-follower.service
-x systemctl stop keepalived.service # the VIP goes; no hook runs on a stop
+since=$(x date '+%Y-%m-%d %H:%M:%S')
 t0=$(date +%s%3N)
-o=$(x /usr/libexec/ha-slurm/ha-notify-backup -c /etc/ha-slurm/ha-slurm.conf 2>&1) && rc=0 || rc=$?
-t_note "ha-notify-backup: $(($(date +%s%3N) - t0)) ms, exit $rc"
-t_ok "ha-notify-backup: demoted (exit 0)" test "$rc" -eq 0
-t_match "ha-notify-backup: follower stopped" "$o" 'stop follower: hsd-follower\.service: stopped'
-t_match "ha-notify-backup: slurmctld stopped" "$o" 'stop slurmctld: stopped'
-t_match "ha-notify-backup: lease released" "$o" 'release lease: released'
+x systemctl stop keepalived.service
+t_note "systemctl stop keepalived (with the demotion): $(($(date +%s%3N) - t0)) ms"
+j=$(x journalctl -u keepalived.service -o cat --since "$since" SYSLOG_IDENTIFIER=ha-notify-backup)
+t_match "stop keepalived: ExecStopPost ran ha-notify-backup" "$j" 'demoting'
+t_match "stop keepalived: follower stopped" "$j" 'stop follower: hsd-follower\.service: stopped'
+t_match "stop keepalived: slurmctld stopped through systemd" "$j" 'stop slurmctld: stopped'
+t_match "stop keepalived: lease released" "$j" 'release lease: released'
 t_match "systemd: ha-slurmctld.service inactive" "$(x systemctl is-active ha-slurmctld.service || true)" '^inactive$'
 t_match "systemd: hsd-follower.service inactive" "$(x systemctl is-active hsd-follower.service || true)" '^inactive$'
 t_match "journalctl MESSAGE_ID=demote: the steps" "$(x journalctl -o cat MESSAGE_ID="$MID_DEMOTE")" \
         'stop follower.*(.|\n)*stop slurmctld'
+
+# ---- keepalived restarted on the master: demoted in order, promoted again, no alarm ----
+x systemctl start keepalived.service
+hat_wait_for 60 in_control || true
+pid1=$(prop ha-slurmctld.service MainPID)
+since=$(x date '+%Y-%m-%d %H:%M:%S')
+x systemctl restart keepalived.service
+restarted() { in_control && [[ $(prop ha-slurmctld.service MainPID) != "$pid1" ]]; }
+hat_wait_for 60 restarted || true
+t_ok "restart keepalived: slurmctld in control again (a new one)" restarted
+t_nomatch "restart keepalived: no split-brain alarm, no FAULT" \
+        "$(x journalctl -o cat --since "$since" -u keepalived.service)" 'SPLIT BRAIN|Entering FAULT'
 
 t_done
