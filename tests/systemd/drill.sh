@@ -113,6 +113,16 @@ done
 pid=$(hsd_exec "$m" systemctl show -p MainPID --value ha-slurmctld.service)
 declare -A EV=()
 ev() { [[ -n ${EV[$1]:-} ]] || EV[$1]=$(($(now_ms) - T0)); }
+# jev HOST LABEL ERE JOURNALCTL_ARG...: the first journal entry of HOST since the kill whose
+# line matches ERE, as event LABEL (the journals' clock is this machine's: exact to the ms,
+# unlike the polling below, which sees a change only once per round).
+jev() {
+        local h=$1 label=$2 re=$3 t
+        shift 3
+        t=$(hsd_exec "$h" journalctl -o short-unix --no-pager --since "@$((T0 / 1000))" "$@" |
+                grep -E -m 1 -- "$re" | cut -d' ' -f1) || true
+        [[ -z $t ]] || EV["$label"]=$((${t/./} / 1000 - T0))
+}
 max_in_control=0
 T0=$(now_ms)
 hsd_exec "$m" kill -9 "$pid"
@@ -120,34 +130,48 @@ new='' jobid=''
 deadline=$((T0 + 90000))
 while (($(now_ms) < deadline)); do
         v=$(vip_holders)
-        [[ $v == *"$m"* ]] || ev "VIP gone from $m"
+        [[ $v == *"$m"* ]] || ev "[polled] VIP gone from $m"
         if [[ -n $v && $v != "$m" && $v != *$'\n'* ]]; then
                 new=$v
-                ev "VIP on $new"
+                ev "[polled] VIP on $new"
         fi
         c=$(in_control_list)
         n=$(grep -c . <<<"$c" || true)
         ((n <= max_in_control)) || max_in_control=$n
-        [[ $c == *"$m"* ]] || ev "$m no longer in control"
+        [[ $c == *"$m"* ]] || ev "[polled] $m no longer in control"
         if [[ -n $new ]]; then
-                if [[ -z ${EV["ha-slurmctld.service active on $new"]:-} ]] &&
+                if [[ -z ${EV["[polled] ha-slurmctld.service active on $new"]:-} ]] &&
                         [[ $(hsd_exec "$new" systemctl is-active ha-slurmctld.service || true) == active ]]; then
-                        ev "ha-slurmctld.service active on $new"
+                        ev "[polled] ha-slurmctld.service active on $new"
                 fi
-                [[ $c != "$new" ]] || ev "$new in control"
+                [[ $c != "$new" ]] || ev "[polled] $new in control (asked from cn1)"
                 if [[ $c == "$new" && -z $jobid ]]; then
                         jobid=$(hsd_exec cn1 sbatch --parsable -o /dev/null --wrap 'sleep 1' 2>/dev/null || true)
-                        [[ -z $jobid ]] || ev "sbatch through the VIP accepted (job $jobid)"
+                        [[ -z $jobid ]] || ev "[polled] sbatch through the VIP accepted (job $jobid)"
                 fi
         fi
         [[ -n $jobid ]] && break
         sleep 0.1
 done
-t_note "timeline (ms after kill -9 of slurmctld on $m):"
+if [[ -n $new ]]; then
+        jev "$m" "$m: systemd saw slurmctld killed" 'Main process exited' -u ha-slurmctld.service
+        jev "$m" "$m: check failed" 'ha-check-slurmctld\[[0-9]+\]: unhealthy' -u keepalived.service
+        jev "$m" "$m: keepalived FAULT" 'Entering FAULT STATE' -u keepalived.service
+        jev "$m" "$m: ha-notify-fault done" 'ha-notify-fault\[[0-9]+\]: demoted' -u keepalived.service
+        jev "$new" "$new: keepalived MASTER (VIP added)" 'Entering MASTER STATE' -u keepalived.service
+        jev "$new" "$new: ha-notify-master: lease granted" 'ha-notify-master\[[0-9]+\]: lease: granted' -u keepalived.service
+        jev "$new" "$new: systemd started ha-slurmctld.service" 'Started ha-slurmctld' -u ha-slurmctld.service
+        jev "$new" "$new: ha-notify-master: in control" 'ha-notify-master\[[0-9]+\]: in control: slurmctld in control' -u keepalived.service
+fi
+t_note "timeline (ms after kill -9 of slurmctld on $m; journal entries, and [polled] what the loop saw):"
 t_note "      0  kill -9 slurmctld (pid $pid in $m)"
 for k in "${!EV[@]}"; do printf '%s\t%s\n' "${EV[$k]}" "$k"; done | sort -n |
         while IFS=$'\t' read -r t k; do t_note "$(printf '%7d  %s' "$t" "$k")"; done
 
+t_ok "journal: $m's unit saw the kill, then its check failed and keepalived put it in FAULT" \
+        test -n "${EV["$m: systemd saw slurmctld killed"]:-}" -a -n "${EV["$m: keepalived FAULT"]:-}"
+t_ok "journal: $new's hook had systemd start ha-slurmctld.service, then saw it in control" \
+        test -n "${EV["$new: systemd started ha-slurmctld.service"]:-}" -a -n "${EV["$new: ha-notify-master: in control"]:-}"
 t_ok "the VIP moved to another controller (${new:-none})" test -n "$new" -a "$new" != "$m"
 t_match "$new: ha-slurmctld.service active" "$(hsd_exec "$new" systemctl is-active ha-slurmctld.service || true)" '^active$'
 t_match "$new: in control (REQUEST_CONTROL_STATUS through the VIP)" \
