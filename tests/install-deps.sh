@@ -17,6 +17,8 @@ packages=(
         python3 time
         # the ecosystem around ha-slurm: metrics reader, manual pages, journal catalog, package
         prometheus-node-exporter man-db groff-base dpkg-dev file
+        # hosts with a real systemd (tests/systemd): systemd-nspawn
+        systemd-container
 )
 
 if [[ $(id -u) -ne 0 ]]; then
