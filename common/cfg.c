@@ -28,6 +28,7 @@ enum kind {
         KIND_MANAGER,  /* "auto", "systemd" or "direct" */
         KIND_COMMAND,  /* an absolute path and arguments, split on spaces */
         KIND_NAMES,    /* names separated by spaces */
+        KIND_BOOL,     /* "yes" or "no" */
 };
 
 struct key {
@@ -65,6 +66,8 @@ static const struct key keys[] = {
         {"storage", "timeout", KIND_DURATION, F(storage.timeout), "1s", false},
         {"check", "deadline", KIND_DURATION, F(check.deadline), "3s", false},
         {"check", "promotion_grace", KIND_DURATION, F(check.promotion_grace), "30s", false},
+        {"check", "dbd_port", KIND_PORT, F(check.dbd_port), NULL, false},
+        {"check", "require_dbd", KIND_BOOL, F(check.require_dbd), "no", false},
         {"lease", "path", KIND_PATH, F(lease.path), NULL, false},
         {"lease", "ttl", KIND_DURATION, F(lease.ttl), "6s", false},
         {"lease", "wait", KIND_DURATION, F(lease.wait), "8s", false},
@@ -306,6 +309,14 @@ static const char *set_value(struct ha_cfg *cfg, const struct key *k, const char
                         *(int *)field = HA_SVC_DIRECT;
                 else
                         return "expected \"auto\", \"systemd\" or \"direct\"";
+                return NULL;
+        case KIND_BOOL:
+                if (strcmp(value, "yes") == 0)
+                        *(bool *)field = true;
+                else if (strcmp(value, "no") == 0)
+                        *(bool *)field = false;
+                else
+                        return "expected \"yes\" or \"no\"";
                 return NULL;
         case KIND_NAMES:
         case KIND_COMMAND: {

@@ -53,6 +53,8 @@ struct ha_cfg {
         struct {
                 usec_t deadline;        /* the whole check, below keepalived's script timeout */
                 usec_t promotion_grace; /* healthy while a promotion runs, at most this long */
+                uint16_t dbd_port;      /* slurmdbd's DbdPort at the VIP; 0: not probed */
+                bool require_dbd;       /* a VIP holder whose slurmdbd does not answer fails */
         } check;
 
         struct {
