@@ -74,6 +74,7 @@ static const struct key keys[] = {
         {"notify", "deadline", KIND_DURATION, F(notify.deadline), "25s", false},
         {"notify", "stop_timeout", KIND_DURATION, F(notify.stop_timeout), "10s", false},
         {"notify", "followers", KIND_NAMES, F(notify.followers), NULL, false},
+        {"notify", "before_slurmctld", KIND_NAMES, F(notify.before_ctld), NULL, false},
         {"notify", "alert_command", KIND_COMMAND, F(notify.alert_command), NULL, false},
         {"notify", "alert_timeout", KIND_DURATION, F(notify.alert_timeout), "5s", false},
 };
@@ -131,6 +132,14 @@ static void add_error(struct parser *p, unsigned line, const char *section, cons
         free(p->errors);
         p->errors = joined;
         p->n_errors++;
+}
+
+bool ha_cfg_name_in(char *const *names, const char *name)
+{
+        for (size_t i = 0; names && names[i]; i++)
+                if (strcmp(names[i], name) == 0)
+                        return true;
+        return false;
 }
 
 int ha_parse_duration(const char *s, usec_t *ret)
@@ -518,6 +527,11 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
                 p.cfg->lease.path = NULL;
         if (p.cfg->check.deadline >= p.cfg->notify.deadline)
                 add_error(&p, 0, "check", "deadline", "must be shorter than [notify] deadline");
+        for (size_t i = 0; p.cfg->notify.before_ctld && p.cfg->notify.before_ctld[i]; i++)
+                if (!ha_cfg_name_in(p.cfg->notify.followers, p.cfg->notify.before_ctld[i]))
+                        add_error(&p, 0, "notify", "before_slurmctld",
+                                  "\"%s\" is not one of [notify] followers",
+                                  p.cfg->notify.before_ctld[i]);
         if (p.cfg->lease.wait < p.cfg->lease.ttl)
                 add_error(&p, 0, "lease", "wait",
                           "must be at least [lease] ttl, or a promotion could never outwait "
