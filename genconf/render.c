@@ -316,6 +316,14 @@ static void render_ha_conf(struct gc_buf *b, const struct gc_model *m, const cha
                 if (names.len > 0)
                         ini(b, problems, "followers", names.data, &m->followers_val,
                             "slurm.followers");
+                /* slurmctld needs slurmdbd at its start: without it, a new cluster's first
+                 * slurmctld stops ("no TRES") and any other one stays unconnected to
+                 * accounting until it has something to send (seen with 22.05). */
+                for (size_t i = 0; i < m->n_followers; i++)
+                        if (strcmp(m->followers[i], "slurmdbd") == 0 ||
+                            strcmp(m->followers[i], "slurmdbd.service") == 0)
+                                ini(b, problems, "before_slurmctld", m->followers[i],
+                                    &m->followers_val, "slurm.followers");
                 if (names.failed)
                         b->failed = true;
                 gc_buf_free(&names);
