@@ -976,8 +976,13 @@ sql_quote() {
         printf "'%s'" "${v//\'/\'\'}"
 }
 
+# slurm_login_works CLIENT OPTION_FILE DB: slurmdbd's user logs in to DB with its password.
+slurm_login_works() {
+        printf 'SELECT 1;\n' | "$1" --defaults-extra-file="$2" --batch "$3" >/dev/null 2>&1
+}
+
 step_database() {
-        local conf=$GEN/slurmdbd.conf host port user db pass var rootpw='' client admin check sql
+        local conf=$GEN/slurmdbd.conf host port user db pass var rootpw='' client admin check sql login
         step "Set up slurmdbd and its database"
         if ((HAS_DBD == 0)); then
                 say "not needed on this host (it runs no slurmdbd)"
@@ -1029,22 +1034,29 @@ step_database() {
                         fi
                 } >"$check"
         )
+        # The password is set only when slurm cannot log in with it: ALTER USER with the same
+        # password would still change the account (password_last_changed), and a second run
+        # must change nothing.
+        login=$WORK/client-slurm.cnf
+        (
+                umask 077
+                printf '[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\n' "$user" \
+                        "$(optfile_quote "$pass")" "$host" "$port" >"$login"
+        )
         sql="SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '');
 CREATE DATABASE IF NOT EXISTS \`$db\`;
-CREATE USER IF NOT EXISTS $(sql_quote "$user")@'%' IDENTIFIED BY $(sql_quote "$pass");
-ALTER USER $(sql_quote "$user")@'%' IDENTIFIED BY $(sql_quote "$pass");
+CREATE USER IF NOT EXISTS $(sql_quote "$user")@'%' IDENTIFIED BY $(sql_quote "$pass");"
+        if ! slurm_login_works "$client" "$login" "$db"; then
+                sql+="
+ALTER USER $(sql_quote "$user")@'%' IDENTIFIED BY $(sql_quote "$pass");"
+        fi
+        sql+="
 GRANT ALL PRIVILEGES ON \`$db\`.* TO $(sql_quote "$user")@'%';"
         printf '%s\n' "$sql" | "$client" --defaults-extra-file="$check" --batch ||
                 die "could not create database $db and user $user as $admin (the client's message is above)"
         say "database $db and user '$user'@'%': present, with the password from slurmdbd.conf"
 
-        check=$WORK/client-slurm.cnf
-        (
-                umask 077
-                printf '[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\n' "$user" \
-                        "$(optfile_quote "$pass")" "$host" "$port" >"$check"
-        )
-        if printf 'SELECT 1;\n' | "$client" --defaults-extra-file="$check" --batch "$db" >/dev/null 2>&1; then
+        if slurm_login_works "$client" "$login" "$db"; then
                 say "slurmdbd's login works: $user@$host:$port, database $db"
         else
                 warn "$user cannot log in to $host:$port yet (is $host the database's address, and the VIP up?)"

@@ -28,6 +28,7 @@ enum kind {
         KIND_MANAGER,  /* "auto", "systemd" or "direct" */
         KIND_COMMAND,  /* an absolute path and arguments, split on spaces */
         KIND_NAMES,    /* names separated by spaces */
+        KIND_BOOL,     /* "yes" or "no" */
 };
 
 struct key {
@@ -65,12 +66,15 @@ static const struct key keys[] = {
         {"storage", "timeout", KIND_DURATION, F(storage.timeout), "1s", false},
         {"check", "deadline", KIND_DURATION, F(check.deadline), "3s", false},
         {"check", "promotion_grace", KIND_DURATION, F(check.promotion_grace), "30s", false},
+        {"check", "dbd_port", KIND_PORT, F(check.dbd_port), NULL, false},
+        {"check", "require_dbd", KIND_BOOL, F(check.require_dbd), "no", false},
         {"lease", "path", KIND_PATH, F(lease.path), NULL, false},
         {"lease", "ttl", KIND_DURATION, F(lease.ttl), "6s", false},
         {"lease", "wait", KIND_DURATION, F(lease.wait), "8s", false},
         {"notify", "deadline", KIND_DURATION, F(notify.deadline), "25s", false},
         {"notify", "stop_timeout", KIND_DURATION, F(notify.stop_timeout), "10s", false},
         {"notify", "followers", KIND_NAMES, F(notify.followers), NULL, false},
+        {"notify", "before_slurmctld", KIND_NAMES, F(notify.before_ctld), NULL, false},
         {"notify", "alert_command", KIND_COMMAND, F(notify.alert_command), NULL, false},
         {"notify", "alert_timeout", KIND_DURATION, F(notify.alert_timeout), "5s", false},
         {"metrics", "textfile", KIND_PATH, F(metrics.textfile), NULL, false},
@@ -141,6 +145,14 @@ static void add_error(struct parser *p, unsigned line, const char *section, cons
         free(p->errors);
         p->errors = joined;
         p->n_errors++;
+}
+
+bool ha_cfg_name_in(char *const *names, const char *name)
+{
+        for (size_t i = 0; names && names[i]; i++)
+                if (strcmp(names[i], name) == 0)
+                        return true;
+        return false;
 }
 
 int ha_parse_duration(const char *s, usec_t *ret)
@@ -319,6 +331,14 @@ static const char *set_value(struct ha_cfg *cfg, const struct key *k, const char
                         *(int *)field = HA_SVC_DIRECT;
                 else
                         return "expected \"auto\", \"systemd\" or \"direct\"";
+                return NULL;
+        case KIND_BOOL:
+                if (strcmp(value, "yes") == 0)
+                        *(bool *)field = true;
+                else if (strcmp(value, "no") == 0)
+                        *(bool *)field = false;
+                else
+                        return "expected \"yes\" or \"no\"";
                 return NULL;
         case KIND_NAMES:
         case KIND_COMMAND: {
@@ -531,6 +551,11 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
                                   "expected a file name ending in \".prom\" (node_exporter "
                                   "reads only those)");
         }
+        for (size_t i = 0; p.cfg->notify.before_ctld && p.cfg->notify.before_ctld[i]; i++)
+                if (!ha_cfg_name_in(p.cfg->notify.followers, p.cfg->notify.before_ctld[i]))
+                        add_error(&p, 0, "notify", "before_slurmctld",
+                                  "\"%s\" is not one of [notify] followers",
+                                  p.cfg->notify.before_ctld[i]);
         if (p.cfg->lease.wait < p.cfg->lease.ttl)
                 add_error(&p, 0, "lease", "wait",
                           "must be at least [lease] ttl, or a promotion could never outwait "

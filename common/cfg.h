@@ -53,6 +53,8 @@ struct ha_cfg {
         struct {
                 usec_t deadline;        /* the whole check, below keepalived's script timeout */
                 usec_t promotion_grace; /* healthy while a promotion runs, at most this long */
+                uint16_t dbd_port;      /* slurmdbd's DbdPort at the VIP; 0: not probed */
+                bool require_dbd;       /* a VIP holder whose slurmdbd does not answer fails */
         } check;
 
         struct {
@@ -65,6 +67,7 @@ struct ha_cfg {
                 usec_t deadline;      /* a whole hook run */
                 usec_t stop_timeout;  /* SIGTERM to SIGKILL, stopping a daemon directly */
                 char **followers;     /* services that follow the VIP, started after slurmctld */
+                char **before_ctld;   /* followers started before slurmctld: it needs them */
                 char **alert_command; /* run by ha-notify-fault, with a deadline; may be NULL */
                 usec_t alert_timeout; /* the alert command's deadline */
         } notify;
@@ -86,6 +89,9 @@ void ha_cfg_free(struct ha_cfg *cfg);
 
 /* Parses a duration such as "500ms", "2s" or "1.5s" into microseconds. Returns 0 or -EINVAL. */
 int ha_parse_duration(const char *s, usec_t *ret);
+
+/* Whether `name` is one of the NULL-terminated `names` (which may be NULL). */
+bool ha_cfg_name_in(char *const *names, const char *name);
 
 /* Parses a Slurm release ("22.05" to "26.05") or a raw protocol number ("38" to "45", or the
  * header value 9728 and up) into the header's protocol version, or "auto" into 0. */

@@ -78,11 +78,14 @@ static int step(struct run *r, const char *name, usec_t start, int result, bool 
 }
 
 /* A follower NAME: systemd unit NAME.service; without systemd, /usr/sbin/NAME writing
- * /run/NAME.pid (as slurmdbd does by default). */
+ * /run/NAME.pid (as slurmdbd does by default, and ha-genconf's slurmdbd.conf says PidFile), started
+ * by its absolute path with a clean environment and umask (svc.c) and found again by that pid
+ * file and its process name. `what` names it in the steps as the manager sees it. */
 struct follower {
         char unit[300], pid_file[300], command[300];
         char *argv[2];
         struct ha_svc svc;
+        const char *what;
 };
 
 static void follower_svc(const struct ha_cfg *cfg, const char *name, struct follower *f)
@@ -101,6 +104,7 @@ static void follower_svc(const struct ha_cfg *cfg, const char *name, struct foll
                 .comm = f->command + strlen("/usr/sbin/"),
                 .argv = f->argv,
         };
+        f->what = ha_svc_uses_systemd(&f->svc) ? f->unit : f->command;
 }
 
 static void stuck_path(const struct ha_cfg *cfg, char *buf, size_t len)
@@ -109,6 +113,36 @@ static void stuck_path(const struct ha_cfg *cfg, char *buf, size_t len)
 }
 
 /* ---- promote ---- */
+
+/* Starts the followers that are (early = true) or are not (early = false) in [notify]
+ * before_slurmctld. A follower that fails to start fails the run, but the others are still
+ * started: slurmctld is in control or about to be, and the rest of the node's work goes on. */
+static void start_followers(struct run *r, bool early, const char *reason_prefix)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        char reason[256] = "";
+
+        for (size_t i = 0; cfg->notify.followers && cfg->notify.followers[i]; i++) {
+                struct follower f;
+                usec_t t;
+                int e;
+
+                if (ha_cfg_name_in(cfg->notify.before_ctld, cfg->notify.followers[i]) != early)
+                        continue;
+                follower_svc(cfg, cfg->notify.followers[i], &f);
+                t = ha_now();
+                if (r->dry_run) {
+                        (void)step(r, "start follower", t, 0, false, "would start %s%s", f.what,
+                                   reason_prefix);
+                        continue;
+                }
+                e = ha_svc_start(&f.svc, r->deadline, reason, sizeof(reason));
+                (void)step(r, "start follower", t, e, false, "%s: %s%s", f.what,
+                           e < 0 ? reason : "started", reason_prefix);
+                if (e < 0 && r->res->result == 0)
+                        r->res->result = e;
+        }
+}
 
 /* Waits for the lease until granted, or until [lease] wait or the deadline. */
 static int take_lease(struct run *r)
@@ -223,6 +257,11 @@ static void promote(struct run *r, const struct ha_observation *o)
                 return;
         }
 
+        /* 2b. The followers slurmctld needs at its start ([notify] before_slurmctld: slurmdbd,
+         *     without which a slurmctld may stay unconnected to accounting until it has
+         *     something to send). Only after the lease: they run on one node at a time. */
+        start_followers(r, true, " (before slurmctld)");
+
         /* 3. slurmctld running. */
         ha_slurmctld_svc(cfg, &s);
         t = ha_now();
@@ -255,21 +294,7 @@ static void promote(struct run *r, const struct ha_observation *o)
         }
 
         /* 5. The services that follow the VIP. */
-        for (size_t i = 0; cfg->notify.followers && cfg->notify.followers[i]; i++) {
-                struct follower f;
-
-                follower_svc(cfg, cfg->notify.followers[i], &f);
-                t = ha_now();
-                if (r->dry_run) {
-                        (void)step(r, "start follower", t, 0, false, "would start %s", f.unit);
-                        continue;
-                }
-                e = ha_svc_start(&f.svc, r->deadline, reason, sizeof(reason));
-                (void)step(r, "start follower", t, e, false, "%s: %s", f.unit,
-                           e < 0 ? reason : "started");
-                if (e < 0 && r->res->result == 0)
-                        r->res->result = e;
-        }
+        start_followers(r, false, "");
 }
 
 /* ---- demote ---- */
@@ -340,14 +365,14 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
                 follower_svc(cfg, cfg->notify.followers[i], &f);
                 t = ha_now();
                 if (r->dry_run) {
-                        (void)step(r, "stop follower", t, 0, false, "would stop %s", f.unit);
+                        (void)step(r, "stop follower", t, 0, false, "would stop %s", f.what);
                         continue;
                 }
                 e = ha_svc_stop(
                         &f.svc,
                         ha_deadline_min(r->deadline, ha_deadline_in(cfg->notify.stop_timeout)),
                         r->deadline, reason, sizeof(reason));
-                (void)step(r, "stop follower", t, e, false, "%s: %s", f.unit,
+                (void)step(r, "stop follower", t, e, false, "%s: %s", f.what,
                            e < 0 ? reason : "stopped");
         }
 

@@ -15,6 +15,7 @@
 #include "common/lease.h"
 #include "common/lock.h"
 #include "common/mungeauth.h"
+#include "common/net.h"
 #include "common/store.h"
 #include "common/svc.h"
 #include "common/vip.h"
@@ -22,7 +23,7 @@
 static const char *const probe_names[HA_PROBE_COUNT] = {
         [HA_PROBE_VIP] = "vip",         [HA_PROBE_HOOK] = "hook",   [HA_PROBE_PROCESS] = "process",
         [HA_PROBE_CONTROL] = "control", [HA_PROBE_MUNGE] = "munge", [HA_PROBE_STORAGE] = "storage",
-        [HA_PROBE_CONF] = "conf",       [HA_PROBE_LEASE] = "lease",
+        [HA_PROBE_CONF] = "conf",       [HA_PROBE_LEASE] = "lease", [HA_PROBE_DBD] = "dbd",
 };
 
 const char *ha_probe_name(enum ha_probe_id id)
@@ -309,6 +310,40 @@ static void probe_conf(const struct ha_cfg *cfg, struct ha_observation *o)
         done(p, start, 0, "%s readable", cfg->slurm.conf);
 }
 
+/* slurmdbd follows the VIP: on the VIP holder in control, a TCP connection to DbdPort at the
+ * VIP must be accepted before the deadline. Only a connection: no slurmdbd request is made (its
+ * persistent-connection protocol is not implemented here), so a slurmdbd that accepts but
+ * cannot reach its database still passes. */
+static void probe_dbd(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o)
+{
+        struct ha_probe *p = &o->probe[HA_PROBE_DBD];
+        usec_t start = ha_now();
+        int fd = -1, r;
+
+        if (!cfg->check.dbd_port) {
+                skip(p, "no [check] dbd_port");
+                return;
+        }
+        if (!o->vip_here || !o->control.control_time) {
+                skip(p, "slurmdbd runs on the VIP holder in control");
+                return;
+        }
+        if (ha_deadline_passed(deadline)) {
+                skip(p, "no time left before the deadline");
+                return;
+        }
+        r = ha_net_connect(cfg->vip.address, cfg->check.dbd_port,
+                           ha_deadline_min(deadline, ha_deadline_in(cfg->slurm.rpc_timeout)), &fd);
+        if (r < 0) {
+                done(p, start, r, "slurmdbd at %s:%u does not answer: %s", cfg->vip.address,
+                     cfg->check.dbd_port, strerror(-r));
+                return;
+        }
+        (void)close(fd);
+        done(p, start, 0, "slurmdbd at %s:%u accepts connections", cfg->vip.address,
+             cfg->check.dbd_port);
+}
+
 void ha_observe(const struct ha_cfg *cfg, usec_t deadline, bool renew_lease,
                 struct ha_observation *o)
 {
@@ -333,6 +368,7 @@ void ha_observe(const struct ha_cfg *cfg, usec_t deadline, bool renew_lease,
         else
                 skip(&o->probe[HA_PROBE_STORAGE], "no time left before the deadline");
         probe_conf(cfg, o);
+        probe_dbd(cfg, deadline, o);
         o->total_ms = ha_msec_between(start, ha_now());
 }
 
@@ -394,6 +430,18 @@ void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct h
                 if (v->healthy && !v->grace)
                         (void)snprintf(v->reason, sizeof(v->reason),
                                        "VIP holder: slurmctld alive and in control");
+                if (o->probe[HA_PROBE_DBD].state == HA_PROBE_FAILED) {
+                        v->dbd_down = true;
+                        if (v->healthy && !v->grace && cfg->check.require_dbd)
+                                VERDICT(v, HA_PROBE_DBD, "%s ([check] require_dbd)",
+                                        o->probe[HA_PROBE_DBD].detail);
+                        else if (v->healthy && !v->grace)
+                                /* The detail is at most 255 characters: it fits. */
+                                (void)snprintf(v->reason, sizeof(v->reason),
+                                               "VIP holder: slurmctld in control; accounting "
+                                               "degraded: %.250s",
+                                               o->probe[HA_PROBE_DBD].detail);
+                }
                 return;
         }
 

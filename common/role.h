@@ -24,6 +24,7 @@ enum ha_probe_id {
         HA_PROBE_STORAGE, /* shared state folder mounted, of its type, writable */
         HA_PROBE_CONF,    /* slurm.conf readable */
         HA_PROBE_LEASE,   /* the split-brain guard: the lease is ours (renewed by the check) */
+        HA_PROBE_DBD,     /* VIP holder in control: slurmdbd accepts connections at the VIP */
         HA_PROBE_COUNT,
 };
 
@@ -77,13 +78,16 @@ struct ha_verdict {
         bool split_brain;       /* slurmctld in control here without the VIP */
         bool grace;             /* healthy only because a hook is at work */
         enum ha_probe_id probe; /* the probe that decided an unhealthy verdict */
+        bool dbd_down;          /* the dbd probe failed (unhealthy only with require_dbd) */
         char reason[320];
 };
 
 /* The check's judgement of an observation. On the VIP holder: slurmctld runs, answers and is
  * in control, MUNGE works, the shared folder is mounted and writable. On another node: ready to
  * take over (MUNGE, storage, slurm.conf) and not in control here. A promotion (on the VIP
- * holder) or a demotion in progress for less than promotion_grace is healthy. */
+ * holder) or a demotion in progress for less than promotion_grace is healthy. A VIP holder whose
+ * slurmdbd does not answer ([check] dbd_port) is reported in dbd_down and the reason, and is
+ * unhealthy only with [check] require_dbd: accounting waits in slurmctld's queue, jobs do not. */
 void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct ha_verdict *ret);
 
 /* With `renew_lease`, ha_observe() also renews the lease (or takes it if free) in the same child

@@ -767,9 +767,9 @@ static void read_storage(struct walker *w, const struct map *root)
 static void read_database(struct walker *w, const struct map *root)
 {
         static const char *const keys[] = {"mariadb", NULL};
-        static const char *const db_keys[] = {"host",          "port",          "user",
-                                              "database",      "password",      "password_env",
-                                              "password_file", "root_password", NULL};
+        static const char *const db_keys[] = {
+                "host",         "port",          "user",          "database", "password",
+                "password_env", "password_file", "root_password", "galera",   NULL};
         struct gc_model *c = w->m;
         struct map db, maria;
         struct gc_node *n;
@@ -783,6 +783,12 @@ static void read_database(struct walker *w, const struct map *root)
                                   "a host name or an address");
         (void)read_int(w, &maria, "port", OPTIONAL, 1, 65535, &c->db_port);
         default_int(&c->db_port, 3306);
+        /* Galera on the controllers: each slurmdbd talks to its own host's node, which is up
+         * wherever the VIP goes; one fixed host would be a single point of failure again. */
+        if (read_bool(w, &maria, "galera", &c->db_galera) && c->db_galera.b && c->db_host.set)
+                problem_val(w, &c->db_host, "database.mariadb.host",
+                            "with galera: true, each controller's slurmdbd uses the Galera node "
+                            "on its own host: leave host out");
         if (read_str(w, &maria, "user", OPTIONAL, &c->db_user))
                 (void)check_chars(w, &c->db_user, "database.mariadb.user", NAME_CHARS, 80,
                                   "a user name of letters, digits and \"-_.:@\"");

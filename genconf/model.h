@@ -53,6 +53,7 @@ struct gc_model {
 
         struct gc_val db_host, db_port, db_user, db_name, db_password_env, db_password_file,
                 db_root_password;
+        struct gc_val db_galera; /* a Galera node on every controller: StorageHost is its own */
 
         struct gc_controller *controllers;
         size_t n_controllers;

@@ -301,6 +301,11 @@ static void render_ha_conf(struct gc_buf *b, const struct gc_model *m, const cha
         (void)snprintf(text, sizeof(text), "%llds",
                        m->check_timeout.n > 2 ? m->check_timeout.n - 1 : 1);
         ini(b, problems, "deadline", text, NULL, "");
+        /* slurmdbd on the VIP holder is probed (reported, not failed on). */
+        if (m->dbd_follows_vip) {
+                (void)snprintf(text, sizeof(text), "%lld", m->dbd_port.n);
+                ini(b, problems, "dbd_port", text, &m->dbd_port, "slurm.dbd_port");
+        }
 
         gc_buf_puts(b, "\n[lease]\n");
         duration(text, sizeof(text), m->lease_ttl_us);
@@ -320,6 +325,14 @@ static void render_ha_conf(struct gc_buf *b, const struct gc_model *m, const cha
                 if (names.len > 0)
                         ini(b, problems, "followers", names.data, &m->followers_val,
                             "slurm.followers");
+                /* slurmctld needs slurmdbd at its start: without it, a new cluster's first
+                 * slurmctld stops ("no TRES") and any other one stays unconnected to
+                 * accounting until it has something to send (seen with 22.05). */
+                for (size_t i = 0; i < m->n_followers; i++)
+                        if (strcmp(m->followers[i], "slurmdbd") == 0 ||
+                            strcmp(m->followers[i], "slurmdbd.service") == 0)
+                                ini(b, problems, "before_slurmctld", m->followers[i],
+                                    &m->followers_val, "slurm.followers");
                 if (names.failed)
                         b->failed = true;
                 gc_buf_free(&names);
@@ -346,9 +359,12 @@ static void slurm_value(struct gc_buf *b, const char *s)
                 gc_buf_puts(b, "\"");
 }
 
-static void render_slurmdbd(struct gc_buf *b, const struct gc_model *m, const char *host,
-                            const char *password)
+static void render_slurmdbd(struct gc_buf *b, const struct gc_model *m,
+                            const struct gc_controller *self, const char *password)
 {
+        const char *host = self->hostname.s;
+        const char *storage = m->db_galera.b ? self->ip_address.s : m->db_host.s;
+
         header(b, m, "slurmdbd.conf", host);
         gc_buf_printf(b,
                       "# Mode 0600: it holds the database password.\n"
@@ -364,8 +380,8 @@ static void render_slurmdbd(struct gc_buf *b, const struct gc_model *m, const ch
                       "StorageUser=%s\n"
                       "StorageLoc=%s\n"
                       "StoragePass=",
-                      host, m->dbd_port.n, m->slurm_user.s, m->db_host.s, m->db_port.n,
-                      m->db_user.s, m->db_name.s);
+                      host, m->dbd_port.n, m->slurm_user.s, storage, m->db_port.n, m->db_user.s,
+                      m->db_name.s);
         slurm_value(b, password);
         gc_buf_puts(b, "\n");
 }
@@ -404,7 +420,7 @@ int gc_render_host(const struct gc_model *m, const char *host, const char *db_pa
                                        "no database password for slurmdbd.conf");
                 } else {
                         files[n] = (struct gc_file){.name = "slurmdbd.conf", .mode = 0600};
-                        render_slurmdbd(&files[n++].text, m, host, db_password);
+                        render_slurmdbd(&files[n++].text, m, self, db_password);
                 }
         }
         *ret_n = n;

@@ -75,9 +75,11 @@ static void record_verdict(const char *state_dir, const struct ha_verdict *v)
         char field_probe[64], field_reason[400], field_verdict[32];
         const char *fields[] = {field_verdict, field_probe, field_reason, NULL};
 
-        (void)snprintf(line, sizeof(line), "%s %s %s\n", v->healthy ? "healthy" : "unhealthy",
+        /* A fourth field only when slurmdbd does not answer: the record changes (and is logged)
+         * when accounting breaks or comes back, and reads as before where it is not probed. */
+        (void)snprintf(line, sizeof(line), "%s %s %s%s\n", v->healthy ? "healthy" : "unhealthy",
                        v->healthy ? "-" : ha_probe_name(v->probe),
-                       v->split_brain ? "split-brain" : "-");
+                       v->split_brain ? "split-brain" : "-", v->dbd_down ? " dbd-down" : "");
         (void)snprintf(path, sizeof(path), "%s/check.verdict", state_dir);
         if (ha_fs_read_small(path, sizeof(line), &last, NULL) == 0 && strcmp(last, line) == 0) {
                 free(last);

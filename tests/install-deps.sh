@@ -9,6 +9,8 @@ packages=(
         libsystemd-dev libinih-dev libyaml-dev libmunge-dev libcmocka-dev
         # the real daemons the tests start
         munge slurmctld slurmd slurm-client keepalived
+        # accounting: slurmdbd on a MariaDB Galera cluster (rsync for Galera's state transfer)
+        slurmdbd mariadb-server mariadb-client galera-4 rsync
         # hosts, shared storage and roots for the tests
         iproute2 iputils-arping util-linux procps psmisc bindfs fuse3 debootstrap
         glusterfs-server glusterfs-client nftables

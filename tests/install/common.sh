@@ -83,6 +83,6 @@ stat_is() {
 # t_same DESC BEFORE AFTER: two listings are equal; on failure, the lines that differ.
 t_same() {
         local d=''
-        [[ $2 == "$3" ]] || d=$(diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | head -n 12 | tr '\n' '|')
+        [[ $2 == "$3" ]] || d=$(diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | head -n 12 | tr '\n' '|' || true)
         _t_report "$([[ -z $d ]] && echo 0 || echo 1)" "$1" "differences: $d"
 }

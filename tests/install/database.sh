@@ -2,7 +2,8 @@
 # database.sh - slurmdbd's password stays secret: slurmdbd.conf is installed 0600 slurm (and
 # its .bak too), a dry run's diff hides the password, no output carries it; and the database
 # step (--dbd) gives the MariaDB client its credentials through a 0600 option file and its SQL
-# through a pipe, never on a command line. The client here is a stand-in that records what it
+# through a pipe, never on a command line (tests/install/database_mariadb.sh runs the step against
+# a real MariaDB). The client here is a stand-in that records what it
 # was given (no MariaDB server runs in this test); install.sh is sourced for its functions.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/common.sh
@@ -110,21 +111,22 @@ t_match "database step: says what it made" "$OUT" "database slurm_acct_db and us
 t_match "database step: slurmdbd's login checked" "$OUT" "slurmdbd's login works: slurm@10\\.213\\.0\\.100:3306"
 no_secret "database step: no password in its output" "$OUT"
 t_match "database step: the option files are removed" "$OUT" 'left in the work folder: 0'
-t_ok "the client was called twice (admin, then slurm's login)" test -d "$REC/call0" -a -d "$REC/call1" -a ! -d "$REC/call2"
+t_ok "the client was called three times (slurm's login, admin, slurm's login)" \
+        test -d "$REC/call0" -a -d "$REC/call1" -a -d "$REC/call2" -a ! -d "$REC/call3"
 t_ok "no password on any command line while the client ran" \
-        test ! -e "$REC/call0/cmdline-hits" -a ! -e "$REC/call1/cmdline-hits"
-t_ok "no password in the client's arguments" bash -c "! grep -qF -f '$TMP/secrets' '$REC/call0/argv' '$REC/call1/argv'"
-t_ok "the option file comes first (--defaults-extra-file)" grep -q '^--defaults-extra-file=' <(head -n 1 "$REC/call0/argv")
-t_ok "the admin option file is 0600 root" test "$(cat "$REC/call0/cnf.mode")" == "600 root"
+        test ! -e "$REC/call0/cmdline-hits" -a ! -e "$REC/call1/cmdline-hits" -a ! -e "$REC/call2/cmdline-hits"
+t_ok "no password in the client's arguments" bash -c "! grep -qF -f '$TMP/secrets' '$REC/call0/argv' '$REC/call1/argv' '$REC/call2/argv'"
+t_ok "the option file comes first (--defaults-extra-file)" grep -q '^--defaults-extra-file=' <(head -n 1 "$REC/call1/argv")
+t_ok "the admin option file is 0600 root" test "$(cat "$REC/call1/cnf.mode")" == "600 root"
 t_ok "admin: root, at the database host and port" \
-        bash -c "grep -qx 'user=root' '$REC/call0/cnf' && grep -qx 'host=10.213.0.100' '$REC/call0/cnf' && grep -qx 'port=3306' '$REC/call0/cnf'"
-t_ok "admin: the root password quoted for an option file" grep -qxF 'password="r00t\"pw\\x"' "$REC/call0/cnf"
-sql=$(cat "$REC/call0/stdin")
+        bash -c "grep -qx 'user=root' '$REC/call1/cnf' && grep -qx 'host=10.213.0.100' '$REC/call1/cnf' && grep -qx 'port=3306' '$REC/call1/cnf'"
+t_ok "admin: the root password quoted for an option file" grep -qxF 'password="r00t\"pw\\x"' "$REC/call1/cnf"
+sql=$(cat "$REC/call1/stdin")
 # shellcheck disable=SC2016 # backquotes of SQL
 t_match "SQL: the database" "$sql" 'CREATE DATABASE IF NOT EXISTS `slurm_acct_db`;'
 t_match "SQL: the user, with the password quoted for SQL" "$sql" "CREATE USER IF NOT EXISTS 'slurm'@'%' IDENTIFIED BY 's3cr#t x\\\\\\\\y''z';"
 t_match "SQL: the grant" "$sql" "GRANT ALL PRIVILEGES ON \`slurm_acct_db\`\\.\\* TO 'slurm'@'%';"
 t_ok "slurm's login: 0600, user slurm, its password" \
-        bash -c "test \"\$(cat '$REC/call1/cnf.mode')\" == '600 root' && grep -qx 'user=slurm' '$REC/call1/cnf' && grep -qxF 'password=\"s3cr#t x\\\\y'\"'\"'z\"' '$REC/call1/cnf'"
+        bash -c "test \"\$(cat '$REC/call2/cnf.mode')\" == '600 root' && grep -qx 'user=slurm' '$REC/call2/cnf' && grep -qxF 'password=\"s3cr#t x\\\\y'\"'\"'z\"' '$REC/call2/cnf'"
 
 t_done

@@ -68,8 +68,39 @@ static void test_defaults(void **state)
         assert_null(cfg->slurm.command[1]);
         assert_null(cfg->storage.fstype);
         assert_int_equal(cfg->check.deadline, 3 * HA_USEC_PER_SEC);
+        assert_int_equal(cfg->check.dbd_port, 0);
+        assert_false(cfg->check.require_dbd);
+        assert_null(cfg->notify.before_ctld);
         assert_non_null(cfg->ha.node);
         ha_cfg_free(cfg);
+}
+
+/* slurmdbd: probed at DbdPort, required or not, started before slurmctld. */
+static void test_dbd(void **state)
+{
+        struct ha_cfg *cfg = NULL;
+        char *err = NULL;
+        char text[512];
+
+        (void)state;
+        (void)snprintf(text, sizeof(text),
+                       "%s[check]\ndbd_port = 6819\nrequire_dbd = yes\n"
+                       "[notify]\nfollowers = slurmdbd other\nbefore_slurmctld = slurmdbd\n",
+                       REQUIRED);
+        assert_int_equal(ha_cfg_load(write_file(text, 0600), &cfg, &err), 0);
+        assert_int_equal(cfg->check.dbd_port, 6819);
+        assert_true(cfg->check.require_dbd);
+        assert_true(ha_cfg_name_in(cfg->notify.before_ctld, "slurmdbd"));
+        assert_false(ha_cfg_name_in(cfg->notify.before_ctld, "other"));
+        assert_false(ha_cfg_name_in(NULL, "slurmdbd"));
+        ha_cfg_free(cfg);
+
+        expect_error(REQUIRED "[check]\nrequire_dbd = maybe\n", 0600, -EINVAL,
+                     (const char *[]){"[check] require_dbd:", "\"yes\" or \"no\"", NULL});
+        expect_error(REQUIRED "[notify]\nfollowers = slurmdbd\nbefore_slurmctld = munge\n", 0600,
+                     -EINVAL,
+                     (const char *[]){"[notify] before_slurmctld:",
+                                      "\"munge\" is not one of [notify] followers", NULL});
 }
 
 static void test_required(void **state)
@@ -293,6 +324,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_values),
+                cmocka_unit_test(test_dbd),
                 cmocka_unit_test(test_required),
                 cmocka_unit_test(test_unknown_section_and_key),
                 cmocka_unit_test(test_bad_values),
