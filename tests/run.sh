@@ -1,12 +1,27 @@
 #!/bin/bash
 # The whole test run, as CI runs it: install what is needed, build twice (warnings as errors;
-# then with AddressSanitizer and UndefinedBehaviorSanitizer), and run every test in both builds.
+# then with AddressSanitizer and UndefinedBehaviorSanitizer), and run the tests in both builds.
 # Run as root on Debian 12 or later: the integration tests start real daemons in network
-# namespaces. Usage: tests/run.sh [ctest arguments, e.g. -L unit or -R client]
+# namespaces. Usage: tests/run.sh [ctest arguments, e.g. -L unit or -R client]: with
+# arguments, both builds run the tests they select, one after the other.
+#
+# Without arguments, in this order:
+#   1. the release build runs every test but the drills, alone on the machine (the tests that
+#      time the programs run here);
+#   2. then two runs side by side: the drills of the release build (tests/cluster: one cluster
+#      in a box, minutes of failovers, mostly waiting on daemons and timers), and the sanitizer
+#      build's tests. Side by side because the drills mostly wait: the whole run stays within
+#      CI's 30 minutes. The sanitizer pass widens the tests' speed bounds (not their deadlines)
+#      with HA_TEST_SLACK=4, and leaves out what runs the same code again or runs none of ours:
+#      the harness's own tests, the drills, the fuzzers (their own sanitized tree), the package
+#      and systemd containers (release builds of their own), install.sh (shell; ha-genconf's
+#      code runs under the sanitizers in genconf.*), the keepalived variants of check and notify
+#      (the same code as integration.check and integration.notify), the consumers of
+#      ha-genconf's files, valgrind, the manual pages, the catalog and the format check.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== %s (%s)\n' "$*" "$(date -u +%T)"; }
 
 step "dependencies"
 tests/install-deps.sh
@@ -25,12 +40,37 @@ for kind in release asan; do
         step "build ($kind)"
         cmake -S . -B "$dir" "${opts[@]}" >/dev/null
         cmake --build "$dir" -j"$(nproc)"
-        step "tests ($kind)"
-        # The harness's own smoke tests exercise no code of ours, the cluster drills and the
-        # systemd containers run the same programs for minutes, the fuzzers build their own
-        # sanitized tree and the package test its own release build: once, in the release
-        # pass, is enough for those.
-        extra=()
-        [[ $kind == asan ]] && extra=(-LE 'harness|drill|fuzz|package|systemd')
-        ctest --test-dir "$dir" --output-on-failure --no-tests=error "${extra[@]}" "$@"
 done
+
+asan_labels='harness|drill|fuzz|package|systemd'
+asan_names='^lint\.|^install\.|^integration\.(valgrind|check_keepalived|notify_keepalived|genconf_)|^ecosystem\.(man|catalog)'
+
+if (($#)); then
+        step "tests (release)"
+        ctest --test-dir build/test-release --output-on-failure --no-tests=ignore "$@"
+        step "tests (asan)"
+        HA_TEST_SLACK=4 ctest --test-dir build/test-asan --output-on-failure --no-tests=ignore \
+                -LE "$asan_labels" -E "$asan_names" "$@"
+        exit 0
+fi
+
+step "tests (release, all but the drills)"
+ctest --test-dir build/test-release --output-on-failure --no-tests=error -LE drill
+
+step "tests: the drills (release) and the sanitizer pass, side by side"
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+ctest --test-dir build/test-release --output-on-failure --no-tests=error -L drill \
+        >"$logs/drills" 2>&1 &
+drills=$!
+HA_TEST_SLACK=4 ctest --test-dir build/test-asan --output-on-failure --no-tests=error \
+        -LE "$asan_labels" -E "$asan_names" >"$logs/asan" 2>&1 &
+asan=$!
+rc_drills=0 rc_asan=0
+wait "$drills" || rc_drills=$?
+wait "$asan" || rc_asan=$?
+step "tests (asan): exit $rc_asan"
+cat "$logs/asan"
+step "tests (release, drills): exit $rc_drills"
+cat "$logs/drills"
+((rc_drills == 0 && rc_asan == 0))
