@@ -36,8 +36,9 @@ Set up this host of an ha-slurm cluster from the cluster's YAML file.
   --config FILE     the cluster's YAML file (default /etc/ha-slurm/cluster.yaml)
   --host NAME       this host's name in the YAML file (default: the short host name)
   --root DIR        install into DIR as if it were / (tests, image builds); packages,
-                    users' creation outside DIR/etc/passwd, the database and services
-                    are left alone there, with a line saying so
+                    users' creation outside DIR/etc/passwd and the database are left
+                    alone there, with a line saying so; services are enabled or disabled
+                    for boot (systemctl --root) where DIR has their units, never started
   --dry-run         print every step and the diff of every file it would change; change
                     nothing
   --new-munge-key   create a MUNGE key where none exists: on the first controller only,
@@ -434,7 +435,7 @@ step_root() {
                 die "run as root (sudo $0 ...), or add --dry-run to see what would change"
         fi
         if [[ -n $ROOT ]]; then
-                note "installing into $ROOT as if it were /: packages, services and the database are left alone"
+                note "installing into $ROOT as if it were /: packages and the database are left alone; services are only enabled or disabled for boot (systemctl --root), where $ROOT has their units"
         fi
 }
 
@@ -896,6 +897,7 @@ Description=Slurm controller daemon under ha-slurm (started by the keepalived ho
 Documentation=man:slurmctld(8)
 After=network-online.target munge.service
 Wants=network-online.target
+RequiresMountsFor=$STATE_DIR_SHARED
 ConditionPathExists=/etc/slurm/ha-slurmctld.conf
 
 [Service]
@@ -907,6 +909,28 @@ PIDFile=$pid
 UMask=0022
 LimitNOFILE=65536
 TasksMax=infinity
+EOF
+}
+
+# keepalived's place in the boot, as a drop-in beside Debian's keepalived.service: its check
+# needs MUNGE from its first run and its hooks need the shared state folder, so it starts after
+# both. RequiresMountsFor also stops keepalived (and the VIP moves) when that mount is stopped.
+# When keepalived stops (systemctl stop or restart), it takes the VIP away but runs no hook:
+# slurmctld would stay in control without the VIP until keepalived ran again, and the next
+# master would wait for the lease to expire. ExecStopPost runs the backup hook then, which
+# demotes this node in order (followers, slurmctld, the lease).
+write_keepalived_dropin() {
+        cat >"$1" <<EOF
+# Written by ha-slurm's install.sh: keepalived runs ha-check-slurmctld and the notify hooks,
+# which need MUNGE and the shared state folder ($MOUNT_POINT) from their first run; when
+# keepalived stops, this node gives up slurmctld and the lease at once.
+[Unit]
+Wants=munge.service
+After=munge.service remote-fs.target
+RequiresMountsFor=$MOUNT_POINT
+
+[Service]
+ExecStopPost=-$HOOKS_DIR/ha-notify-backup -c /etc/ha-slurm/ha-slurm.conf
 EOF
 }
 
@@ -924,6 +948,9 @@ step_files() {
                 write_ctld_unit "$WORK/ha-slurmctld.service"
                 ensure_dir /etc/systemd/system 0755 root
                 install_file "$WORK/ha-slurmctld.service" /etc/systemd/system/ha-slurmctld.service 0644 root config
+                write_keepalived_dropin "$WORK/keepalived-ha-slurm.conf"
+                ensure_dir /etc/systemd/system/keepalived.service.d 0755 root
+                install_file "$WORK/keepalived-ha-slurm.conf" "$KEEPALIVED_DROPIN" 0644 root config
         fi
         if ((HAS_DBD)); then
                 install_file "$GEN/slurmdbd.conf" /etc/slurm/slurmdbd.conf 0600 "$SLURM_USER" config
@@ -1037,6 +1064,8 @@ GRANT ALL PRIVILEGES ON \`$db\`.* TO $(sql_quote "$user")@'%';"
         rm -f -- "$WORK"/client-*.cnf
 }
 
+KEEPALIVED_DROPIN=/etc/systemd/system/keepalived.service.d/ha-slurm.conf
+
 # Whether systemd runs this machine (as sd_booted(3) tells).
 systemd_runs() { [[ -d /run/systemd/system ]]; }
 
@@ -1089,6 +1118,10 @@ svc_disable() {
 
 step_services() {
         step "Services"
+        if [[ -n $ROOT ]] && root_has_units; then
+                step_services_offline
+                return 0
+        fi
         if [[ -n $ROOT ]]; then
                 note "skipped under --root: on the target this step enables and starts $(services_summary)"
                 if ((IS_CTLD)); then
@@ -1114,7 +1147,9 @@ step_services() {
                 if ((SYSTEMD)) && systemctl is-active --quiet slurmctld.service; then
                         warn "slurmctld.service is running, outside the hooks: stop it (systemctl stop slurmctld) before keepalived promotes this node"
                 fi
-                ! changed /etc/systemd/system/ha-slurmctld.service || svc daemon-reload
+                if changed /etc/systemd/system/ha-slurmctld.service || changed "$KEEPALIVED_DROPIN"; then
+                        svc daemon-reload
+                fi
                 check_unit_setting
         fi
         if ((HAS_DBD)); then
@@ -1144,6 +1179,60 @@ step_services() {
                 ! replaced /etc/slurm/slurm.conf ||
                         note "slurm.conf changed: run 'scontrol reconfigure' once the cluster runs the new files"
         fi
+}
+
+# Whether ROOT is a system whose units systemctl can enable offline: systemctl here, and the
+# target has munge's unit file (its package is installed there).
+root_has_units() {
+        local d
+        command -v systemctl >/dev/null || return 1
+        for d in /etc/systemd/system /usr/lib/systemd/system /lib/systemd/system; do
+                [[ -f $(R "$d/munge.service") ]] && return 0
+        done
+        return 1
+}
+
+# svc_root enable|disable UNIT: boot enablement in ROOT (systemctl --root), nothing started.
+svc_root() {
+        local verb=$1 unit=$2 state
+        state=$(systemctl --root="$ROOT" is-enabled "$unit" 2>/dev/null || true)
+        case $verb:$state in
+        enable:enabled | enable:static | disable:disabled | disable:static | disable:masked | disable:)
+                say "$unit: ${state:-no such unit} in $ROOT"
+                return 0
+                ;;
+        esac
+        if ((DRY)); then
+                say "would: systemctl --root=$ROOT $verb $unit"
+                return 0
+        fi
+        say "systemctl --root=$ROOT $verb $unit"
+        systemctl --root="$ROOT" --quiet "$verb" "$unit" || die "systemctl --root=$ROOT $verb $unit failed"
+        CHANGED+=("$unit ($verb)")
+}
+
+# Under --root, into a system that has the units (an image, a container's root): what starts
+# at boot is set as on a real run; nothing is started or reloaded.
+step_services_offline() {
+        note "under --root: services are enabled or disabled for boot in $ROOT, not started"
+        svc_root enable munge.service
+        if [[ $ROLE == compute ]]; then
+                svc_root enable slurmd.service
+                return 0
+        fi
+        if ((IS_CTLD)); then
+                say "slurmctld is not enabled at boot: the keepalived hooks start it (ha-slurmctld.service) on the VIP holder"
+                svc_root disable slurmctld.service
+                check_unit_setting
+        fi
+        if ((HAS_DBD)); then
+                if ((DBD_FOLLOWS)); then
+                        svc_root disable slurmdbd.service
+                else
+                        svc_root enable slurmdbd.service
+                fi
+        fi
+        ((IS_CTLD == 0)) || svc_root enable keepalived.service
 }
 
 services_summary() {

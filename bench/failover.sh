@@ -4,7 +4,7 @@
 #   bench/failover.sh [N]      # N repetitions of each drill (default 10)
 #
 # The cluster of tests/cluster (three controllers ctl1..ctl3, two compute hosts cn1 cn2, munged
-# everywhere, the state folder shared over FUSE; HAT_PREFIX hatd), booted once per mode:
+# everywhere, the state folder on GlusterFS (HAC_STORAGE); HAT_PREFIX hatd), booted once per mode:
 #   hooks       keepalived + ha-check-slurmctld + ha-notify-* on every controller; slurmctld only
 #               on the VIP holder; clients and slurmd use the VIP (SlurmctldAddr).
 #   native10    no keepalived, no hooks, no VIP: every host's slurm.conf lists ctl1, ctl2, ctl3

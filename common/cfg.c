@@ -77,6 +77,8 @@ static const struct key keys[] = {
         {"notify", "before_slurmctld", KIND_NAMES, F(notify.before_ctld), NULL, false},
         {"notify", "alert_command", KIND_COMMAND, F(notify.alert_command), NULL, false},
         {"notify", "alert_timeout", KIND_DURATION, F(notify.alert_timeout), "5s", false},
+        {"metrics", "textfile", KIND_PATH, F(metrics.textfile), NULL, false},
+        {"metrics", "timeout", KIND_DURATION, F(metrics.timeout), "500ms", false},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -89,6 +91,17 @@ static const struct {
         {"22.05", 38}, {"23.02", 39}, {"23.11", 40}, {"24.05", 41},
         {"24.11", 42}, {"25.05", 43}, {"25.11", 44}, {"26.05", 45},
 };
+
+/* The index of a key in the table (it must be there). */
+static size_t key_index(const char *section, const char *name)
+{
+        size_t i;
+
+        for (i = 0; i < N_KEYS - 1; i++)
+                if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+                        break;
+        return i;
+}
 
 struct parser {
         struct ha_cfg *cfg;
@@ -527,6 +540,17 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
                 p.cfg->lease.path = NULL;
         if (p.cfg->check.deadline >= p.cfg->notify.deadline)
                 add_error(&p, 0, "check", "deadline", "must be shorter than [notify] deadline");
+        if (p.cfg->metrics.textfile) {
+                const char *base = strrchr(p.cfg->metrics.textfile, '/') + 1;
+                size_t n = strlen(base);
+
+                /* node_exporter reads only *.prom files of its folder. */
+                if (n <= 5 || strcmp(base + n - 5, ".prom") != 0)
+                        add_error(&p, p.seen[key_index("metrics", "textfile")], "metrics",
+                                  "textfile",
+                                  "expected a file name ending in \".prom\" (node_exporter "
+                                  "reads only those)");
+        }
         for (size_t i = 0; p.cfg->notify.before_ctld && p.cfg->notify.before_ctld[i]; i++)
                 if (!ha_cfg_name_in(p.cfg->notify.followers, p.cfg->notify.before_ctld[i]))
                         add_error(&p, 0, "notify", "before_slurmctld",

@@ -71,6 +71,11 @@ struct ha_cfg {
                 char **alert_command; /* run by ha-notify-fault, with a deadline; may be NULL */
                 usec_t alert_timeout; /* the alert command's deadline */
         } notify;
+
+        struct {
+                char *textfile; /* node_exporter textfile (*.prom); NULL: no metrics */
+                usec_t timeout; /* writing it, in a child: never holds up a check or hook */
+        } metrics;
 };
 
 /* Reads and validates `path`. On success stores a new configuration in *ret (free it with

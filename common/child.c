@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,28 @@
 #include "common/proc.h"
 
 #define ANSWER_MAX 4096
+
+/* What a child sends back: its result, the first file it refused as unsafe (the parent reports
+ * it: the child's stderr is /dev/null), and its answer. */
+struct child_msg {
+        int64_t result;
+        char refused_path[256];
+        char refused_reason[96];
+        char answer[ANSWER_MAX];
+};
+#define HEADER_LEN offsetof(struct child_msg, answer)
+
+static struct child_msg *child_msg; /* in the child only */
+
+static void child_refusal(const char *path, const char *reason)
+{
+        if (child_msg && !child_msg->refused_path[0]) {
+                (void)snprintf(child_msg->refused_path, sizeof(child_msg->refused_path), "%s",
+                               path);
+                (void)snprintf(child_msg->refused_reason, sizeof(child_msg->refused_reason), "%s",
+                               reason);
+        }
+}
 
 /* Is the child recorded in `stuck_file` still running? Clears a stale record. */
 static bool still_stuck(const char *stuck_file, usec_t *ret_since)
@@ -51,10 +74,7 @@ static void record_stuck(const char *stuck_file, pid_t pid, usec_t since)
 /* The child: closes what it does not need, runs the work, sends "result, answer" and exits. */
 _Noreturn static void child_main(int fd, ha_child_fn fn, void *arg)
 {
-        struct {
-                int64_t result;
-                char answer[ANSWER_MAX];
-        } msg;
+        static struct child_msg msg;
         ssize_t r;
 
         (void)signal(SIGPIPE, SIG_IGN);
@@ -77,19 +97,18 @@ _Noreturn static void child_main(int fd, ha_child_fn fn, void *arg)
                 for (int i = 3; i < 1024; i++)
                         if (i != fd)
                                 (void)close(i);
+        child_msg = &msg;
+        (void)ha_fs_set_refusal_handler(child_refusal);
         r = fn(arg, msg.answer, sizeof(msg.answer));
         msg.result = r;
-        (void)!write(fd, &msg, sizeof(msg.result) + (r > 0 ? (size_t)r : 0));
+        (void)!write(fd, &msg, HEADER_LEN + (r > 0 ? (size_t)r : 0));
         _exit(0);
 }
 
 ssize_t ha_child_run(ha_child_fn fn, void *arg, void *out, size_t max, usec_t deadline,
                      const char *stuck_file, usec_t *ret_stuck_since)
 {
-        struct {
-                int64_t result;
-                char answer[ANSWER_MAX];
-        } msg;
+        struct child_msg msg;
         size_t got = 0;
         usec_t started = ha_now_realtime();
         ssize_t r = -ETIMEDOUT;
@@ -125,7 +144,7 @@ ssize_t ha_child_run(ha_child_fn fn, void *arg, void *out, size_t max, usec_t de
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k <= 0) {
-                        r = got >= sizeof(msg.result) ? 0 : -EIO;
+                        r = got >= HEADER_LEN ? 0 : -EIO;
                         break;
                 }
                 got += (size_t)k;
@@ -141,11 +160,16 @@ ssize_t ha_child_run(ha_child_fn fn, void *arg, void *out, size_t max, usec_t de
         (void)waitpid(pid, NULL, 0); /* it has closed its pipe: it is exiting */
         if (r < 0)
                 return r; /* died without an answer */
+        if (msg.refused_path[0]) {
+                msg.refused_path[sizeof(msg.refused_path) - 1] = '\0';
+                msg.refused_reason[sizeof(msg.refused_reason) - 1] = '\0';
+                ha_fs_refused(msg.refused_path, msg.refused_reason);
+        }
         r = (ssize_t)msg.result;
         if (r > 0) {
                 size_t n = (size_t)r;
 
-                if (n > got - sizeof(msg.result) || n > max)
+                if (n > got - HEADER_LEN || n > max)
                         return -EIO;
                 memcpy(out, msg.answer, n);
         }

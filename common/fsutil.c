@@ -1,4 +1,4 @@
-/* fsutil.c: trusted reads and atomic writes. */
+/* fsutil.c: trusted reads and atomic writes, relative to opened folders. */
 #include "common/fsutil.h"
 
 #include <errno.h>
@@ -8,6 +8,30 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static ha_fs_refusal_fn refusal_handler;
+
+ha_fs_refusal_fn ha_fs_set_refusal_handler(ha_fs_refusal_fn fn)
+{
+        ha_fs_refusal_fn old = refusal_handler;
+
+        refusal_handler = fn;
+        return old;
+}
+
+void ha_fs_refused(const char *path, const char *reason)
+{
+        if (refusal_handler)
+                refusal_handler(path, reason);
+}
+
+/* Sets the reason, reports the refusal, returns `r`. */
+static int refuse(const char *path, const char *reason, int r, const char **ret_reason)
+{
+        *ret_reason = reason;
+        ha_fs_refused(path, reason);
+        return r;
+}
 
 static int stat_is_safe(const struct stat *st, const char **ret_reason)
 {
@@ -37,30 +61,94 @@ int ha_fs_is_safe(int fd, const char **ret_reason)
         return stat_is_safe(&st, ret_reason);
 }
 
-int ha_fs_read_small(const char *path, size_t max, char **ret, const char **ret_reason)
+int ha_fs_open_parent(const char *path, const char **ret_name)
+{
+        const char *slash = strrchr(path, '/');
+        char *dir;
+        int fd;
+
+        if (!slash) {
+                *ret_name = path;
+                fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                return fd < 0 ? -errno : fd;
+        }
+        if (!slash[1])
+                return -EISDIR;
+        dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+        if (!dir)
+                return -ENOMEM;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        free(dir);
+        if (fd < 0)
+                return -errno;
+        *ret_name = slash + 1;
+        return fd;
+}
+
+int ha_fs_open_dir_nofollow(const char *path, const char **ret_reason)
 {
         const char *dummy;
-        char *buf;
-        size_t got = 0;
-        int fd, r;
+        char *copy, *save = NULL, *comp;
+        int fd, r = 0;
 
         if (!ret_reason)
                 ret_reason = &dummy;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        if (path[0] != '/') {
+                *ret_reason = "not an absolute path";
+                return -EINVAL;
+        }
+        copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
-                *ret_reason = errno == ELOOP ? "a symbolic link" : "cannot open";
+                free(copy);
+                *ret_reason = "cannot open /";
                 return -errno;
         }
-        r = ha_fs_is_safe(fd, ret_reason);
+        for (comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+                int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK;
+                int next = openat(fd, comp, flags | O_NOFOLLOW);
+                struct stat st, here;
+
+                if (next < 0 && (errno == ELOOP || errno == ENOTDIR) &&
+                    fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+                        /* A link root made (in a folder only root may write) is the site's
+                         * layout; one in a folder others may write may have been planted. */
+                        if (fstat(fd, &here) < 0 || stat_is_safe(&here, ret_reason) < 0) {
+                                r = refuse(
+                                        path,
+                                        "a symbolic link on the way, in a folder others may write",
+                                        -EPERM, ret_reason);
+                                break;
+                        }
+                        next = openat(fd, comp, flags);
+                }
+                if (next < 0) {
+                        r = -errno;
+                        *ret_reason = r == -ENOTDIR ? "not a folder" : "cannot open";
+                        break;
+                }
+                (void)close(fd);
+                fd = next;
+        }
+        free(copy);
         if (r < 0) {
                 (void)close(fd);
                 return r;
         }
-        buf = malloc(max + 1);
-        if (!buf) {
-                (void)close(fd);
+        return fd;
+}
+
+/* Reads at most `max` bytes of `fd` into a new NUL-terminated buffer. */
+static int read_fd(int fd, size_t max, char **ret, const char **ret_reason)
+{
+        char *buf = malloc(max + 1);
+        size_t got = 0;
+        int r = 0;
+
+        if (!buf)
                 return -ENOMEM;
-        }
         for (;;) {
                 ssize_t n = read(fd, buf + got, max + 1 - got);
 
@@ -80,7 +168,6 @@ int ha_fs_read_small(const char *path, size_t max, char **ret, const char **ret_
                         break;
                 }
         }
-        (void)close(fd);
         if (r < 0) {
                 free(buf);
                 return r;
@@ -90,21 +177,81 @@ int ha_fs_read_small(const char *path, size_t max, char **ret, const char **ret_
         return 0;
 }
 
-int ha_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+int ha_fs_read_at(int dfd, const char *name, const char *path, size_t max, char **ret,
+                  const char **ret_reason)
 {
-        char *tmp;
+        const char *dummy;
+        int fd, r;
+
+        if (!ret_reason)
+                ret_reason = &dummy;
+        /* O_NONBLOCK: a FIFO in place of the file must not hang the open (rule 2). */
+        fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                r = -errno;
+                if (r == -ELOOP)
+                        return refuse(path, "a symbolic link", r, ret_reason);
+                *ret_reason = "cannot open";
+                return r;
+        }
+        r = ha_fs_is_safe(fd, ret_reason);
+        if (r == -EPERM)
+                ha_fs_refused(path, *ret_reason);
+        if (r == 0)
+                r = read_fd(fd, max, ret, ret_reason);
+        (void)close(fd);
+        return r;
+}
+
+int ha_fs_read_small(const char *path, size_t max, char **ret, const char **ret_reason)
+{
+        const char *name, *dummy;
+        int dfd, r;
+
+        if (!ret_reason)
+                ret_reason = &dummy;
+        dfd = ha_fs_open_parent(path, &name);
+        if (dfd < 0) {
+                *ret_reason = "cannot open its folder";
+                return dfd;
+        }
+        r = ha_fs_read_at(dfd, name, path, max, ret, ret_reason);
+        (void)close(dfd);
+        return r;
+}
+
+int ha_fs_read_untrusted(const char *path, size_t max, char **ret)
+{
+        const char *reason = NULL;
+        struct stat st;
+        int fd, r;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                r = -errno;
+                return r == -ELOOP ? refuse(path, "a symbolic link", r, &reason) : r;
+        }
+        if (fstat(fd, &st) < 0)
+                r = -errno;
+        else if (!S_ISREG(st.st_mode))
+                r = refuse(path, "not a regular file", -EPERM, &reason);
+        else
+                r = read_fd(fd, max, ret, &reason);
+        (void)close(fd);
+        return r;
+}
+
+int ha_fs_write_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
+                   mode_t mode)
+{
         const char *p = data;
         int fd, r = 0;
 
-        if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-                return -ENOMEM;
-        (void)unlink(tmp); /* a leftover of a killed run with the same pid */
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
-        if (fd < 0) {
-                r = -errno;
-                free(tmp);
-                return r;
-        }
+        (void)unlinkat(dfd, tmp_name, 0); /* a leftover of a killed run */
+        /* O_EXCL never follows a link, and fails on anything planted since the unlink. */
+        fd = openat(dfd, tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
         while (len > 0) {
                 ssize_t n = write(fd, p, len);
 
@@ -124,11 +271,30 @@ int ha_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
+        /* rename() replaces a link planted at `name`; it never writes through it. */
+        if (r == 0 && renameat(dfd, tmp_name, dfd, name) < 0)
                 r = -errno;
         if (r < 0)
-                (void)unlink(tmp);
+                (void)unlinkat(dfd, tmp_name, 0);
+        return r;
+}
+
+int ha_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+        const char *name;
+        char *tmp;
+        int dfd, r;
+
+        dfd = ha_fs_open_parent(path, &name);
+        if (dfd < 0)
+                return dfd;
+        if (asprintf(&tmp, "%s.tmp.%d", name, (int)getpid()) < 0) {
+                (void)close(dfd);
+                return -ENOMEM;
+        }
+        r = ha_fs_write_at(dfd, name, tmp, data, len, mode);
         free(tmp);
+        (void)close(dfd);
         return r;
 }
 
@@ -160,4 +326,35 @@ int ha_fs_ensure_dir(const char *path, mode_t mode, const char **ret_reason)
                 return -ENOTDIR;
         }
         return stat_is_safe(&st, ret_reason);
+}
+
+int ha_fs_state_dir(const char *path, const char **ret_reason)
+{
+        const char *dummy;
+        struct stat st;
+
+        if (!ret_reason)
+                ret_reason = &dummy;
+        if (mkdir(path, 0700) == 0) {
+                /* mkdir() applies the umask: keepalived's 0177 would leave 0600. */
+                if (chmod(path, 0700) < 0) {
+                        *ret_reason = "cannot chmod";
+                        return -errno;
+                }
+        } else if (errno != EEXIST) {
+                *ret_reason = "cannot create";
+                return -errno;
+        }
+        if (lstat(path, &st) < 0) {
+                *ret_reason = "cannot stat";
+                return -errno;
+        }
+        *ret_reason = S_ISLNK(st.st_mode)                        ? "a symbolic link, not a folder"
+                      : !S_ISDIR(st.st_mode)                     ? "not a folder"
+                      : st.st_uid != 0 && st.st_uid != geteuid() ? "not owned by root"
+                      : st.st_mode & 077 ? "group or others have access (the mode must be 0700)"
+                                         : NULL;
+        if (!*ret_reason)
+                return 0;
+        return S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode) ? -EPERM : -ENOTDIR;
 }

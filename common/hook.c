@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 #include "common/cfg.h"
+#include "common/exec.h"
+#include "common/fsutil.h"
 #include "common/lock.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/role.h"
 
 enum {
@@ -35,16 +38,21 @@ static void usage(FILE *f, const char *program)
         fprintf(f,
                 "Usage: %s [-c FILE] [-n] [-v] [INSTANCE|GROUP NAME STATE PRIORITY]\n"
                 "keepalived notify hook: make this node's slurmctld follow the VIP.\n\n"
+                "Options:\n"
                 "  -c, --config FILE  configuration (default %s)\n"
                 "  -n, --dry-run      print what would be done, and do nothing\n"
                 "  -v, --verbose      print every step on stderr\n"
-                "  -h, --help         this help\n"
-                "  -V, --version      the version\n\n"
+                "  -h, --help         print this help and exit\n"
+                "  -V, --version      print the version and exit\n\n"
                 "The four arguments are those of keepalived's generic \"notify\"; STATE is only a\n"
-                "hint: the hook acts on whether this node holds the VIP when it runs.\n"
-                "Exit status: 0 done, 1 refused or failed, 2 usage or configuration error,\n"
-                "3 system error.\n",
-                program, HA_CFG_DEFAULT_PATH);
+                "hint: the hook acts on whether this node holds the VIP when it runs.\n\n"
+                "Exit status:\n"
+                "  0  the host reached its target state (or a dry run planned it)\n"
+                "  1  refused (a precondition failed) or failed\n"
+                "  2  usage or configuration error\n"
+                "  3  system error (for example the hook lock could not be taken in time)\n\n"
+                "See %s(8) and ha-slurm.conf(5).\n",
+                program, HA_CFG_DEFAULT_PATH, program);
 }
 
 /* Logs one step: one journal entry per step decision, with its time. */
@@ -94,7 +102,7 @@ static int parse_args(int argc, char **argv, struct hook *h, const char **config
                         usage(stdout, h->program);
                         return 0;
                 case 'V':
-                        printf("%s %s\n", h->program, HA_VERSION);
+                        printf("%s (%s) %s\n", h->program, HA_PACKAGE, HA_VERSION);
                         return 0;
                 default:
                         usage(stderr, h->program);
@@ -125,10 +133,14 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
         usec_t start = ha_now(), deadline;
         int lock_fd = -1, r;
 
-        /* Files and daemons this hook creates must not get keepalived's umask 0177. */
+        /* Files and daemons this hook creates must not get keepalived's umask 0177, and nothing
+         * inherited steers what follows (exec.h). */
         umask(022);
         (void)signal(SIGTERM, SIG_DFL);
         (void)signal(SIGPIPE, SIG_IGN);
+        if (ha_env_scrub() < 0)
+                return EXIT_SYSTEM;
+        ha_fs_set_refusal_handler(ha_log_refusal);
 
         /* 1. Arguments. */
         r = parse_args(argc, argv, &h, &config);
@@ -147,8 +159,22 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
         }
         deadline = ha_deadline_in(cfg->notify.deadline);
 
-        /* 3. One hook at a time (a dry run changes nothing and needs no lock). */
+        /* 3. One hook at a time (a dry run changes nothing and needs no lock), with the lock in
+         *    a state folder that is root's alone. */
         if (!h.dry_run) {
+                const char *why;
+
+                r = ha_fs_state_dir(cfg->ha.state_dir, &why);
+                if (r < 0) {
+                        if (r == -EPERM || r == -ENOTDIR)
+                                ha_log_refusal(cfg->ha.state_dir, why);
+                        else
+                                ha_log_event(LOG_ERR, HA_MID_SYSTEM, NULL,
+                                             "cannot use the state folder %s: %s: %s",
+                                             cfg->ha.state_dir, why, strerror(-r));
+                        ha_cfg_free(cfg);
+                        return EXIT_SYSTEM;
+                }
                 r = ha_lock_take(cfg->ha.state_dir, deadline, &lock_fd);
                 if (r < 0) {
                         ha_log_event(LOG_ERR, HA_MID_SYSTEM, NULL,
@@ -199,6 +225,25 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
                      res.result < 0 ? ": " : "", res.result < 0 ? strerror(-res.result) : "");
         if (lock_fd >= 0)
                 ha_lock_release(cfg->ha.state_dir, lock_fd);
+
+        /* 7. Metrics for node_exporter, if configured; they never change the result. */
+        if (!h.dry_run) {
+                struct ha_metrics_hook m = {
+                        .promoting = h.promoting,
+                        .ok = res.result == 0,
+                        .refused = res.refused,
+                        .transition = h.promoting ? res.promoted && !obs.control.control_time
+                                                  : res.demoted && obs.ctld_running,
+                        .seconds = ha_msec_between(start, ha_now()) / 1e3,
+                        .finished = (double)ha_now_realtime() / 1e6,
+                };
+
+                r = ha_metrics_hook(cfg, &m);
+                if (r < 0)
+                        ha_log_event(LOG_WARNING, HA_MID_SYSTEM, NULL,
+                                     "metrics not written to %s: %s", cfg->metrics.textfile,
+                                     strerror(-r));
+        }
         ha_cfg_free(cfg);
         return res.result < 0 ? EXIT_REFUSED : EXIT_DONE;
 }

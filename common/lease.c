@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/child.h"
+#include "common/fsutil.h"
 
 #define LOCK_STALE_US (10 * HA_USEC_PER_SEC) /* a lock file older than this was left by a crash */
 
@@ -99,86 +100,106 @@ struct op_answer {
         struct ha_lease lease;
 };
 
-static int read_lease_once(const char *path, struct ha_lease *ret)
-{
-        char buf[512];
-        ssize_t n;
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+/* The lease's folder, opened once per operation: every file below is opened relative to it,
+ * never through a link planted in it. The folder is StateSaveLocation, which SlurmUser may
+ * write: whatever is found in it is checked (a regular file, root's, not writable by others),
+ * and nothing is ever written through what is found there (new files with O_EXCL, then
+ * rename). */
+struct lease_dir {
+        int fd;
+        const char *path; /* the lease file's path, for reports */
+        char name[256];   /* the lease file's name in the folder */
+        char lock[280];   /* its lock file */
+};
 
-        if (fd < 0) {
-                if (errno == ENOENT) {
-                        memset(ret, 0, sizeof(*ret));
-                        return 0;
-                }
-                return -errno;
+static int lease_dir_open(const char *path, struct lease_dir *ret)
+{
+        const char *slash = strrchr(path, '/');
+        char dir[4096];
+        int n;
+
+        if (!slash || !slash[1] || (size_t)(slash - path) >= sizeof(dir) ||
+            strlen(slash + 1) >= sizeof(ret->name))
+                return -EINVAL;
+        n = (int)(slash - path);
+        (void)snprintf(dir, sizeof(dir), "%.*s", n > 0 ? n : 1, n > 0 ? path : "/");
+        ret->path = path;
+        (void)snprintf(ret->name, sizeof(ret->name), "%s", slash + 1);
+        (void)snprintf(ret->lock, sizeof(ret->lock), "%s.lock", ret->name);
+        ret->fd = ha_fs_open_dir_nofollow(dir, NULL);
+        return ret->fd < 0 ? ret->fd : 0;
+}
+
+static int read_lease_once(const struct lease_dir *d, struct ha_lease *ret)
+{
+        char *text = NULL;
+        int r;
+
+        /* A symbolic link, a FIFO (opened without blocking), a file of another owner or one
+         * others may write: refused, and reported with the reason. */
+        r = ha_fs_read_at(d->fd, d->name, d->path, 511, &text, NULL);
+        if (r == -ENOENT) {
+                memset(ret, 0, sizeof(*ret));
+                return 0;
         }
-        n = read(fd, buf, sizeof(buf) - 1);
-        (void)close(fd);
-        if (n < 0)
-                return -errno;
-        buf[n] = '\0';
-        return ha_lease_parse(buf, ret);
+        if (r == -EFBIG)
+                return -EBADMSG;
+        if (r < 0)
+                return r;
+        r = ha_lease_parse(text, ret);
+        free(text);
+        return r;
 }
 
 /* A read racing another node's replacement may still see a torn or stale file through a
  * shared file system's caches: read again a few times before calling it garbage. */
-static int read_lease(const char *path, struct ha_lease *ret)
+static int read_lease(const struct lease_dir *d, struct ha_lease *ret)
 {
         int r = -EBADMSG;
 
         for (int i = 0; i < 10 && r == -EBADMSG; i++) {
                 if (i > 0)
                         (void)ha_sleep_until(HA_USEC_INFINITY, 50 * HA_USEC_PER_MSEC);
-                r = read_lease_once(path, ret);
+                r = read_lease_once(d, ret);
         }
         return r;
 }
 
-static int write_lease(const char *path, const struct ha_lease *l)
+static int write_lease(const struct lease_dir *d, const struct ha_lease *l)
 {
-        char tmp[4096], buf[512];
-        int fd, n, r = 0;
+        char tmp[512], buf[512];
+        int n;
 
         n = ha_lease_format(l, buf, sizeof(buf));
         if (n < 0)
                 return n;
-        (void)snprintf(tmp, sizeof(tmp), "%s.%s.tmp", path, l->owner);
-        (void)unlink(tmp);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, buf, (size_t)n) != n || fsync(fd) < 0)
-                r = errno ? -errno : -EIO;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                (void)unlink(tmp);
-        return r;
+        (void)snprintf(tmp, sizeof(tmp), "%s.%s.tmp", d->name, l->owner);
+        return ha_fs_write_at(d->fd, d->name, tmp, buf, (size_t)n, 0644);
 }
 
 /* The lock file beside the lease: O_EXCL creation, so one node at a time reads and writes.
  * A lock older than LOCK_STALE_US was left by a node that died holding it. */
-static int lock_lease(const char *lock)
+static int lock_lease(const struct lease_dir *d)
 {
         for (;;) {
                 struct stat st;
-                int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+                int fd = openat(d->fd, d->lock,
+                                O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 
                 if (fd >= 0) {
+                        (void)fchmod(fd, 0644); /* not the caller's umask */
                         (void)close(fd);
                         return 0;
                 }
                 if (errno != EEXIST)
                         return -errno;
-                if (stat(lock, &st) == 0) {
+                if (fstatat(d->fd, d->lock, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                         uint64_t age =
                                 ha_now_realtime() - ((uint64_t)st.st_mtim.tv_sec * HA_USEC_PER_SEC +
                                                      (uint64_t)st.st_mtim.tv_nsec / 1000);
 
                         if (age > LOCK_STALE_US && age < UINT64_MAX / 2)
-                                (void)unlink(lock);
+                                (void)unlinkat(d->fd, d->lock, 0);
                 }
                 /* The parent's deadline bounds this loop. */
                 (void)ha_sleep_until(HA_USEC_INFINITY, 5 * HA_USEC_PER_MSEC);
@@ -188,18 +209,25 @@ static int lock_lease(const char *lock)
 int ha_lease_do_here(enum ha_lease_op op, const char *path, const char *node, usec_t ttl,
                      struct ha_lease *ret)
 {
+        struct lease_dir d;
         struct ha_lease l;
-        char lock[4096];
         uint64_t now;
         int r;
 
-        if (op == HA_LEASE_READ)
-                return read_lease(path, ret);
-        (void)snprintf(lock, sizeof(lock), "%s.lock", path);
-        r = lock_lease(lock);
+        r = lease_dir_open(path, &d);
         if (r < 0)
                 return r;
-        r = read_lease(path, &l);
+        if (op == HA_LEASE_READ) {
+                r = read_lease(&d, ret);
+                (void)close(d.fd);
+                return r;
+        }
+        r = lock_lease(&d);
+        if (r < 0) {
+                (void)close(d.fd);
+                return r;
+        }
+        r = read_lease(&d, &l);
         now = ha_now_realtime();
         if (r == 0) {
                 bool ours = strcmp(l.owner, node) == 0;
@@ -220,7 +248,7 @@ int ha_lease_do_here(enum ha_lease_op op, const char *path, const char *node, us
                                 l.renewed = now;
                                 l.ttl = ttl;
                                 l.released = false;
-                                r = write_lease(path, &l);
+                                r = write_lease(&d, &l);
                         } else {
                                 r = -EBUSY;
                         }
@@ -229,7 +257,7 @@ int ha_lease_do_here(enum ha_lease_op op, const char *path, const char *node, us
                         if (ours && !l.released) {
                                 l.renewed = now;
                                 l.ttl = ttl;
-                                r = write_lease(path, &l);
+                                r = write_lease(&d, &l);
                         } else {
                                 r = -ESTALE;
                         }
@@ -238,7 +266,7 @@ int ha_lease_do_here(enum ha_lease_op op, const char *path, const char *node, us
                         if (ours && !l.released) {
                                 l.released = true;
                                 l.renewed = now;
-                                r = write_lease(path, &l);
+                                r = write_lease(&d, &l);
                         }
                         break;
                 case HA_LEASE_READ:
@@ -246,7 +274,8 @@ int ha_lease_do_here(enum ha_lease_op op, const char *path, const char *node, us
                 }
                 *ret = l;
         }
-        (void)unlink(lock);
+        (void)unlinkat(d.fd, d.lock, 0);
+        (void)close(d.fd);
         return r;
 }
 

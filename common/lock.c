@@ -22,18 +22,30 @@ static int path_in(const char *dir, const char *name, char *buf, size_t len)
 
 int ha_lock_take(const char *state_dir, usec_t deadline, int *ret_fd)
 {
+        const char *why;
         char path[4096];
         int fd, r;
 
-        r = ha_fs_ensure_dir(state_dir, 0755, NULL);
+        r = ha_fs_state_dir(state_dir, &why);
         if (r < 0)
                 return r;
         r = path_in(state_dir, "hook.lock", path, sizeof(path));
         if (r < 0)
                 return r;
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return -errno;
+        /* Not through a link, not blocking on a FIFO, and only a file of root's own. */
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
+        if (fd < 0) {
+                r = -errno;
+                if (r == -ELOOP)
+                        ha_fs_refused(path, "a symbolic link");
+                return r;
+        }
+        r = ha_fs_is_safe(fd, &why);
+        if (r < 0) {
+                ha_fs_refused(path, why);
+                (void)close(fd);
+                return r;
+        }
         /* flock() has no timeout: poll it. Hooks hold the lock for seconds at most. */
         while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
                 if (errno != EWOULDBLOCK && errno != EINTR) {

@@ -83,3 +83,13 @@ void ha_log_event(int priority, const char *message_id, const char *const *field
         ha_log_eventv(priority, message_id, fields, fmt, ap);
         va_end(ap);
 }
+
+void ha_log_refusal(const char *path, const char *reason)
+{
+        char f_path[4200], f_reason[256];
+        const char *fields[] = {f_path, f_reason, NULL};
+
+        (void)snprintf(f_path, sizeof(f_path), "HA_PATH=%s", path);
+        (void)snprintf(f_reason, sizeof(f_reason), "HA_REASON=%s", reason);
+        ha_log_event(LOG_ERR, HA_MID_UNSAFE, fields, "refused %s: %s", path, reason);
+}

@@ -10,7 +10,9 @@
 #include <stdarg.h>
 #include <syslog.h>
 
-/* MESSAGE_IDs, one per kind of decision; `journalctl MESSAGE_ID=...` finds each. */
+/* MESSAGE_IDs, one per kind of decision; `journalctl MESSAGE_ID=...` finds each. Each has an
+ * entry in catalog/ha-slurm.catalog (tests/ecosystem/catalog.sh checks both ways); never
+ * renumber one, since admins' journal queries and alerts name them. */
 #define HA_MID_CONFIG     "305a86bdf4f74fceb5f27645e2941103" /* configuration refused */
 #define HA_MID_CHECK      "36d0fcfab8224567b2c2ec19bab51bb5" /* health verdict changed */
 #define HA_MID_PROMOTE    "f56a3633e13f4919b2bb290a36138c01" /* promotion step or result */
@@ -20,6 +22,7 @@
 #define HA_MID_SPLITBRAIN "64ff8eb607024673bf28894358bb09fa" /* two controllers in control */
 #define HA_MID_STORAGE    "b9c55308314943a5a68bf3796b90c2f0" /* shared storage hung */
 #define HA_MID_SYSTEM     "3bcdadbd7d70453ea65e718669e4d7f2" /* a system call failed */
+#define HA_MID_UNSAFE     "096647fa78f045e8af78f6ca1b53416a" /* a file or folder refused as unsafe */
 
 enum {
         HA_LOG_STDERR = 1 << 0,  /* one line per event on stderr */
@@ -42,5 +45,9 @@ void ha_log_event(int priority, const char *message_id, const char *const *field
 /* The same, with a va_list. */
 void ha_log_eventv(int priority, const char *message_id, const char *const *fields, const char *fmt,
                    va_list ap) __attribute__((format(printf, 4, 0)));
+
+/* Logs the refusal of an unsafe file or folder: "refused PATH: REASON", one line, with
+ * HA_PATH and HA_REASON fields. Fits ha_fs_set_refusal_handler(). */
+void ha_log_refusal(const char *path, const char *reason);
 
 #define ha_log(priority, ...) ha_log_event(priority, NULL, NULL, __VA_ARGS__)

@@ -81,23 +81,13 @@ pid_t ha_proc_read_pidfile(const char *path)
         int r;
 
         /* Slurm writes its pid file as SlurmUser in some set-ups: owner is not checked here,
-         * only what the number points at (ha_proc_is()). */
-        r = ha_fs_read_small(path, 32, &text, NULL);
-        if (r == -EPERM) {
-                FILE *f = fopen(path, "re");
-                char buf[33] = "";
-
-                if (!f)
-                        return -errno;
-                if (!fgets(buf, sizeof(buf), f))
-                        buf[0] = '\0';
-                fclose(f);
-                text = strdup(buf);
-                if (!text)
-                        return -ENOMEM;
-        } else if (r < 0) {
+         * only what the number points at (ha_proc_is()). But a link or a FIFO is refused:
+         * SlurmUser must not make root read elsewhere or hang. */
+        r = ha_fs_read_untrusted(path, 32, &text);
+        if (r == -EFBIG)
+                return -EBADMSG;
+        if (r < 0)
                 return r;
-        }
         pid = strtol(text, &end, 10);
         if (end == text || (*end != '\n' && *end != '\0') || pid <= 0 || pid > 4194304) {
                 free(text);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/exec.h"
 #include "common/lease.h"
 #include "common/net.h"
 #include "common/slurmrpc.h"
@@ -340,9 +341,10 @@ static void promote(struct run *r, const struct ha_observation *o)
 static int run_alert(struct run *r, enum ha_hint hint)
 {
         const struct ha_cfg *cfg = r->cfg;
-        static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL};
         usec_t t = ha_now(), until;
-        char host[64];
+        char node[96], state[48];
+        char *const extra[] = {node, state, NULL};
+        const char *why;
         pid_t pid;
         int status = 0;
 
@@ -350,32 +352,18 @@ static int run_alert(struct run *r, enum ha_hint hint)
                 return 0;
         if (r->dry_run)
                 return step(r, "alert", t, 0, false, "would run %s", cfg->notify.alert_command[0]);
-        (void)snprintf(host, sizeof(host), "%s", cfg->ha.node);
+        if (ha_exec_check(cfg->notify.alert_command[0], &why) < 0) {
+                return step(r, "alert", t, -EPERM, false, "refused to run %s: %s",
+                            cfg->notify.alert_command[0], why);
+        }
+        /* What the alert command is told, and all it gets from us (exec.h). */
+        (void)snprintf(node, sizeof(node), "HA_NODE=%s", cfg->ha.node);
+        (void)snprintf(state, sizeof(state), "HA_STATE=%s", ha_hint_name(hint));
         pid = fork();
         if (pid < 0)
                 return step(r, "alert", t, -errno, false, "cannot fork: %s", strerror(errno));
-        if (pid == 0) {
-                char *envp[6];
-                char node[96], state[48];
-                int fd = open("/dev/null", O_RDWR);
-
-                (void)snprintf(node, sizeof(node), "HA_NODE=%s", host);
-                (void)snprintf(state, sizeof(state), "HA_STATE=%s", ha_hint_name(hint));
-                envp[0] = env[0];
-                envp[1] = env[1];
-                envp[2] = node;
-                envp[3] = state;
-                envp[4] = NULL;
-                (void)setsid();
-                if (fd >= 0) {
-                        (void)dup2(fd, 0);
-                        (void)dup2(fd, 1);
-                        (void)dup2(fd, 2);
-                }
-                (void)close_range(3, ~0U, 0);
-                execve(cfg->notify.alert_command[0], cfg->notify.alert_command, envp);
-                _exit(127);
-        }
+        if (pid == 0)
+                ha_exec_clean(cfg->notify.alert_command, extra);
         until = ha_deadline_min(r->deadline, ha_deadline_in(cfg->notify.alert_timeout));
         for (;;) {
                 pid_t w = waitpid(pid, &status, WNOHANG);

@@ -238,10 +238,11 @@ static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
                 return;
         }
         (void)snprintf(stuck, sizeof(stuck), "%s/storage-probe.stuck", cfg->ha.state_dir);
-        (void)ha_fs_ensure_dir(cfg->ha.state_dir, 0755, NULL);
+        if (ha_fs_state_dir(cfg->ha.state_dir, NULL) < 0)
+                *stuck = '\0'; /* refused: no record kept (the programs refuse to run first) */
         r = ha_child_run(storage_child, &job, &a, sizeof(a),
-                         ha_deadline_min(deadline, ha_deadline_in(cfg->storage.timeout)), stuck,
-                         &since);
+                         ha_deadline_min(deadline, ha_deadline_in(cfg->storage.timeout)),
+                         *stuck ? stuck : NULL, &since);
         if (r == -EALREADY) {
                 char when[64];
 

@@ -34,6 +34,7 @@ static const struct {
         SYM(bus_process, "sd_bus_process"),
         SYM(bus_wait, "sd_bus_wait"),
         SYM(bus_error_free, "sd_bus_error_free"),
+        SYM(bus_error_has_name, "sd_bus_error_has_name"),
 #undef SYM
 };
 

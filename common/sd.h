@@ -35,6 +35,7 @@ struct ha_sd {
         int (*bus_process)(sd_bus *bus, sd_bus_message **r);
         int (*bus_wait)(sd_bus *bus, uint64_t timeout_usec);
         void (*bus_error_free)(sd_bus_error *e);
+        int (*bus_error_has_name)(const sd_bus_error *e, const char *name);
 };
 
 /* The functions of libsystemd, loaded on the first call. Returns NULL if it cannot be loaded

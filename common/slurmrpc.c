@@ -435,7 +435,7 @@ static void cache_store(const struct ha_slurm_client *c, uint16_t version)
 {
         char *path, text[16];
 
-        if (!c->cache_dir || ha_fs_ensure_dir(c->cache_dir, 0755, NULL) < 0)
+        if (!c->cache_dir || ha_fs_state_dir(c->cache_dir, NULL) < 0)
                 return;
         path = cache_path(c);
         if (!path)

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
+
 /* Undoes mountinfo's octal escapes ("\040" for a space) in place. */
 static void unescape(char *s)
 {
@@ -97,22 +99,26 @@ int ha_store_mount_of(const char *path, char *ret_mount_point, size_t mp_len, ch
 
 int ha_store_write_probe(const char *path, const char *node, const char **ret_step)
 {
-        char file[PATH_MAX], buf[64], back[64];
-        struct stat st;
+        char name[NAME_MAX + 1], buf[64], back[64];
         ssize_t len;
-        int fd, r;
+        int dfd, fd, r;
 
-        *ret_step = "stat the folder";
-        if (stat(path, &st) < 0)
-                return -errno;
-        if (!S_ISDIR(st.st_mode))
-                return -ENOTDIR;
-        (void)snprintf(file, sizeof(file), "%s/.ha-slurm-probe.%s.%d", path, node, (int)getpid());
+        *ret_step = "open the folder";
+        dfd = ha_fs_open_dir_nofollow(path, NULL);
+        if (dfd < 0)
+                return dfd;
+        (void)snprintf(name, sizeof(name), ".ha-slurm-probe.%s.%d", node, (int)getpid());
         (void)snprintf(buf, sizeof(buf), "ha-slurm probe %ld\n", (long)time(NULL));
         *ret_step = "create a file in the folder";
-        fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return -errno;
+        /* The folder is SlurmUser's: whatever it planted under this name goes, and O_EXCL
+         * creates a new file or fails. */
+        (void)unlinkat(dfd, name, 0);
+        fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                r = -errno;
+                (void)close(dfd);
+                return r;
+        }
         len = (ssize_t)strlen(buf);
         errno = EIO;
         *ret_step = "write a file in the folder";
@@ -127,11 +133,14 @@ int ha_store_write_probe(const char *path, const char *node, const char **ret_st
                 goto fail;
         (void)close(fd);
         *ret_step = "remove a file in the folder";
-        return unlink(file) < 0 ? -errno : 0;
+        r = unlinkat(dfd, name, 0) < 0 ? -errno : 0;
+        (void)close(dfd);
+        return r;
 fail:
         r = -errno;
         (void)close(fd);
-        (void)unlink(file);
+        (void)unlinkat(dfd, name, 0);
+        (void)close(dfd);
         return r;
 }
 

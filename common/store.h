@@ -30,6 +30,8 @@ int ha_store_mount_of(const char *path, char *ret_mount_point, size_t mp_len, ch
 int ha_store_check_mount(const struct ha_store *s, char *reason, size_t reason_len);
 
 /* The probe proper, which touches the folder and so may hang: run it in a child (child.h).
- * Stats the folder, then writes, fsyncs, reads back and removes a probe file named after
- * `node`. Returns 0 or -errno, with the step that failed in *ret_step. */
+ * Opens the folder (no link planted on the way: fsutil.h), then creates (O_EXCL, after removing
+ * whatever has that name: never through a planted link or FIFO), writes, fsyncs, reads back and
+ * removes a probe file named after `node`. Returns 0 or -errno, with the step that failed in
+ * *ret_step. */
 int ha_store_write_probe(const char *path, const char *node, const char **ret_step);

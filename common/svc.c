@@ -11,14 +11,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/exec.h"
 #include "common/proc.h"
 #include "common/sd.h"
 
-#define SD_DEST  "org.freedesktop.systemd1"
-#define SD_PATH  "/org/freedesktop/systemd1"
-#define SD_MGR   "org.freedesktop.systemd1.Manager"
-#define SD_UNIT  "org.freedesktop.systemd1.Unit"
-#define POLL_GAP (20 * HA_USEC_PER_MSEC)
+#define SD_DEST         "org.freedesktop.systemd1"
+#define SD_PATH         "/org/freedesktop/systemd1"
+#define SD_MGR          "org.freedesktop.systemd1.Manager"
+#define SD_UNIT         "org.freedesktop.systemd1.Unit"
+#define SD_SERVICE      "org.freedesktop.systemd1.Service"
+#define SD_PROPS        "org.freedesktop.DBus.Properties"
+#define SD_NO_SUCH_UNIT "org.freedesktop.systemd1.NoSuchUnit"
+#define POLL_GAP        (20 * HA_USEC_PER_MSEC)
 
 #define SAY(...) (void)snprintf(reason, reason_len, __VA_ARGS__)
 
@@ -104,11 +108,14 @@ static int bus_call(sd_bus *b, usec_t deadline, sd_bus_error *err, sd_bus_messag
         return ha_sd(NULL)->bus_call(b, m, left == HA_USEC_INFINITY ? 0 : left, err, reply);
 }
 
-static int unit_active_state(sd_bus *b, const char *unit, usec_t deadline, char **ret_state,
-                             sd_bus_error *err)
+/* The unit's ActiveState and, for a service, its MainPID (0 when it has none). LoadUnit, not
+ * GetUnit: a unit that is not loaded (never started since boot) is "inactive", not an error. */
+static int unit_state(sd_bus *b, const char *unit, usec_t deadline, char **ret_state,
+                      pid_t *ret_pid, sd_bus_error *err)
 {
-        _cleanup_msg_ sd_bus_message *reply = NULL, *prop = NULL;
-        const char *path, *state;
+        _cleanup_msg_ sd_bus_message *reply = NULL, *prop = NULL, *pidprop = NULL;
+        const char *path, *state, *dot = strrchr(unit, '.');
+        uint32_t pid = 0;
         int r;
 
         r = bus_call(b, deadline, err, &reply, SD_PATH, SD_MGR, "LoadUnit", "s", unit);
@@ -117,15 +124,26 @@ static int unit_active_state(sd_bus *b, const char *unit, usec_t deadline, char 
         r = ha_sd(NULL)->bus_message_read(reply, "o", &path);
         if (r < 0)
                 return r;
-        r = bus_call(b, deadline, err, &prop, path, "org.freedesktop.DBus.Properties", "Get", "ss",
-                     SD_UNIT, "ActiveState");
+        r = bus_call(b, deadline, err, &prop, path, SD_PROPS, "Get", "ss", SD_UNIT, "ActiveState");
         if (r < 0)
                 return r;
         r = ha_sd(NULL)->bus_message_read(prop, "v", "s", &state);
         if (r < 0)
                 return r;
+        if (dot && strcmp(dot, ".service") == 0) {
+                r = bus_call(b, deadline, err, &pidprop, path, SD_PROPS, "Get", "ss", SD_SERVICE,
+                             "MainPID");
+                if (r < 0)
+                        return r;
+                r = ha_sd(NULL)->bus_message_read(pidprop, "v", "u", &pid);
+                if (r < 0)
+                        return r;
+        }
         *ret_state = strdup(state);
-        return *ret_state ? 0 : -ENOMEM;
+        if (!*ret_state)
+                return -ENOMEM;
+        *ret_pid = (pid_t)pid;
+        return 0;
 }
 
 struct job_wait {
@@ -147,13 +165,17 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *err)
         return 0;
 }
 
-/* StartUnit or StopUnit, then wait for the job's JobRemoved signal. */
-static int systemd_job(const struct ha_svc *s, const char *method, usec_t deadline, char *reason,
-                       size_t reason_len)
+/* StartUnit or StopUnit, then wait for the job's JobRemoved signal. A stop job still running
+ * at `kill_at` gets the unit's processes killed with SIGKILL (KillUnit), as a direct stop
+ * would: systemd itself would wait the unit's TimeoutStopSec (90 s by default), longer than
+ * a hook may run, and a demotion must not end with slurmctld still running. */
+static int systemd_job(const struct ha_svc *s, const char *method, usec_t kill_at, usec_t deadline,
+                       char *reason, size_t reason_len)
 {
         _cleanup_bus_ sd_bus *b = NULL;
         _cleanup_msg_ sd_bus_message *reply = NULL;
         _cleanup_err_ sd_bus_error err = SD_BUS_ERROR_NULL;
+        bool stop = strcmp(method, "StopUnit") == 0, killed = false;
         struct job_wait w = {0};
         const char *job;
         int r;
@@ -170,6 +192,9 @@ static int systemd_job(const struct ha_svc *s, const char *method, usec_t deadli
         if (r >= 0)
                 r = bus_call(b, deadline, &err, &reply, SD_PATH, SD_MGR, method, "ss", s->unit,
                              "replace");
+        /* Stopping a unit that does not exist: nothing of it runs. */
+        if (r < 0 && stop && ha_sd(NULL)->bus_error_has_name(&err, SD_NO_SUCH_UNIT))
+                return 0;
         if (r < 0) {
                 SAY("systemd %s %s: %s", method, s->unit, err.message ? err.message : strerror(-r));
                 return r;
@@ -181,6 +206,8 @@ static int systemd_job(const struct ha_svc *s, const char *method, usec_t deadli
         }
         w.job = job;
         while (!w.result) {
+                usec_t until = deadline;
+
                 r = ha_sd(NULL)->bus_process(b, NULL);
                 if (r < 0) {
                         SAY("systemd connection lost while waiting for %s", s->unit);
@@ -188,11 +215,23 @@ static int systemd_job(const struct ha_svc *s, const char *method, usec_t deadli
                 }
                 if (r > 0)
                         continue;
+                if (stop && !killed && ha_deadline_passed(kill_at)) {
+                        _cleanup_err_ sd_bus_error kerr = SD_BUS_ERROR_NULL;
+
+                        /* Best effort: the job may end on its own in the meantime. */
+                        (void)bus_call(b, deadline, &kerr, NULL, SD_PATH, SD_MGR, "KillUnit", "ssi",
+                                       s->unit, "all", SIGKILL);
+                        killed = true;
+                        continue;
+                }
                 if (ha_deadline_passed(deadline)) {
-                        SAY("systemd job %s %s not done before the deadline", method, s->unit);
+                        SAY("systemd job %s %s not done before the deadline%s", method, s->unit,
+                            killed ? " (SIGKILL sent)" : "");
                         return -ETIMEDOUT;
                 }
-                r = ha_sd(NULL)->bus_wait(b, ha_deadline_left(deadline));
+                if (stop && !killed)
+                        until = ha_deadline_min(deadline, kill_at);
+                r = ha_sd(NULL)->bus_wait(b, ha_deadline_left(until));
                 if (r < 0 && r != -EINTR) {
                         SAY("systemd connection lost while waiting for %s", s->unit);
                         return r;
@@ -216,46 +255,26 @@ static pid_t direct_pid(const struct ha_svc *s)
         return pid > 0 && ha_proc_is(pid, s->comm) ? pid : 0;
 }
 
-/* The child of a direct start: a clean process, as a service manager would make it. */
-_Noreturn static void direct_exec(char *const *argv)
-{
-        static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL};
-        sigset_t none;
-        int fd;
-
-        (void)setsid();
-        umask(022);
-        if (chdir("/") < 0)
-                _exit(127);
-        sigemptyset(&none);
-        (void)sigprocmask(SIG_SETMASK, &none, NULL);
-        for (int sig = 1; sig < NSIG; sig++)
-                (void)signal(sig, SIG_DFL);
-        fd = open("/dev/null", O_RDWR);
-        if (fd >= 0) {
-                (void)dup2(fd, 0);
-                (void)dup2(fd, 1);
-                (void)dup2(fd, 2);
-        }
-        (void)close_range(3, ~0U, 0);
-        execve(argv[0], argv, env);
-        _exit(127);
-}
-
 static int direct_start(const struct ha_svc *s, usec_t deadline, char *reason, size_t reason_len)
 {
+        const char *why;
         pid_t child;
         int status;
 
         if (direct_pid(s) > 0)
                 return 0;
+        if (ha_exec_check(s->argv[0], &why) < 0) {
+                SAY("refused to run %s: %s", s->argv[0], why);
+                return -EPERM;
+        }
         child = fork();
         if (child < 0) {
                 SAY("cannot fork: %s", strerror(errno));
                 return -errno;
         }
+        /* A clean process, as a service manager would make it. */
         if (child == 0)
-                direct_exec(s->argv);
+                ha_exec_clean(s->argv, NULL);
         /* The daemon forks and its first process exits; wait for that, then the pid file. */
         for (;;) {
                 pid_t r = waitpid(child, &status, WNOHANG);
@@ -321,10 +340,11 @@ int ha_svc_state(const struct ha_svc *s, usec_t deadline, bool *ret_running, pid
                 _cleanup_bus_ sd_bus *b = NULL;
                 _cleanup_err_ sd_bus_error err = SD_BUS_ERROR_NULL;
                 char *state = NULL;
+                pid_t pid = 0;
                 int r = bus_open(&b);
 
                 if (r >= 0)
-                        r = unit_active_state(b, s->unit, deadline, &state, &err);
+                        r = unit_state(b, s->unit, deadline, &state, &pid, &err);
                 if (r < 0) {
                         SAY("cannot ask systemd about %s: %s", s->unit,
                             err.message ? err.message : strerror(-r));
@@ -335,7 +355,7 @@ int ha_svc_state(const struct ha_svc *s, usec_t deadline, bool *ret_running, pid
                         SAY("%s is %s", s->unit, state);
                 free(state);
                 if (ret_pid)
-                        *ret_pid = 0;
+                        *ret_pid = *ret_running ? pid : 0;
                 return 0;
         }
         {
@@ -353,7 +373,7 @@ int ha_svc_state(const struct ha_svc *s, usec_t deadline, bool *ret_running, pid
 int ha_svc_start(const struct ha_svc *s, usec_t deadline, char *reason, size_t reason_len)
 {
         if (ha_svc_uses_systemd(s))
-                return systemd_job(s, "StartUnit", deadline, reason, reason_len);
+                return systemd_job(s, "StartUnit", HA_USEC_INFINITY, deadline, reason, reason_len);
         return direct_start(s, deadline, reason, reason_len);
 }
 
@@ -361,6 +381,6 @@ int ha_svc_stop(const struct ha_svc *s, usec_t kill_at, usec_t deadline, char *r
                 size_t reason_len)
 {
         if (ha_svc_uses_systemd(s))
-                return systemd_job(s, "StopUnit", deadline, reason, reason_len);
+                return systemd_job(s, "StopUnit", kill_at, deadline, reason, reason_len);
         return direct_stop(s, kill_at, deadline, reason, reason_len);
 }

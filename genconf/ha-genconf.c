@@ -41,14 +41,21 @@ static void usage(FILE *f)
                 "Turns the cluster's YAML file into the configuration files of one host:\n"
                 "slurm.conf, ha-slurmctld.conf, keepalived.conf, ha-slurm.conf and slurmdbd.conf\n"
                 "for a controller, slurm.conf for a compute node.\n\n"
-                "  -c, --config FILE      the cluster's YAML file\n"
+                "Options:\n"
+                "  -c, --config FILE      the cluster's YAML file (for example\n"
+                "                         %s/cluster.yaml)\n"
                 "  -H, --host NAME        the host to write files for\n"
                 "  -o, --output-dir DIR   where to write them (created if missing)\n"
                 "  -n, --check            check the file (and render NAME's files) only\n"
-                "  -h, --help             this help\n"
-                "  -V, --version          the version\n\n"
-                "Exit status: 0 done, 1 invalid input (every problem printed, nothing written),\n"
-                "2 usage, 3 system error.\n");
+                "  -h, --help             print this help and exit\n"
+                "  -V, --version          print the version and exit\n\n"
+                "Exit status:\n"
+                "  0  done (with --check: the file is valid)\n"
+                "  1  invalid input: every problem printed, nothing written\n"
+                "  2  usage\n"
+                "  3  system error (a file cannot be read or written, out of memory)\n\n"
+                "See ha-genconf(8) and ha-slurm-cluster.yaml(5).\n",
+                HA_SYSCONFDIR);
 }
 
 /* Reads the database password when some host of `hosts` runs slurmdbd. */
@@ -155,7 +162,7 @@ int main(int argc, char **argv)
                         usage(stdout);
                         return EXIT_DONE;
                 case 'V':
-                        printf("ha-genconf %s\n", HA_VERSION);
+                        printf("ha-genconf (%s) %s\n", HA_PACKAGE, HA_VERSION);
                         return EXIT_DONE;
                 default:
                         usage(stderr);

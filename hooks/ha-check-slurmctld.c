@@ -22,8 +22,10 @@
 
 #include "common/cfg.h"
 #include "common/clock.h"
+#include "common/exec.h"
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/role.h"
 
 enum {
@@ -39,12 +41,17 @@ static void usage(FILE *f)
                 "Usage: ha-check-slurmctld [-c FILE] [-v]\n"
                 "Health check for keepalived's vrrp_script: is this node's slurmctld what its\n"
                 "role (VIP holder or standby) needs?\n\n"
+                "Options:\n"
                 "  -c, --config FILE  configuration (default %s)\n"
                 "  -v, --verbose      print every probe, its result, reason and time\n"
-                "  -h, --help         this help\n"
-                "  -V, --version      the version\n\n"
-                "Exit status: 0 healthy, 1 unhealthy, 2 usage or configuration error, "
-                "3 system error.\n",
+                "  -h, --help         print this help and exit\n"
+                "  -V, --version      print the version and exit\n\n"
+                "Exit status:\n"
+                "  0  healthy\n"
+                "  1  unhealthy (the reason on stderr; in the journal when the verdict changes)\n"
+                "  2  usage or configuration error\n"
+                "  3  system error: the check itself could not run\n\n"
+                "See ha-check-slurmctld(8) and ha-slurm.conf(5).\n",
                 HA_CFG_DEFAULT_PATH);
 }
 
@@ -79,7 +86,6 @@ static void record_verdict(const char *state_dir, const struct ha_verdict *v)
                 return;
         }
         free(last);
-        (void)ha_fs_ensure_dir(state_dir, 0755, NULL);
         (void)ha_fs_write_atomic(path, line, strlen(line), 0644);
 
         (void)snprintf(field_verdict, sizeof(field_verdict), "HA_VERDICT=%s",
@@ -111,13 +117,18 @@ int main(int argc, char **argv)
         struct ha_cfg *cfg = NULL;
         bool verbose = false;
         char *error = NULL;
+        const char *why;
         usec_t deadline;
         int o, r;
 
         /* keepalived stops a check that outlives its timeout with SIGTERM: die at once. */
         (void)signal(SIGTERM, SIG_DFL);
         (void)signal(SIGPIPE, SIG_IGN);
+        /* Nothing inherited steers what follows (exec.h). */
+        if (ha_env_scrub() < 0)
+                return EXIT_SYSTEM;
         ha_log_open("ha-check-slurmctld", HA_LOG_STDERR | HA_LOG_JOURNAL, LOG_WARNING);
+        ha_fs_set_refusal_handler(ha_log_refusal);
 
         while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
                 switch (o) {
@@ -131,7 +142,7 @@ int main(int argc, char **argv)
                         usage(stdout);
                         return EXIT_HEALTHY;
                 case 'V':
-                        printf("ha-check-slurmctld %s\n", HA_VERSION);
+                        printf("ha-check-slurmctld (%s) %s\n", HA_PACKAGE, HA_VERSION);
                         return EXIT_HEALTHY;
                 default:
                         usage(stderr);
@@ -153,20 +164,40 @@ int main(int argc, char **argv)
         }
         deadline = ha_deadline_in(cfg->check.deadline);
 
-        /* 2. Observe: every probe bounded by the one deadline. */
+        /* 2. The state folder: root's alone, or nothing recorded in it can be trusted. */
+        r = ha_fs_state_dir(cfg->ha.state_dir, &why);
+        if (r < 0) {
+                if (r == -EPERM || r == -ENOTDIR)
+                        ha_log_refusal(cfg->ha.state_dir, why);
+                else
+                        ha_log_event(LOG_ERR, HA_MID_SYSTEM, NULL,
+                                     "cannot use the state folder %s: %s: %s", cfg->ha.state_dir,
+                                     why, strerror(-r));
+                ha_cfg_free(cfg);
+                return EXIT_SYSTEM;
+        }
+
+        /* 3. Observe: every probe bounded by the one deadline. */
         ha_observe(cfg, deadline, true, &obs);
 
-        /* 3. Judge (the VIP holder in control has renewed its lease meanwhile, and yields if
+        /* 4. Judge (the VIP holder in control has renewed its lease meanwhile, and yields if
          *    another node holds it). */
         ha_judge(cfg, &obs, &verdict);
 
-        /* 4. Say so, once per change. */
+        /* 5. Say so, once per change. */
         record_verdict(cfg->ha.state_dir, &verdict);
         if (verbose)
                 print_table(&obs, &verdict);
         else if (!verdict.healthy)
                 fprintf(stderr, "ha-check-slurmctld: unhealthy (%s): %s\n",
                         ha_probe_name(verdict.probe), verdict.reason);
+
+        /* 5. Metrics for node_exporter, if configured: in a child with their own deadline, and
+         *    never part of the verdict. */
+        r = ha_metrics_check(cfg, &obs, &verdict);
+        if (r < 0 && verbose)
+                fprintf(stderr, "ha-check-slurmctld: metrics not written to %s: %s\n",
+                        cfg->metrics.textfile, strerror(-r));
 
         ha_cfg_free(cfg);
         return verdict.healthy ? EXIT_HEALTHY : EXIT_UNHEALTHY;

@@ -13,7 +13,14 @@ packages=(
         slurmdbd mariadb-server mariadb-client galera-4 rsync
         # hosts, shared storage and roots for the tests
         iproute2 iputils-arping util-linux procps psmisc bindfs fuse3 debootstrap
+        glusterfs-server glusterfs-client nftables
         debian-archive-keyring
+        # hostile_peer.sh: a misbehaving controller port, and peak memory
+        python3 time
+        # the ecosystem around ha-slurm: metrics reader, manual pages, journal catalog, package
+        prometheus-node-exporter man-db groff-base dpkg-dev file
+        # hosts with a real systemd (tests/systemd): systemd-nspawn
+        systemd-container
 )
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -35,7 +42,9 @@ if ((${#missing[@]} == 0)); then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# Another apt-get may hold the dpkg lock (a machine shared with other work): wait for it.
+lock=(-o DPkg::Lock::Timeout=300)
+apt-get "${lock[@]}" update -qq
 # Debian's maintainer scripts would start munged, slurmctld and keepalived where an init
 # system runs; the tests start their own, in their own hosts, so keep the packages from
 # starting anything.
@@ -48,4 +57,4 @@ had_policy=0
 [[ -e /usr/sbin/policy-rc.d ]] && had_policy=1
 ((had_policy)) || ln -s policy-rc.d.ha-slurm /usr/sbin/policy-rc.d
 trap '((had_policy)) || rm -f /usr/sbin/policy-rc.d; rm -f /usr/sbin/policy-rc.d.ha-slurm' EXIT
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

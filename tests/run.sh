@@ -26,10 +26,11 @@ for kind in release asan; do
         cmake -S . -B "$dir" "${opts[@]}" >/dev/null
         cmake --build "$dir" -j"$(nproc)"
         step "tests ($kind)"
-        # The harness's own smoke tests exercise no code of ours, the cluster drills run the
-        # same programs for minutes, and the fuzzers build their own sanitized tree: once, in
-        # the release pass, is enough for those.
+        # The harness's own smoke tests exercise no code of ours, the cluster drills and the
+        # systemd containers run the same programs for minutes, the fuzzers build their own
+        # sanitized tree and the package test its own release build: once, in the release
+        # pass, is enough for those.
         extra=()
-        [[ $kind == asan ]] && extra=(-LE 'harness|drill|fuzz')
+        [[ $kind == asan ]] && extra=(-LE 'harness|drill|fuzz|package|systemd')
         ctest --test-dir "$dir" --output-on-failure --no-tests=error "${extra[@]}" "$@"
 done

@@ -82,7 +82,7 @@ hac_dbd_up() {
 hac_dbd_prime() {
     local h=$1 t pid st
     t=$(hac_now_ms)
-    st=$(hat_shared_dir "$HAC_STATE")/slurmctld
+    st=$HAC_STATE/slurmctld # as the host sees it (FUSE or GlusterFS)
     # slurmctld reaches slurmdbd at the VIP (AccountingStorageHost): on HOST, for this run only
     # (no other host talks to it meanwhile, so no gratuitous ARP is needed).
     ip -n "$(_hac_ns "$h")" addr add "$HAC_VIP/24" dev eth0 || return 1
@@ -103,8 +103,8 @@ hac_dbd_prime() {
     [[ $(cat "/proc/$pid/comm" 2>/dev/null) == slurmdbd ]] && kill -TERM "$pid"
     hat_wait_for 30 eval "! [[ \$(cat /proc/$pid/comm 2>/dev/null) == slurmdbd ]]" || return 1
     ip -n "$(_hac_ns "$h")" addr del "$HAC_VIP/24" dev eth0 || return 1
-    [[ -s $st/last_tres ]] || { echo "no $st/last_tres after the first slurmctld" >&2; return 1; }
-    hac_progress "first start on $h (slurmdbd, slurmctld, both stopped) in $(($(hac_now_ms) - t)) ms: $(cd "$st" && ls -d last_tres assoc_mgr_state 2>&1 | xargs) saved"
+    hat_exec "$h" test -s "$st/last_tres" || { echo "no $st/last_tres after the first slurmctld" >&2; return 1; }
+    hac_progress "first start on $h (slurmdbd, slurmctld, both stopped) in $(($(hac_now_ms) - t)) ms: $(hat_exec "$h" sh -c "cd $st && ls -d last_tres assoc_mgr_state" 2>&1 | xargs) saved"
 }
 
 # hac_sacctmgr HOST ARGS...: sacctmgr from HOST (through the VIP), 10 s at most.

@@ -40,7 +40,7 @@ t_ok "the VIP moved: $old -> ${new:-none}" test -n "$new" -a "$new" != "$old"
 hook_start=$(hac_first_event "$t0" "${new:-x}: ha-notify-master started")
 t_note "loss -> first accepted sbatch: $ms ms; $new's promotion started after $hook_start ms (VRRP: the master's silence noticed)"
 if [[ -n $new ]]; then
-    t_note "$new's promotion: $(grep -E 'lease:|in control:|promoted' "$(hat_host_dir "$new")/logs/hooks.out" | tail -n 3 | tr '\n' ' ')"
+    t_note "$new's promotion: $(hac_hook_output "$new" "$t0" | grep -E 'lease:|in control:|promoted' | tail -n 3 | tr '\n' ' ')"
     bu=$(grep '_shutdown_bu_thread' "$(hat_host_dir "$new")/fs/log-slurm/slurmctld.log" | tail -n 2 | sed 's/^\[[^]]*\] //' | tr '\n' ' ')
     [[ -n $bu ]] && t_note "$new's slurmctld at start: $bu"
 fi
@@ -54,4 +54,9 @@ maxhook=$(hac_hook_max_ms "$t0")
 t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "${maxhook/none/0}" 25000
 hac_watch_stop
 hac_print_timeline "$t0"
+# The lost host boots again (drill 6 watches that closely): it joins as a standby.
+hac_event "$old boots again" >/dev/null
+hac_host_recover "$old"
+t_ok "$old, booted again, is a standby (BACKUP) within 60 s" hac_wait_ka "$old" BACKUP 60
+t_ok "${new:-none} is still the master" eval "[[ \$(hac_master) == ${new:-none} ]]"
 t_done

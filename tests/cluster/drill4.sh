@@ -1,6 +1,6 @@
 #!/bin/bash
-# Drill 4: the shared storage hangs on the master: its FUSE daemon (bindfs, shown as
-# fuse.glusterfs) is stopped with SIGSTOP, so every access to the state folder on that host
+# Drill 4: the shared storage hangs on the master: its FUSE daemon (the GlusterFS client, or
+# bindfs with HAC_STORAGE=fuse) is stopped with SIGSTOP, so every access to the state folder on that host
 # hangs, as with a hung GlusterFS mount. Shows: the master's check fails on time (storage),
 # keepalived takes it to FAULT, the backup takes over once the hung master's lease has expired
 # (it cannot renew it), sbatch through the VIP is accepted, no hook runs past its deadline
@@ -10,9 +10,14 @@
 # Phase B, a shorter hang: the new master's storage hangs in turn, and comes back as soon as the
 # next master is in control, while the hung slurmctld may still run (the fault hook sends
 # SIGTERM, and SIGKILL only after [notify] stop_timeout, 10 s, longer than the lease ttl, 6 s).
-# Jobs are submitted through the VIP all along. Shows whether the old slurmctld acts on the
-# shared state once it can (accepts jobs, saves its stale state over the new master's), and
-# whether every job that sbatch reported as accepted still exists.
+# Jobs are submitted through the VIP all along, from 10 s before the hang. Shows whether the old
+# slurmctld acts on the shared state once it can (accepts jobs, saves its stale state over the
+# new master's), and that every job sbatch reported as accepted still exists, unless it was
+# accepted by the old master in Slurm's own state-save window: from WINDOW_MS (6 s) before the
+# hang until the new master is in control. slurmctld saves job state asynchronously (at most
+# every 5 s here); what it acknowledged but had not saved when its storage hung is not in the
+# shared state the next master reads (the same window as for a kill -9; the facts note). Those
+# are counted and printed, not failed: no program outside slurmctld can save them.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HAT_PREFIX=${HAT_PREFIX:-hatd}
@@ -22,6 +27,7 @@ source "$here/lib.sh"
 source "$HAC_SRC/tests/lib/testlib.sh"
 hac_init
 DEADLINE_MS=25000
+WINDOW_MS=6000
 
 hac_boot 3 2
 old=$(hac_master)
@@ -49,7 +55,7 @@ t_note "hang -> first accepted sbatch: $ms ms"
 t_match "$old's check named the storage" "$(hac_timeline "$t0" "$t0" | grep "$old: check" || true)" 'unhealthy \(storage\)'
 t_match "$old's keepalived went to FAULT" "$(hac_timeline "$t0" "$t0" | grep "$old: keepalived" || true)" 'FAULT'
 if [[ -n $new ]]; then
-    t_note "$new's promotion: $(grep -E 'lease:|promoted|refused' "$(hat_host_dir "$new")/logs/hooks.out" | tail -n 2 | tr '\n' ' ')"
+    t_note "$new's promotion: $(hac_hook_output "$new" "$t0" | grep -E 'lease:|promoted|refused' | tail -n 2 | tr '\n' ' ')"
 fi
 # Let every hook started by the hang finish (or pass its deadline) before judging them.
 hat_wait_for 40 eval '[[ $(hac_hook_runs '"$t0"' | grep -c " started$") == $(hac_hook_runs '"$t0"' | grep -c " exit ") ]]' || true
@@ -77,22 +83,22 @@ b_old=$new
 hac_wait_ka "$old" BACKUP 20 || true
 sub=$(hat_state_dir)/submitted
 : >"$sub"
-# A submitter through the VIP: a job every 300 ms, each sbatch allowed 20 s; "TOKEN JOBID" per
-# accepted job.
+# A submitter through the VIP: a job every 300 ms, each sbatch allowed 20 s; "TOKEN JOBID MS"
+# per accepted job (MS: when sbatch returned).
 (
     i=0
     while [[ ! -f $sub.stop ]]; do
         i=$((i + 1))
         (
             id=$(hat_exec cn1 timeout 20 sbatch --parsable -o /dev/null -e /dev/null -J "b$i" \
-                --wrap 'sleep 1' 2>/dev/null) && echo "b$i ${id%%;*}" >>"$sub"
+                --wrap 'sleep 1' 2>/dev/null) && echo "b$i ${id%%;*} $(hac_now_ms)" >>"$sub"
         ) </dev/null &
         sleep 0.3
     done
     wait
 ) </dev/null >/dev/null 2>&1 &
 subpid=$!
-sleep 2
+sleep 10
 fuse=$(hat_shared_pid "$b_old")
 t2=$(hac_event "phase B: storage hung on $b_old (SIGSTOP of its FUSE daemon)")
 kill -STOP "$fuse"
@@ -113,19 +119,30 @@ fi
 stale=$(hac_stale_acts "$b_old" "$b_new")
 t_ok "phase B: $b_old's slurmctld did not act on the shared state after $b_new's started" test -z "${stale:0:1}"
 [[ -z $stale ]] || t_note "$b_old after $b_new's slurmctld started: $(sed 's/^\[[^T]*T//; s/ InitPrio.*//; s/, but no job record.*//' <<<"$stale" | tr '\n' ';')"
-lost=() dup=()
+# Strict: accepted before the window or after the new master took over; window: in between.
+lost=() dup=() wlost=()
+nstrict=0 nwin=0
 declare -A seen=()
-while read -r tok id; do
-    [[ -n ${seen[$id]:-} ]] && dup+=("$id:${seen[$id]}+$tok")
+while read -r tok id tacc; do
+    strict=1
+    ((tacc >= t2 - WINDOW_MS && tacc <= t3)) && strict=0
+    if ((strict)); then nstrict=$((nstrict + 1)); else nwin=$((nwin + 1)); fi
+    if [[ -n ${seen[$id]:-} ]]; then
+        ((strict)) && dup+=("$id:${seen[$id]}+$tok")
+    fi
     seen[$id]=$tok
     name=$(hat_exec cn1 timeout 10 scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobName=\([^ ]*\).*/\1/p') || name=
-    [[ $name == "$tok" ]] || lost+=("$tok=job$id(${name:-gone})")
+    if [[ $name != "$tok" ]]; then
+        if ((strict)); then lost+=("$tok=job$id(${name:-gone})"); else wlost+=("$tok=job$id(${name:-gone})"); fi
+    fi
 done <"$sub"
-t_note "phase B: $(wc -l <"$sub") jobs accepted through the VIP"
-t_ok "phase B: no job id given to two accepted submissions" test "${#dup[@]}" -eq 0
+t_note "phase B: $(wc -l <"$sub") jobs accepted through the VIP: $nstrict outside Slurm's state-save window, $nwin inside it"
+t_ok "phase B: jobs outside the window were accepted before and after the hang" test "$nstrict" -ge 10
+t_ok "phase B: no job id given to two accepted submissions (outside the window)" test "${#dup[@]}" -eq 0
 [[ ${#dup[@]} -eq 0 ]] || t_note "same id twice: ${dup[*]}"
-t_ok "phase B: every accepted job exists (as itself) afterwards" test "${#lost[@]}" -eq 0
+t_ok "phase B: every job accepted outside the window exists (as itself) afterwards" test "${#lost[@]}" -eq 0
 [[ ${#lost[@]} -eq 0 ]] || t_note "accepted, then lost or replaced: ${lost[*]}"
+t_note "phase B: accepted by the hung master inside its state-save window, then lost: ${#wlost[@]} of $nwin${wlost[*]:+ (${wlost[*]})}"
 maxhook=$(hac_hook_max_ms "$t2")
 t_lt "phase B: no hook ran past its deadline (longest: $maxhook ms)" "${maxhook/none/0}" $((DEADLINE_MS + 500))
 

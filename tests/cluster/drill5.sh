@@ -39,7 +39,7 @@ t_match "$old's keepalived went to FAULT" "$(hac_timeline "$t0" "$t0" | grep "$o
 # The fault hook stops slurmctld with SIGTERM, then SIGKILL after [notify] stop_timeout.
 t_ok "$old's fault hook finished (30 s)" hat_wait_for 30 eval "hac_hook_runs $t0 | grep -q '$old: ha-notify-fault exit'"
 t_match "$old's fault hook demoted it" "$(hac_hook_runs "$t0" | grep "$old: ha-notify-fault exit" || true)" 'exit 0 .*demoted'
-t_note "$old's fault hook: $(grep -E 'stop slurmctld|release lease' "$(hat_host_dir "$old")/logs/hooks.out" | tail -n 2 | tr '\n' ' ')"
+t_note "$old's fault hook: $(hac_hook_output "$old" "$t0" | grep -E 'stop slurmctld|release lease' | tail -n 2 | tr '\n' ' ')"
 t_fail "no slurmctld left on $old" hac_ctld_pid "$old"
 if [[ -n $new ]]; then
     gone=$(hac_first_event "$t0" "^$old: no slurmctld process")

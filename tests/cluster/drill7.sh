@@ -1,18 +1,22 @@
 #!/bin/bash
-# Drill 7: consecutive failovers while jobs run and new ones are submitted (HAC_FAILOVERS,
-# default 10; the issue asks for 20: HAC_FAILOVERS=20, about 5 minutes). Three controllers, two compute hosts. A submitter sends a job through the VIP
+# Drill 7: twenty consecutive failovers (HAC_FAILOVERS, default 20) while jobs run and new ones
+# are submitted. Three controllers, two compute hosts. A submitter sends a job through the VIP
 # every second (each sbatch allowed 15 s, so submissions made during a failover wait for it);
 # every job writes "start" and "end" lines with its own token into a ledger shared by the compute
-# hosts, and runs 2 s. The failovers alternate two failures of the master's slurmctld:
-#   odd:  kill -9 (a crash: slurmctld saves its state asynchronously, at most every 5 s, so the
-#         job changes of the last seconds before the kill are not in the shared state);
-#   even: kill -15 (a clean stop: slurmctld saves all its state before it exits).
+# hosts, and runs 2 s. The failovers alternate two failures of the master:
+#   odd:  kill -15 of its slurmctld (a crash that lets slurmctld save its state: the check
+#         fails, keepalived moves the VIP, the next master's hook starts slurmctld);
+#   even: its keepalived stopped (maintenance: the VIP leaves at once, no hook runs there; the
+#         next master waits for the lease to expire and its slurmctld takes control from the
+#         old one, which saves its state and exits); keepalived is started again afterwards.
+# HAC_DRILL7_KILL9=1 makes the odd ones kill -9 (a crash without saving: slurmctld saves job
+# state asynchronously, at most every 5 s, so the job changes of the last seconds before the
+# kill are not in the shared state; such jobs are reported as "in the window", not failed).
 # Each failover waits for a new master in control, then for a steady second. At the end, when
 # every job has finished, every submission is accounted for from the ledger: completed once,
-# started twice (a first run killed, a second completed), completed twice, lost. Asserts: no job
-# completes twice; no job is lost or started twice unless it was accepted or started within the
-# 6 s before a kill -9 (Slurm's own state-save window, reported); never two controllers in
-# control (sampled).
+# started twice (a first run killed, a second completed), completed twice, lost. Asserts: every
+# accepted job completed exactly once (but for the kill -9 window, if asked for); never two
+# controllers in control (sampled); every hook within its deadline.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HAT_PREFIX=${HAT_PREFIX:-hatd}
@@ -21,8 +25,7 @@ source "$here/lib.sh"
 # shellcheck source=../lib/testlib.sh
 source "$HAC_SRC/tests/lib/testlib.sh"
 hac_init
-# 10 by default to stay near 3 minutes; HAC_FAILOVERS=20 for the issue's twenty (about 5 min).
-N=${HAC_FAILOVERS:-10}
+N=${HAC_FAILOVERS:-20}
 WINDOW_MS=6000
 
 hac_boot 3 2
@@ -65,13 +68,26 @@ for ((k = 1; k <= N; k++)); do
         break
     fi
     sleep 1
-    if ((k % 2)); then kind=kill9 sig=KILL; else kind=term sig=TERM; fi
-    tk=$(hac_event "failover $k/$N: kill -$sig slurmctld on $m")
-    echo "$k $kind $m $tk" >>"$fails"
-    hac_kill_ctld "$m" "$sig" || true
+    if ((k % 2 == 0)); then
+        kind=kastop
+        tk=$(hac_event "failover $k/$N: keepalived stopped on $m")
+        echo "$k $kind $m $tk" >>"$fails"
+        hat_kill "$m" keepalived TERM || true
+    else
+        if [[ ${HAC_DRILL7_KILL9:-0} == 1 ]]; then kind=kill9 sig=KILL; else kind=term sig=TERM; fi
+        tk=$(hac_event "failover $k/$N: kill -$sig slurmctld on $m")
+        echo "$k $kind $m $tk" >>"$fails"
+        hac_kill_ctld "$m" "$sig" || true
+    fi
     if n=$(hac_wait_new_master "$m" 40); then
         ok_fo=$((ok_fo + 1))
         hac_event "failover $k/$N: $n in control ($(( $(hac_now_ms) - tk )) ms)" >/dev/null
+        if [[ $kind == kastop ]]; then
+            # Maintenance over: back as a standby (nopreempt), once its slurmctld has gone.
+            hat_wait_for 20 eval "! hac_ctld_pid $m >/dev/null" || true
+            hac_keepalived_start "$m"
+            hac_wait_ka "$m" BACKUP 20 || true
+        fi
     else
         t_ok "failover $k: a new master in control within 40 s" false
         hac_dump
@@ -134,13 +150,15 @@ t_note "accounting: $(sed -n 1p <<<"$report")"
 t_note "not clean: $(sed -n 's/^detail=//p' <<<"$report")"
 bad=$(sed -n 's/^bad=\([0-9]*\).*/\1/p' <<<"$report")
 win=$(sed -n 's/^bad=[0-9]* window=\([0-9]*\)/\1/p' <<<"$report")
-t_ok "$(awk '$2 == "ok"' "$subs" | wc -l) jobs accepted: none completed twice, none lost, held or started twice outside the 6 s before a kill -9" test "$bad" -eq 0
-t_note "jobs lost, held or started twice inside the state-save window of a kill -9: $win"
+but=''
+[[ ${HAC_DRILL7_KILL9:-0} != 1 ]] || but=", outside the 6 s before a kill -9"
+t_ok "$(awk '$2 == "ok"' "$subs" | wc -l) jobs accepted: every one completed exactly once (none lost, held, started or completed twice$but)" test "$bad" -eq 0
+[[ ${HAC_DRILL7_KILL9:-0} != 1 ]] || t_note "jobs lost, held or started twice inside the state-save window of a kill -9: $win"
 t_ok "never two controllers in control ($samples samples, longest gap $gap ms)" test "$two" -eq 0
 maxhook=$(hac_hook_max_ms "$t0")
 t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "${maxhook/none/0}" 25000
-# The failover times, kill -> new master in control (from the events).
+# The failover times, failure -> new master in control (from the events).
 times=$(hac_timeline "$t0" "$t0" | sed -n 's/.*failover [0-9]*\/[0-9]*: .* in control (\([0-9]*\) ms).*/\1/p' | sort -n)
-t_note "kill -> new master in control (ms): median $(awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' <<<"$times"), max $(tail -n 1 <<<"$times"), n=$(wc -l <<<"$times")"
+t_note "failure -> new master in control (ms): median $(awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' <<<"$times"), max $(tail -n 1 <<<"$times"), n=$(wc -l <<<"$times")"
 hac_timeline "$t0" "$t0" | grep -E 'failover|!!!' | sed 's/^/#  /'
 t_done

@@ -8,16 +8,20 @@
 # namespaces, on one bridge) and tests/lib/hacluster.sh (each controller's two slurm.conf views
 # and the hooks' ha-slurm.conf):
 #
-#   ctl1..ctlN  10.213.0.11..   munged, the shared state folder /mnt/state on FUSE (bindfs, shown
-#                               as fuse.glusterfs; one backing folder for all), keepalived with
+#   ctl1..ctlN  10.213.0.11..   munged, the shared state folder /mnt/state: a real GlusterFS
+#                               volume replicated on every controller (glusterd and a brick in
+#                               each, mounted with the FUSE client), keepalived with
 #                               ha-check-slurmctld as vrrp_script and ha-notify-master/backup/
 #                               fault as notify hooks. slurmctld runs only where a hook starts
 #                               it: on the VIP holder (`slurmctld -f /etc/slurm/ha-slurmctld.conf`).
 #   cn1..cnM    10.213.0.21..   munged, slurmd; /mnt/jobs shared between them (a job ledger).
 #   VIP         10.213.0.100    SlurmctldAddr: every client and slurmd talks to the VIP only.
 #
-# GlusterFS: the shared state folder is a FUSE mount (bindfs) of one folder, not a real GlusterFS
-# volume (HAT_SHARED_MODE=fuse). A real replicated volume is optional and not done here.
+# Storage (HAC_STORAGE): gluster (the default when glusterd is installed): a GlusterFS volume,
+# replica N, with quorum, client caches off and network.ping-timeout HAT_GLUSTER_PING_TIMEOUT
+# (tests/lib/hosts.sh); its traffic crosses the hosts' network, so a lost host or a partition
+# affects storage as it would on real machines. fuse: a bindfs FUSE mount of one folder on the
+# machine (shown as fuse.glusterfs), for a quick run or where GlusterFS is not installed.
 #
 # Configuration: every file from the cluster YAML tests/cluster/cluster.yaml through
 # build/genconf/ha-genconf (hac_write_confs_genconf), as a user would make them; without
@@ -45,7 +49,7 @@
 #   hosts       hac_ctls hac_cns hac_ip
 #   looking     hac_vip_holders hac_control_states hac_in_control hac_master hac_wait_master
 #               hac_wait_new_master hac_wait_steady hac_ka_state hac_wait_ka hac_ctld_pid
-#               hac_ctld_started_ms hac_stale_acts hac_hook_runs hac_hook_max_ms
+#               hac_ctld_started_ms hac_stale_acts hac_hook_runs hac_hook_output hac_hook_max_ms
 #   failures    hac_kill_ctld hac_host_lose hac_host_recover hac_partition hac_heal
 #   jobs        hac_sbatch hac_sbatch_until_accepted hac_squeue hac_job_state
 #               hac_job_start_saved
@@ -70,6 +74,11 @@
 #   HAC_SBATCH_GAP_MS HAC_SBATCH_TIMEOUT   see hac_sbatch_until_accepted
 #   HAC_CTLD_SELF_ONLY  1: an experiment, each ha-slurmctld.conf names its own host only
 #   HAC_VERBOSE       1: say more on stderr
+#   HAC_STORAGE       gluster | fuse (see above; default gluster when glusterd is installed)
+#   HAC_SHARED        1: one cluster for several drills (the ctest fixture, tests/cluster/
+#                     fixture.sh): hac_boot reuses the cluster an earlier run of the same
+#                     HAT_PREFIX left up when it is steady (else boots it again), and nothing is
+#                     torn down on exit; `fixture.sh teardown` ends it
 #   HA_BUILD_DIR HA_SOURCE_DIR   where the built programs and the sources are
 
 : "${HAT_PREFIX:=hatd}"
@@ -79,6 +88,9 @@
 : "${HAC_GENCONF:=auto}"
 : "${HAC_CHECK_DEADLINE:=2s}"
 : "${HAC_VERBOSE:=0}"
+if [[ -z ${HAC_STORAGE:-} ]]; then
+    if command -v glusterd >/dev/null; then HAC_STORAGE=gluster; else HAC_STORAGE=fuse; fi
+fi
 
 _hac_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HAC_SRC=${HA_SOURCE_DIR:-$(cd "$_hac_here/../.." && pwd)}
@@ -157,7 +169,11 @@ hac_init() {
         [[ -x $p ]] || { echo "build first: $p is missing" >&2; return 1; }
     done
     # shellcheck disable=SC2154  # rc is set in the trap itself
-    trap 'rc=$?; hac_teardown; exit $rc' EXIT
+    if [[ ${HAC_SHARED:-0} == 1 ]]; then
+        trap 'rc=$?; hac_watch_stop; exit $rc' EXIT
+    else
+        trap 'rc=$?; hac_teardown; exit $rc' EXIT
+    fi
     trap 'exit 130' INT
     trap 'exit 143' TERM
 }
@@ -243,6 +259,9 @@ global_defs {
     router_id $h
     enable_script_security
     script_user root
+    vrrp_higher_prio_send_advert true
+    vrrp_garp_lower_prio_repeat 3
+    vrrp_garp_master_refresh 60
 }
 
 vrrp_script chk_slurmctld {
@@ -358,7 +377,7 @@ _hac_hosts() {
     : >"$(_hac_evfile)"
     _hac_load_hosts
     for h in "${ctls[@]}" "${cns[@]}"; do hat_munged_start "$h"; done
-    HAT_SHARED_MODE=fuse hat_shared_setup "$HAC_STATE" "${ctls[@]}"
+    HAT_SHARED_MODE=$HAC_STORAGE hat_shared_setup "$HAC_STATE" "${ctls[@]}"
     if ((m > 0)); then
         HAT_SHARED_MODE=bind hat_shared_setup "$HAC_JOBS" "${cns[@]}"
         chmod 0777 "$(hat_shared_dir "$HAC_JOBS")"
@@ -371,7 +390,8 @@ _hac_hosts() {
 # in control, and every slurmd is registered. Prints nothing; hac_progress lines on stderr.
 hac_boot() {
     local n=$1 m=$2 h bad master
-    hac_progress "hosts: $n controllers, $m compute hosts, munged, shared state on FUSE"
+    if [[ ${HAC_SHARED:-0} == 1 ]] && _hac_reuse "$n" "$m"; then return 0; fi
+    hac_progress "hosts: $n controllers, $m compute hosts, munged, shared state ($HAC_STORAGE)"
     _hac_hosts "$n" "$m"
     if bad=$(_hac_unsafe_path "$HAC_HOOKS/ha-check-slurmctld"); then
         # keepalived's script security would refuse them: root-only copies (hacluster.sh).
@@ -395,12 +415,51 @@ hac_boot() {
     done
     if [[ ${HAC_DBD:-0} == 1 ]]; then hac_dbd_up || { hac_dump; return 1; }; fi # accounting.sh
     hac_progress "configuration from $HAC_CONF_SOURCE; keepalived on ${_ctls[*]}"
+    echo "$HAC_HOOKS" >"$(hat_state_dir)/hooks.path"
+    echo "$HAC_CONF_SOURCE" >"$(hat_state_dir)/conf.source"
     for h in "${_ctls[@]}"; do hac_keepalived_start "$h"; done
     master=$(hac_wait_master 40) || { hac_progress "no master in control after 40 s"; hac_dump; return 1; }
     hac_event "boot: $master holds the VIP and is in control" >/dev/null
     hac_progress "$master holds the VIP and is in control; slurmd on $(hac_cns | xargs)"
     for h in $(hac_cns); do hat_slurmd_start "$h" || { hac_dump; return 1; }; done
     hac_progress "cluster up"
+}
+
+# _hac_reuse N M: take over the cluster an earlier run with this HAT_PREFIX left up (HAC_SHARED),
+# if it has N controllers and M compute hosts, all its daemons run and it is steady (a master in
+# control, the other controllers BACKUP) within 60 s. Between drills: jobs left by the last one
+# are cancelled and nodes it left drained resumed (said on stderr). Fails (nothing changed but
+# the prefix claimed) when the cluster cannot be reused.
+_hac_reuse() {
+    local n=$1 m=$2 st h master left
+    st=$(hat_state_dir)
+    [[ -f $st/hosts.list && -f $st/hooks.path ]] || return 1
+    _hat_claim || return 1
+    _hac_load_hosts
+    ((${#HAC_CTL_LIST[@]} == n && ${#HAC_CN_LIST[@]} == m)) || return 1
+    for h in "${HAC_CTL_LIST[@]}"; do hat_alive "$h" keepalived && hat_alive "$h" munged || return 1; done
+    for h in "${HAC_CN_LIST[@]}"; do hat_alive "$h" slurmd && hat_alive "$h" munged || return 1; done
+    HAC_HOOKS=$(<"$st/hooks.path")
+    HAC_CONF_SOURCE=$(<"$st/conf.source")
+    if ! master=$(hac_wait_steady 60); then
+        hac_progress "the cluster left by the last test is not steady: booting a new one"
+        return 1
+    fi
+    if ((m > 0)); then
+        left=$(hat_exec "${HAC_CN_LIST[0]}" timeout 10 squeue -h -o %i 2>/dev/null | xargs) || left=
+        if [[ -n $left ]]; then
+            hac_progress "cancelling the jobs the last test left: $left"
+            # shellcheck disable=SC2086
+            hat_exec "${HAC_CN_LIST[0]}" timeout 10 scancel $left || true
+        fi
+        left=$(hat_exec "${HAC_CN_LIST[0]}" timeout 10 sinfo -h -N -t drain,drained,draining,down -o %N 2>/dev/null | sort -u | xargs) || left=
+        if [[ -n $left ]]; then
+            hac_progress "resuming the nodes the last test left drained or down: $left"
+            hat_exec "${HAC_CN_LIST[0]}" timeout 10 scontrol update NodeName="${left// /,}" State=RESUME || true
+        fi
+        hat_wait_for 30 eval "[[ -z \$(hat_exec ${HAC_CN_LIST[0]} timeout 10 squeue -h -o %i 2>/dev/null) ]]" || true
+    fi
+    hac_progress "the cluster of the earlier test, steady: $master in control (HAC_SHARED)"
 }
 
 # hac_keepalived_start HOST
@@ -570,6 +629,15 @@ hac_hook_runs() {
     done | awk -F'\t' -v f="$from" '$1 >= f' | sort -n
 }
 
+# hac_hook_output HOST [FROM_MS]: the output of HOST's hook runs that started at or after FROM_MS
+# (the wrapper's hooks.out, one "=== START ha-notify-EVENT ... -> exit" block per run).
+hac_hook_output() {
+    local f
+    f="$(hat_host_dir "$1")/logs/hooks.out"
+    [[ -f $f ]] || return 0
+    awk -v f="${2:-0}" '/^=== [0-9]+ ha-notify-/ { keep = ($2 >= f) } keep' "$f"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Failures
 
@@ -608,7 +676,7 @@ hac_host_recover() {
     ip -n "$(_hac_ns "$h")" addr del "$HAC_VIP/24" dev eth0 2>/dev/null || true
     ip -n "$(_hac_ns "$h")" link set eth0 up
     hat_munged_start "$h"
-    HAT_SHARED_MODE=fuse hat_shared_setup "$HAC_STATE" "$h"
+    HAT_SHARED_MODE=$HAC_STORAGE hat_shared_setup "$HAC_STATE" "$h"
     echo "$HAC_STATE/slurmctld" >"$(hat_state_dir)/statesave"
     if [[ ${HAC_NATIVE:-0} == 1 ]]; then
         hat_slurmctld_start "$h"
@@ -617,28 +685,57 @@ hac_host_recover() {
     fi
 }
 
-# hac_partition HOST...: cut HOSTs off the other controllers, both ways: each side gets a
-# permanent neighbour entry with a MAC address nobody has for the other side's addresses, so
-# every frame between them (VRRP, Slurm RPC) goes nowhere. Routes would not do: keepalived sends
-# its adverts on a socket bound to eth0, which a blackhole route does not stop. Compute hosts
-# still reach everyone; the shared storage stays shared (it is local FUSE).
+# hac_partition [--all] HOST...: cut HOSTs off the other controllers, both ways. Compute hosts
+# still reach everyone.
+#   default: the controllers' own traffic only: VRRP (IP protocol 112) and the Slurm controller
+#       port (6817) between the two sides are dropped (nftables in each controller's network
+#       namespace); everything else, the shared storage's traffic among it, still flows: "the
+#       controllers cannot see each other, the storage is still shared".
+#   --all: every frame between the two sides goes nowhere (each side gets a permanent neighbour
+#       entry with a MAC address nobody has for the other side's addresses): with GlusterFS the
+#       storage is partitioned too, and only the side with a quorum of bricks can write.
+#       Routes would not do: keepalived sends its adverts on a socket bound to eth0, which a
+#       blackhole route does not stop.
 hac_partition() {
-    local a b
+    local a b all=0
+    [[ ${1:-} == --all ]] && { all=1; shift; }
     for a in "$@"; do
         for b in $(hac_ctls); do
             [[ " $* " == *" $b "* ]] && continue
-            ip -n "$(_hac_ns "$a")" neigh replace "$(hac_ip "$b")" lladdr 02:00:00:00:ff:"${b#ctl}" \
-                nud permanent dev eth0
-            ip -n "$(_hac_ns "$b")" neigh replace "$(hac_ip "$a")" lladdr 02:00:00:00:ff:"${a#ctl}" \
-                nud permanent dev eth0
+            if ((all)); then
+                ip -n "$(_hac_ns "$a")" neigh replace "$(hac_ip "$b")" lladdr 02:00:00:00:ff:"${b#ctl}" \
+                    nud permanent dev eth0
+                ip -n "$(_hac_ns "$b")" neigh replace "$(hac_ip "$a")" lladdr 02:00:00:00:ff:"${a#ctl}" \
+                    nud permanent dev eth0
+            else
+                _hac_nft_drop "$a" "$(hac_ip "$b")"
+                _hac_nft_drop "$b" "$(hac_ip "$a")"
+            fi
         done
     done
 }
 
-# hac_heal: remove every partition (the permanent neighbour entries).
+# _hac_nft_drop HOST ADDR: in HOST, drop VRRP and Slurm controller traffic from and to ADDR.
+_hac_nft_drop() {
+    ip netns exec "$(_hac_ns "$1")" nft -f - <<EOF
+table inet hac_partition {
+    chain in { type filter hook input priority 0; policy accept; }
+    chain out { type filter hook output priority 0; policy accept; }
+}
+add rule inet hac_partition in ip saddr $2 ip protocol 112 drop
+add rule inet hac_partition in ip saddr $2 tcp dport 6817 drop
+add rule inet hac_partition in ip saddr $2 tcp sport 6817 drop
+add rule inet hac_partition out ip daddr $2 ip protocol 112 drop
+add rule inet hac_partition out ip daddr $2 tcp dport 6817 drop
+add rule inet hac_partition out ip daddr $2 tcp sport 6817 drop
+EOF
+}
+
+# hac_heal: remove every partition (the nftables table, the permanent neighbour entries).
 hac_heal() {
     local h ip
     for h in $(hac_ctls); do
+        ip netns exec "$(_hac_ns "$h")" nft delete table inet hac_partition 2>/dev/null || true
         while read -r ip; do
             [[ -n $ip ]] && ip -n "$(_hac_ns "$h")" neigh del "$ip" dev eth0
         done < <(ip -n "$(_hac_ns "$h")" neigh show nud permanent | awk '$0 ~ /lladdr 02:00:00:00:ff:/ {print $1}')
@@ -677,7 +774,8 @@ hac_sbatch_until_accepted() {
             (
                 if out=$(hat_exec "$h" timeout "${HAC_SBATCH_TIMEOUT:-3}" sbatch --parsable -o /dev/null -e /dev/null \
                     "${args[@]}" 2>/dev/null) && [[ $out =~ ^[0-9]+ ]]; then
-                    echo "$(hac_now_ms) ${out%%;*} $n" >"$d/ok.$n"
+                    # Whole or not at all: the loop below may read it at any moment.
+                    echo "$(hac_now_ms) ${out%%;*} $n" >"$d/tmp.$n" && mv "$d/tmp.$n" "$d/ok.$n"
                 fi
             ) </dev/null &
             pids+=($!)
@@ -952,13 +1050,13 @@ hac_wait_ka() { hat_wait_for "$3" eval "[[ \$(hac_ka_state $1) == $2 ]]"; }
 # pending again after the failover and is started a second time; see drill 7).
 hac_job_start_saved() {
     local m=$1 job=$2 f log line alloc
-    f="$(hat_shared_dir "$HAC_STATE")/slurmctld/job_state"
+    f=$HAC_STATE/slurmctld/job_state
     log="$(hat_host_dir "$m")/fs/log-slurm/slurmctld.log"
     hat_wait_for "$3" grep -q "sched: Allocate JobId=$job " "$log" || return 1
     line=$(grep "sched: Allocate JobId=$job " "$log" | tail -n 1)
     line=${line#[}; line=${line%%]*}
     alloc=$(date -d "${line/T/ }" +%s%3N)
-    hat_wait_for "$3" eval "(( \$(date -r $f +%s%3N) > $alloc ))"
+    hat_wait_for "$3" eval "(( \$(hat_exec $m date -r $f +%s%3N) > $alloc ))"
 }
 
 # _hac_log_ms "[2026-11-28T23:59:37.702] ...": that time in ms since the epoch.

@@ -103,7 +103,7 @@ t_match "an unknown host: says so" "$err" \
     "$good: --host: no host \"nosuchhost\" in nodes.controllers or nodes.compute_nodes"
 t_fail "an unknown host: nothing written" test -e "$tmp/unknown-host"
 t_ok "--help: exit 0" "$GENCONF" --help
-t_match "--version prints the version" "$("$GENCONF" --version)" '^ha-genconf [0-9]'
+t_match "--version prints the version" "$("$GENCONF" --version)" '^ha-genconf \(ha-slurm\) [0-9]'
 touch "$tmp/file"
 run "$good" --host server1 --output-dir "$tmp/file"
 t_match "an output folder that is a file: exit 3" "$rc" '^3$'

@@ -99,6 +99,9 @@ global_defs {
     router_id $h
     enable_script_security
     script_user root
+    vrrp_higher_prio_send_advert true
+    vrrp_garp_lower_prio_repeat 3
+    vrrp_garp_master_refresh 60
 }
 vrrp_script chk_slurmctld {
     script "$HA_HOOKS/ha-check-slurmctld -c $conf"

@@ -65,7 +65,10 @@
 # Settings (environment):
 #   HAT_PREFIX              name prefix of everything (default hat)
 #   HAT_STATE_ROOT          parent of the state folder (default /var/lib/ha-slurm-tests)
-#   HAT_SHARED_MODE         bind | fuse (hat_shared_setup, default bind)
+#   HAT_SHARED_MODE         bind | fuse | gluster (hat_shared_setup, default bind)
+#   HAT_GLUSTER_PING_TIMEOUT  network.ping-timeout of a GlusterFS volume, seconds (default 5:
+#                           how long a client waits for a lost server before going on without
+#                           it; GlusterFS's own default is 42)
 #   HAT_SLURMCTLD_TIMEOUT   SlurmctldTimeout in slurm.conf (default 10)
 #   HAT_COMPUTE_HOSTS       compute hosts for the NodeName line (space separated)
 #   HAT_SLURM_CONF_EXTRA    extra slurm.conf lines (newline separated)
@@ -90,6 +93,7 @@
 : "${HAT_CLEAN_TERM_WAIT:=3}"
 : "${HAT_VERBOSE:=0}"
 : "${HAT_ROOT_OVERLAY:=1}"
+: "${HAT_GLUSTER_PING_TIMEOUT:=5}"
 
 # Environment of every spawned daemon (as a systemd unit would give it).
 HAT_DAEMON_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -733,20 +737,30 @@ _hat_fuse_mounted() {
         END { exit !f }' "/proc/$pid/mountinfo" 2>/dev/null
 }
 
-# hat_shared_setup DIR_IN_HOSTS HOST...: one shared folder (a real folder under the state
-# folder) visible at DIR_IN_HOSTS in each HOST. HAT_SHARED_MODE=bind: a bind mount;
-# HAT_SHARED_MODE=fuse: one bindfs FUSE mount per host (-o subtype=glusterfs: it shows as
-# fuse.glusterfs), its daemon recorded as "bindfs-KEY" (hat_shared_pid) so that a test can
-# SIGSTOP it to model a hung GlusterFS mount. The folder gets a subfolder slurmctld/
-# (slurm:slurm, 0755) that hat_slurm_conf uses as StateSaveLocation. Put DIR_IN_HOSTS under
-# /mnt (per host): elsewhere a missing mount point would be created on the machine.
+# hat_shared_setup DIR_IN_HOSTS HOST...: one shared folder visible at DIR_IN_HOSTS in each
+# HOST. HAT_SHARED_MODE=bind: a bind mount of a real folder under the state folder;
+# HAT_SHARED_MODE=fuse: one bindfs FUSE mount per host of that folder (-o subtype=glusterfs:
+# it shows as fuse.glusterfs), its daemon recorded as "bindfs-KEY" (hat_shared_pid) so that a
+# test can SIGSTOP it to model a hung GlusterFS mount; HAT_SHARED_MODE=gluster: a real
+# GlusterFS volume replicated on every HOST (see _hat_gluster_setup), mounted with the FUSE
+# client in each, whose client daemon is recorded as "glusterfs-KEY" (hat_shared_pid). The
+# folder gets a subfolder slurmctld/ (slurm:slurm, 0755) that hat_slurm_conf uses as
+# StateSaveLocation. Put DIR_IN_HOSTS under /mnt (per host): elsewhere a missing mount point
+# would be created on the machine. Called again for a host that is already a member (a host
+# that "reboots"), it starts what that host runs again and mounts the folder again.
 hat_shared_setup() {
     local dir=$1; shift
     local st key src h root mp pid su
     st=$(_hat_st)
     [[ $dir == /* && $dir != *[[:space:]]* ]] || { _hat_err "bad folder '$dir'"; return 1; }
-    case $HAT_SHARED_MODE in bind | fuse) ;; *)
-        _hat_err "HAT_SHARED_MODE must be bind or fuse"; return 1 ;;
+    case $HAT_SHARED_MODE in bind | fuse) ;; gluster)
+        key=$(_hat_shared_key "$dir")
+        grep -qxF "$dir" "$st/shared.list" 2>/dev/null || echo "$dir" >>"$st/shared.list"
+        echo "$dir/slurmctld" >"$st/statesave"
+        _hat_gluster_setup "$dir" "$key" "$@"
+        return ;;
+    *)
+        _hat_err "HAT_SHARED_MODE must be bind, fuse or gluster"; return 1 ;;
     esac
     key=$(_hat_shared_key "$dir")
     src=$st/shared/$key
@@ -783,19 +797,162 @@ hat_shared_setup() {
     done
 }
 
-# hat_shared_pid NAME [DIR_IN_HOSTS]: pid of the bindfs daemon serving DIR_IN_HOSTS (default:
-# the first shared folder) in host NAME (fuse mode only).
+# hat_shared_pid NAME [DIR_IN_HOSTS]: pid of the FUSE daemon serving DIR_IN_HOSTS (default:
+# the first shared folder) in host NAME: bindfs (fuse mode) or the GlusterFS client (gluster).
 hat_shared_pid() {
-    local dir=${2:-}
+    local dir=${2:-} key
     [[ -n $dir ]] || dir=$(head -n 1 "$(_hat_st)/shared.list")
-    hat_pid "$1" "bindfs-$(_hat_shared_key "$dir")"
+    key=$(_hat_shared_key "$dir")
+    if [[ -f $(_hat_st)/pids/$1/glusterfs-$key ]]; then
+        hat_pid "$1" "glusterfs-$key"
+    else
+        hat_pid "$1" "bindfs-$key"
+    fi
 }
 
-# hat_shared_dir [DIR_IN_HOSTS]: the real folder behind a shared folder, on the machine.
+# hat_shared_dir [DIR_IN_HOSTS]: the real folder behind a shared folder, on the machine (bind
+# and fuse modes; a GlusterFS volume has no such folder: fails).
 hat_shared_dir() {
-    local dir=${1:-}
+    local dir=${1:-} d
     [[ -n $dir ]] || dir=$(head -n 1 "$(_hat_st)/shared.list")
-    echo "$(_hat_st)/shared/$(_hat_shared_key "$dir")"
+    d="$(_hat_st)/shared/$(_hat_shared_key "$dir")"
+    [[ -d $d ]] || { _hat_err "$dir has no folder on the machine (a GlusterFS volume?)"; return 1; }
+    echo "$d"
+}
+
+# _hat_gluster DIR KEY HOST ARGS...: the gluster command line tool in HOST, within 20 s.
+_hat_gluster() {
+    local h=$1; shift
+    hat_exec "$h" timeout 20 gluster --mode=script "$@"
+}
+
+_hat_gluster_create() {
+    local h=$1 key=$2; shift 2
+    _hat_gluster "$h" volume info "$key" >/dev/null 2>&1 && return 0
+    _hat_gluster "$h" volume create "$key" "$@" force >/dev/null 2>&1
+    _hat_gluster "$h" volume info "$key" >/dev/null 2>&1
+}
+
+_hat_gluster_start() {
+    _hat_gluster "$1" volume info "$2" 2>/dev/null | grep -q '^Status: Started' && return 0
+    _hat_gluster "$1" volume start "$2" >/dev/null 2>&1
+    _hat_gluster "$1" volume info "$2" 2>/dev/null | grep -q '^Status: Started'
+}
+
+_hat_gluster_peers_ok() {
+    local n
+    n=$(_hat_gluster "$1" peer status 2>/dev/null | grep -c 'State: Peer in Cluster (Connected)')
+    ((n >= $2))
+}
+
+_hat_gluster_bricks_ok() {
+    local n
+    n=$(_hat_gluster "$1" volume status "$2" detail 2>/dev/null | grep -c '^Online *: Y')
+    ((n >= $3))
+}
+
+# _hat_gluster_setup DIR KEY HOST...: GlusterFS (Debian's glusterfs-server) for real: in each
+# HOST its own /var/lib/glusterd and /var/log/glusterfs (bound over the machine's, in the
+# host's mount namespace only), glusterd in the foreground, a brick folder /mnt/bricks/KEY; the
+# first HOST probes the others, creates volume KEY (replica N: one brick per HOST, "force"
+# because the bricks are on the root file system) and starts it; every HOST mounts it at DIR
+# with the FUSE client (mount -t glusterfs HOST:/KEY: its own glusterd serves the volume file).
+# Volume options: client-side caches off (a lease or a state file read on one node must show
+# what another node wrote, not a cached copy), quorum (a minority of bricks refuses writes
+# rather than diverge), network.ping-timeout $HAT_GLUSTER_PING_TIMEOUT. A HOST that is already
+# a member (recorded in gluster-KEY.members) gets its glusterd started again (which starts its
+# brick) and its mount again: a host that boots after it was lost.
+_hat_gluster_setup() {
+    local dir=$1 key=$2; shift 2
+    local st h hd first new=() all=() bricks=() mp pid start o p su
+    st=$(_hat_st)
+    command -v glusterd >/dev/null ||
+        { _hat_err "glusterd is not installed (Debian package glusterfs-server)"; return 1; }
+    for h in "$@"; do
+        _hat_host_ok "$h" || return 1
+        [[ -z $(_hat_host_root "$h") ]] ||
+            { _hat_err "$h: GlusterFS runs only in hosts without a ROOTDIR"; return 1; }
+        hd=$(hat_host_dir "$h")
+        if [[ ! -d $hd/fs/lib-glusterd ]]; then
+            _hat_mkdir "$hd/fs/lib-glusterd" "$hd/fs/log-glusterfs"
+            # As packaged (groups/, hooks/); glusterd adds its own UUID on first start.
+            cp -a /var/lib/glusterd/. "$hd/fs/lib-glusterd/"
+            # shellcheck disable=SC2016
+            nsenter "--mount=$st/ns/$h.mnt" sh -c \
+                'mount --bind "$1" /var/lib/glusterd && mount --bind "$2" /var/log/glusterfs' \
+                sh "$hd/fs/lib-glusterd" "$hd/fs/log-glusterfs" || return 1
+        fi
+        if ! hat_alive "$h" glusterd; then
+            _hat_spawn_in "$h" glusterd 0 glusterd -N --log-level=WARNING || return 1
+        fi
+        # The volume options, as a group file (one volume set, one cluster-wide transaction).
+        printf '%s\n' performance.quick-read=off performance.io-cache=off \
+            performance.read-ahead=off performance.stat-prefetch=off performance.open-behind=off \
+            performance.write-behind=off "network.ping-timeout=$HAT_GLUSTER_PING_TIMEOUT" \
+            cluster.quorum-type=auto >"$hd/fs/lib-glusterd/groups/ha-slurm-tests"
+        # shellcheck disable=SC2016
+        nsenter "--mount=$st/ns/$h.mnt" sh -c 'umask 022 && mkdir -p "$1" "$2"' sh \
+            "/mnt/bricks/$key" "$dir"
+        if grep -qxF "$h" "$st/gluster-$key.members" 2>/dev/null; then continue; fi
+        new+=("$h")
+    done
+    if ((${#new[@]})); then
+        [[ ! -s $st/gluster-$key.members ]] ||
+            { _hat_err "volume $key exists: new members cannot join it"; return 1; }
+        first=${new[0]}
+        hat_wait_for "$HAT_START_TIMEOUT" _hat_gluster "$first" pool list >/dev/null ||
+            { _hat_err "$first: glusterd does not answer"; _hat_show_log "$first" glusterd; return 1; }
+        for h in "${new[@]:1}"; do
+            hat_wait_for "$HAT_START_TIMEOUT" _hat_gluster "$h" pool list >/dev/null ||
+                { _hat_err "$h: glusterd does not answer"; return 1; }
+            hat_wait_for 60 _hat_gluster "$first" peer probe "$h" >/dev/null ||
+                { _hat_err "peer probe $h failed"; return 1; }
+        done
+        hat_wait_for "$HAT_START_TIMEOUT" _hat_gluster_peers_ok "$first" $((${#new[@]} - 1)) ||
+            { _hat_err "the GlusterFS peers did not connect"; _hat_gluster "$first" peer status >&2; return 1; }
+        for h in "${new[@]}"; do bricks+=("$h:/mnt/bricks/$key"); done
+        local -a rep=()
+        ((${#new[@]} > 1)) && rep=(replica "${#new[@]}")
+        hat_wait_for 60 _hat_gluster_create "$first" "$key" "${rep[@]}" "${bricks[@]}" ||
+            { _hat_err "gluster volume create $key failed"; return 1; }
+        # glusterd refuses a command while another transaction holds its lock (busy peers):
+        # both steps are retried until they take.
+        hat_wait_for 60 _hat_gluster "$first" volume set "$key" group ha-slurm-tests >/dev/null ||
+            { _hat_err "gluster volume $key: cannot set its options"; return 1; }
+        hat_wait_for 60 _hat_gluster_start "$first" "$key" ||
+            { _hat_err "gluster volume $key: cannot start it"; _hat_gluster "$first" volume info "$key" >&2; return 1; }
+        printf '%s\n' "${new[@]}" >"$st/gluster-$key.members"
+    fi
+    # Every member's brick online before a client mounts (a client started while a brick
+    # comes up would wait for it for network.ping-timeout).
+    mapfile -t all <"$st/gluster-$key.members"
+    hat_wait_for "$HAT_START_TIMEOUT" _hat_gluster_bricks_ok "$1" "$key" "${#all[@]}" ||
+        _hat_say "not every brick of $key is online; mounting anyway"
+    for h in "$@"; do
+        mp=$dir
+        _hat_record fuse.list "$h $mp glusterfs-$key"
+        hat_exec "$h" mount -t glusterfs -o "log-level=WARNING,log-file=/var/log/glusterfs/mnt-$key.log" \
+            "$h:/$key" "$mp" || { _hat_err "$h: cannot mount $h:/$key on $mp"; return 1; }
+        # The client daemon (it forked away from mount): the glusterfs process of this host's
+        # network namespace serving this mount point.
+        pid=
+        for p in $(ip netns pids "$(_hat_netns "$h")"); do
+            if [[ $(cat "/proc/$p/comm" 2>/dev/null) == glusterfs ]] &&
+                tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- " $mp *\$"; then
+                pid=$p
+                break
+            fi
+        done
+        [[ -n $pid ]] || { _hat_err "$h: no GlusterFS client daemon for $mp"; return 1; }
+        start=$(_hat_starttime "$pid") || return 1
+        echo "$pid $start" >"$st/pids/$h/glusterfs-$key"
+        _hat_say "$h: GlusterFS volume $key at $dir (client pid $pid)"
+    done
+    # StateSaveLocation, once: the volume's root is root's, slurmctld/ the slurm user's.
+    su=$(_hat_uid "" slurm) || return 1
+    # shellcheck disable=SC2016
+    hat_exec "$1" sh -c 'umask 022 && mkdir -p "$1/slurmctld" && chown "$2" "$1/slurmctld" && chmod 0755 "$1" "$1/slurmctld"' \
+        sh "$dir" "$su"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -322,3 +322,90 @@ hat_root_munge_uid() {
     local dir
     dir=$(hat_root_dir "$1") && hat_root__complete "$dir" && hat_root__uid "$dir" munge
 }
+
+# hat_root_ensure_minbase SUITE: make sure a plain minbase root of SUITE
+# exists (nothing added: for tests that install packages into a copy of it
+# with apt, so that apt resolves every dependency itself); print its folder,
+# ${HAT_ROOTS_DIR}/SUITE-minbase. Built like the Slurm roots: under a lock, in
+# a temporary folder renamed into place after its marker is written, in
+# private mount and pid namespaces, from the mirror of the machine's apt
+# sources.
+hat_root_ensure_minbase() {
+    local suite base dir
+    suite=$(hat_root__suite "${1:-}") || return 1
+    base=$(hat_root__base)
+    dir=$base/$suite-minbase
+    if [[ -f $dir/$HAT_ROOT_MARKER ]]; then
+        printf '%s\n' "$dir"
+        return 0
+    fi
+    if [[ $(id -u) != 0 ]]; then
+        echo "hat_root_ensure_minbase: building a root needs root" >&2
+        return 1
+    fi
+    mkdir -p -- "$base" || return 1
+    local lockfd rc=0
+    exec {lockfd}>"$base/.$suite-minbase.lock" || return 1
+    flock "$lockfd" || { exec {lockfd}>&-; return 1; }
+    hat_root__build_minbase "$suite" "$base" "$dir" || rc=$?
+    exec {lockfd}>&-
+    return "$rc"
+}
+
+# hat_root__build_minbase SUITE BASE DIR: the part of hat_root_ensure_minbase
+# that runs under the lock.
+hat_root__build_minbase() {
+    local suite=$1 base=$2 dir=$3 name=$1-minbase
+    if [[ -f $dir/$HAT_ROOT_MARKER ]]; then
+        printf '%s\n' "$dir"
+        return 0
+    fi
+    local old
+    for old in "$base/.$name.tmp."* "$dir"; do
+        [[ -e $old ]] || continue
+        echo "hat_root_ensure_minbase: removing partial root $old" >&2
+        hat_root__remove "$old" || return 1
+    done
+    local keyring=/usr/share/keyrings/debian-archive-keyring.gpg mirror tmp log start end
+    if ! command -v debootstrap >/dev/null || [[ ! -r $keyring ]]; then
+        echo "hat_root_ensure_minbase: needs debootstrap and debian-archive-keyring" >&2
+        return 1
+    fi
+    mirror=$(hat_root_mirror) || return 1
+    tmp=$(mktemp -d "$base/.$name.tmp.XXXXXX") || return 1
+    chmod 0755 "$tmp"
+    log=$base/.$name.debootstrap.log
+    echo "hat_root_ensure_minbase: debootstrap $suite into $tmp (log: $log)" >&2
+    start=$(date +%s)
+    if ! unshare --mount --propagation private --pid --fork --kill-child --mount-proc \
+        debootstrap --variant=minbase --keyring="$keyring" "$suite" "$tmp" "$mirror" \
+        >"$log" 2>&1; then
+        echo "hat_root_ensure_minbase: debootstrap $suite failed; last lines of $log:" >&2
+        tail -n 20 "$log" >&2
+        hat_root__remove "$tmp"
+        return 1
+    fi
+    end=$(date +%s)
+    if [[ ! -x $tmp/usr/bin/apt-get ]]; then
+        echo "hat_root_ensure_minbase: $suite root has no apt-get" >&2
+        hat_root__remove "$tmp"
+        return 1
+    fi
+    rm -f -- "$tmp"/var/cache/apt/archives/*.deb
+    if ! {
+        {
+            printf 'suite=%s\n' "$suite"
+            printf 'variant=minbase\n'
+            printf 'built=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+            printf 'debootstrap_seconds=%s\n' "$((end - start))"
+        } >"$tmp/$HAT_ROOT_MARKER.new" &&
+            sync -f "$tmp" &&
+            mv -- "$tmp/$HAT_ROOT_MARKER.new" "$tmp/$HAT_ROOT_MARKER" &&
+            mv -T -- "$tmp" "$dir"
+    }; then
+        hat_root__remove "$tmp"
+        return 1
+    fi
+    echo "hat_root_ensure_minbase: $suite root ready in $((end - start)) s" >&2
+    printf '%s\n' "$dir"
+}

@@ -15,6 +15,8 @@
 
 #include "common/cfg.h"
 #include "common/clock.h"
+#include "common/fsutil.h"
+#include "common/log.h"
 #include "common/slurmrpc.h"
 
 static const char *errno_name(int r)
@@ -85,6 +87,9 @@ int main(int argc, char **argv)
         double *ms;
         int o, failed = 0;
 
+        /* A refused cache file is said on stderr, as the programs say it. */
+        ha_log_open("ha-rpc", HA_LOG_STDERR, LOG_ERR);
+        ha_fs_set_refusal_handler(ha_log_refusal);
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (o) {
                 case 'p':

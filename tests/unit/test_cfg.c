@@ -181,6 +181,9 @@ static void test_bad_values(void **state)
                      (const char *[]){":2: [slurm] user:", "no such user", NULL});
         expect_error("[ha]\nstate_dir = relative/path\n", 0600, -EINVAL,
                      (const char *[]){":2: [ha] state_dir:", "absolute", NULL});
+        /* Nothing is run through a PATH look-up: the alert command too is an absolute path. */
+        expect_error("[notify]\n\nalert_command = mail -s fault root\n", 0600, -EINVAL,
+                     (const char *[]){":3: [notify] alert_command:", "absolute", NULL});
 }
 
 /* All problems in one run, each with its own line. */
@@ -235,6 +238,35 @@ static void test_unsafe_files(void **state)
         assert_non_null(strstr(err, "/nonexistent/ha-slurm.conf: cannot open"));
         free(err);
         assert_null(cfg);
+}
+
+/* [metrics]: off unless set; a textfile node_exporter would never read is refused. */
+static void test_metrics(void **state)
+{
+        struct ha_cfg *cfg = NULL;
+        char *err = NULL;
+
+        (void)state;
+        assert_int_equal(ha_cfg_load(write_file(REQUIRED, 0600), &cfg, &err), 0);
+        assert_null(cfg->metrics.textfile);
+        assert_int_equal(cfg->metrics.timeout, 500 * HA_USEC_PER_MSEC);
+        ha_cfg_free(cfg);
+        assert_int_equal(ha_cfg_load(write_file(REQUIRED "[metrics]\ntextfile = /var/lib/x/"
+                                                         "ha-slurm.prom\ntimeout = 2s\n",
+                                                0600),
+                                     &cfg, &err),
+                         0);
+        assert_string_equal(cfg->metrics.textfile, "/var/lib/x/ha-slurm.prom");
+        assert_int_equal(cfg->metrics.timeout, 2 * HA_USEC_PER_SEC);
+        ha_cfg_free(cfg);
+        expect_error(REQUIRED "[metrics]\ntextfile = /var/lib/x/ha-slurm.txt\n", 0600, -EINVAL,
+                     (const char *[]){":6: [metrics] textfile: expected a file name ending in "
+                                      "\".prom\"",
+                                      NULL});
+        expect_error(REQUIRED "[metrics]\ntextfile = /var/lib/x/.prom\n", 0600, -EINVAL,
+                     (const char *[]){"[metrics] textfile: expected a file name", NULL});
+        expect_error(REQUIRED "[metrics]\ntextfile = ha-slurm.prom\n", 0600, -EINVAL,
+                     (const char *[]){"[metrics] textfile: expected an absolute path", NULL});
 }
 
 static void test_parsers(void **state)
@@ -299,6 +331,7 @@ int main(void)
                 cmocka_unit_test(test_all_errors_reported),
                 cmocka_unit_test(test_syntax_and_long_lines),
                 cmocka_unit_test(test_unsafe_files),
+                cmocka_unit_test(test_metrics),
                 cmocka_unit_test(test_parsers),
         };
 

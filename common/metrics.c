@@ -1,0 +1,286 @@
+/* metrics.c: ha_slurm_* gauges for node_exporter's textfile collector. */
+#include "common/metrics.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/child.h"
+#include "common/clock.h"
+#include "common/fsutil.h"
+
+/* Every family, in the order of the file. All are gauges: each sample is the latest value. A
+ * sample of a record whose name is not here (a record left by another version) is dropped. */
+static const struct family {
+        const char *name;
+        const char *help;
+} families[] = {
+        {"ha_slurm_check_healthy", "1 if the last health check found this node healthy."},
+        {"ha_slurm_check_split_brain",
+         "1 if the last health check found slurmctld in control here without the VIP."},
+        {"ha_slurm_check_duration_seconds", "How long the last health check took."},
+        {"ha_slurm_check_last_run_timestamp_seconds",
+         "When the last health check ended (a stale value: the check does not run)."},
+        {"ha_slurm_check_probe_state",
+         "1 for the state (ok, failed or skipped) of each probe in the last health check."},
+        {"ha_slurm_check_probe_duration_seconds", "How long each probe of the last check took."},
+        {"ha_slurm_role",
+         "1 for this node's role in the last check: master holds the VIP, backup does not."},
+        {"ha_slurm_slurmctld_in_control",
+         "1 if the local slurmctld said it was in control in the last check."},
+        {"ha_slurm_hook_last_run_timestamp_seconds", "When the last notify hook run ended."},
+        {"ha_slurm_hook_success", "1 if the last notify hook run reached its target state."},
+        {"ha_slurm_hook_refused", "1 if the last notify hook run was refused by a precondition."},
+        {"ha_slurm_hook_duration_seconds", "How long the last notify hook run took."},
+        {"ha_slurm_promotion_timestamp_seconds", "When the last promotion ended."},
+        {"ha_slurm_promotion_success", "1 if the last promotion left slurmctld in control."},
+        {"ha_slurm_promotion_duration_seconds",
+         "How long the last promotion took, from hook start to slurmctld in control."},
+        {"ha_slurm_demotion_timestamp_seconds", "When the last demotion ended."},
+        {"ha_slurm_demotion_success", "1 if the last demotion left no slurmctld here."},
+        {"ha_slurm_demotion_duration_seconds", "How long the last demotion took."},
+        {"ha_slurm_last_transition_timestamp_seconds",
+         "When slurmctld last came into control here, or stopped being so."},
+        {"ha_slurm_last_transition", "1 for the role this node took in its last transition."},
+};
+
+/* The records, in the order they are rendered within a family. */
+static const char *const records[] = {"check", "hook", "promote", "demote", "transition"};
+
+#define N_RECORDS  (sizeof(records) / sizeof(records[0]))
+#define RECORD_MAX 8192
+
+/* One writer's records, and where everything goes: handed to the child. */
+struct job {
+        const char *state_dir;
+        const char *textfile;
+        size_t n;
+        struct {
+                const char *name;
+                const char *text;
+        } rec[3];
+};
+
+/* A record under construction: samples appended as text, cut (and flagged) at RECORD_MAX. */
+struct record {
+        char text[RECORD_MAX];
+        size_t len;
+        bool full;
+};
+
+static void add(struct record *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct record *r, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        if (r->full)
+                return;
+        va_start(ap, fmt);
+        n = vsnprintf(r->text + r->len, sizeof(r->text) - r->len, fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= sizeof(r->text) - r->len) {
+                r->full = true;
+                r->text[r->len] = '\0';
+                return;
+        }
+        r->len += (size_t)n;
+}
+
+/* Is `line` (of `len` bytes) a sample of family `name`? */
+static bool in_family(const char *line, size_t len, const char *name)
+{
+        size_t n = strlen(name);
+
+        return len > n && strncmp(line, name, n) == 0 && (line[n] == '{' || line[n] == ' ');
+}
+
+/* Replaces `path` with `data` atomically (a temporary file in the same folder, renamed over it),
+ * mode 0644 whatever the umask. Unlike ha_fs_write_atomic() it does not fsync: the check
+ * rewrites these files every second and a file lost in a crash is rewritten by the next run, so
+ * a disk flush a second on every controller would buy nothing. */
+static int replace_file(const char *path, const char *data, size_t len)
+{
+        char tmp[PATH_MAX];
+        int fd, r = 0;
+
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+                return -ENAMETOOLONG;
+        (void)unlink(tmp); /* a leftover of a killed writer with the same pid */
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        while (len > 0) {
+                ssize_t n = write(fd, data, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        break;
+                }
+                data += n;
+                len -= (size_t)n;
+        }
+        if (r == 0 && fchmod(fd, 0644) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                (void)unlink(tmp);
+        return r;
+}
+
+/* The child: writes this writer's records, reads every record and renders the textfile. */
+static ssize_t write_metrics(void *arg, void *out, size_t max)
+{
+        const struct job *j = arg;
+        char path[PATH_MAX], *texts[N_RECORDS] = {0}, *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+        int r;
+
+        (void)out;
+        (void)max;
+        r = ha_fs_ensure_dir(j->state_dir, 0755, NULL);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < j->n; i++) {
+                (void)snprintf(path, sizeof(path), "%s/" HA_METRICS_RECORD_PREFIX "%s",
+                               j->state_dir, j->rec[i].name);
+                r = replace_file(path, j->rec[i].text, strlen(j->rec[i].text));
+                if (r < 0)
+                        return r;
+        }
+        /* A record that is missing (never written) or unsafe is left out. */
+        for (size_t i = 0; i < N_RECORDS; i++) {
+                (void)snprintf(path, sizeof(path), "%s/" HA_METRICS_RECORD_PREFIX "%s",
+                               j->state_dir, records[i]);
+                (void)ha_fs_read_small(path, RECORD_MAX, &texts[i], NULL);
+        }
+
+        f = open_memstream(&buf, &len);
+        if (!f) {
+                r = -errno;
+                goto out;
+        }
+        for (size_t k = 0; k < sizeof(families) / sizeof(families[0]); k++) {
+                bool head = false;
+
+                for (size_t i = 0; i < N_RECORDS; i++) {
+                        for (const char *line = texts[i]; line && *line;) {
+                                const char *end = strchr(line, '\n');
+                                size_t n = end ? (size_t)(end - line) : strlen(line);
+
+                                if (in_family(line, n, families[k].name)) {
+                                        if (!head)
+                                                fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n",
+                                                        families[k].name, families[k].help,
+                                                        families[k].name);
+                                        head = true;
+                                        fprintf(f, "%.*s\n", (int)n, line);
+                                }
+                                line += n + (end ? 1 : 0);
+                        }
+                }
+        }
+        if (fclose(f) != 0) {
+                r = -ENOMEM;
+                goto out;
+        }
+        /* 0644: node_exporter runs as its own user. */
+        r = replace_file(j->textfile, buf, len);
+out:
+        free(buf);
+        for (size_t i = 0; i < N_RECORDS; i++)
+                free(texts[i]);
+        return r;
+}
+
+static int run(const struct ha_cfg *cfg, struct job *j)
+{
+        char stuck[PATH_MAX];
+        ssize_t r;
+
+        j->state_dir = cfg->ha.state_dir;
+        j->textfile = cfg->metrics.textfile;
+        (void)snprintf(stuck, sizeof(stuck), "%s/metrics.stuck", cfg->ha.state_dir);
+        r = ha_child_run(write_metrics, j, NULL, 0, ha_deadline_in(cfg->metrics.timeout), stuck,
+                         NULL);
+        return r < 0 ? (int)r : 0;
+}
+
+int ha_metrics_check(const struct ha_cfg *cfg, const struct ha_observation *o,
+                     const struct ha_verdict *v)
+{
+        static const char *const states[] = {"skipped", "ok", "failed"};
+        struct record rec = {.len = 0};
+        struct job j = {.n = 1};
+
+        if (!cfg->metrics.textfile)
+                return 0;
+        add(&rec, "ha_slurm_check_healthy %d\n", v->healthy);
+        add(&rec, "ha_slurm_check_split_brain %d\n", v->split_brain);
+        add(&rec, "ha_slurm_check_duration_seconds %.6f\n", o->total_ms / 1e3);
+        add(&rec, "ha_slurm_check_last_run_timestamp_seconds %.3f\n",
+            (double)ha_now_realtime() / 1e6);
+        for (int i = 0; i < HA_PROBE_COUNT; i++) {
+                const char *name = ha_probe_name((enum ha_probe_id)i);
+
+                for (int s = 0; s < 3; s++)
+                        add(&rec, "ha_slurm_check_probe_state{probe=\"%s\",state=\"%s\"} %d\n",
+                            name, states[s], (int)o->probe[i].state == s);
+                add(&rec, "ha_slurm_check_probe_duration_seconds{probe=\"%s\"} %.6f\n", name,
+                    o->probe[i].ms / 1e3);
+        }
+        add(&rec, "ha_slurm_role{role=\"master\"} %d\n", o->vip_here);
+        add(&rec, "ha_slurm_role{role=\"backup\"} %d\n", !o->vip_here);
+        add(&rec, "ha_slurm_slurmctld_in_control %d\n",
+            o->ctld_answers && o->control.control_time != 0);
+        if (rec.full)
+                return -ENOBUFS;
+        j.rec[0].name = "check";
+        j.rec[0].text = rec.text;
+        return run(cfg, &j);
+}
+
+int ha_metrics_hook(const struct ha_cfg *cfg, const struct ha_metrics_hook *h)
+{
+        struct record hook = {.len = 0}, act = {.len = 0}, trans = {.len = 0};
+        const char *kind = h->promoting ? "promotion" : "demotion";
+        struct job j = {.n = 2};
+
+        if (!cfg->metrics.textfile)
+                return 0;
+        add(&hook, "ha_slurm_hook_last_run_timestamp_seconds %.3f\n", h->finished);
+        add(&hook, "ha_slurm_hook_success %d\n", h->ok);
+        add(&hook, "ha_slurm_hook_refused %d\n", h->refused);
+        add(&hook, "ha_slurm_hook_duration_seconds %.6f\n", h->seconds);
+        add(&act, "ha_slurm_%s_timestamp_seconds %.3f\n", kind, h->finished);
+        add(&act, "ha_slurm_%s_success %d\n", kind, h->ok);
+        add(&act, "ha_slurm_%s_duration_seconds %.6f\n", kind, h->seconds);
+        if (hook.full || act.full)
+                return -ENOBUFS;
+        j.rec[0].name = "hook";
+        j.rec[0].text = hook.text;
+        j.rec[1].name = h->promoting ? "promote" : "demote";
+        j.rec[1].text = act.text;
+        if (h->ok && h->transition) {
+                add(&trans, "ha_slurm_last_transition_timestamp_seconds %.3f\n", h->finished);
+                add(&trans, "ha_slurm_last_transition{to=\"master\"} %d\n", h->promoting);
+                add(&trans, "ha_slurm_last_transition{to=\"backup\"} %d\n", !h->promoting);
+                j.rec[2].name = "transition";
+                j.rec[2].text = trans.text;
+                j.n = 3;
+        }
+        return run(cfg, &j);
+}

@@ -1,0 +1,104 @@
+#!/bin/bash
+# A hostile peer on the controller port (tests/tools/hostile_peer.py), against the library's
+# Slurm client (common/slurmrpc.c through tests/ha-rpc, the code the check and the hooks use),
+# in one test host with a real munged: a reply that claims a huge length, one that never ends
+# (a fast endless stream, a slow drip of one byte every 100 ms, a length sent a byte at a time),
+# and one whose MUNGE credential was made by the wrong uid (nobody, not SlurmUser or root) or
+# for another uid than ours.
+#
+# For each: rejected with the expected error and reason; within the deadline (1 s; a margin of
+# 500 ms for a loaded machine); peak memory (/usr/bin/time, max RSS) at most 2 MiB over that of a
+# call answered correctly. A control: the same reply signed by root is accepted, so it is the
+# uid alone that the wrong_uid case is refused for.
+# What test_slurmrpc.c and slurm_client.sh already cover is not repeated: the reply parser's
+# bounds (unit), a listener that never answers (tarpit), a request credential for the wrong uid.
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
+build=${HA_BUILD_DIR:-$src/build}
+RPC=$build/tests/ha-rpc
+PEER=$src/tests/tools/hostile_peer.py
+HAT_PREFIX=${HAT_PREFIX:-hatp}
+# shellcheck source=../lib/hosts.sh
+source "$src/tests/lib/hosts.sh"
+# shellcheck source=../lib/testlib.sh
+source "$src/tests/lib/testlib.sh"
+trap 'rc=$?; hat_teardown; exit $rc' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+IP=10.213.0.11
+DEADLINE_MS=1000
+MARGIN_MS=500
+RSS_MARGIN_KB=2048
+declare -A PORT=([good]=7101 [wrong_uid]=7102 [not_for_us]=7108 [huge]=7103 [huge_stream]=7104 [endless]=7105
+    [drip]=7106 [drip_length]=7107)
+
+hat_clean
+hat_net_up
+hat_host_add ctl1 "$IP"
+hat_munged_start ctl1
+specs=()
+for m in "${!PORT[@]}"; do specs+=("$m:${PORT[$m]}"); done
+hat_spawn ctl1 peer /usr/bin/python3 "$PEER" "$IP" /run/munge/munge.socket.2 "${specs[@]}"
+listening() { [[ $(hat_exec ctl1 ss -Htln "sport = :${PORT[drip_length]}") == *LISTEN* ]]; }
+t_ok "the hostile peer listens" hat_wait_for 10 listening
+
+OUT='' RSS='' MS=''
+# call MODE [HA-RPC ARGS...]: one control-status call to MODE's port under /usr/bin/time.
+call() {
+    local mode=$1; shift
+    OUT=$(hat_exec ctl1 /usr/bin/time -f 'maxrss_kb=%M' "$RPC" --protocol 22.05 --uid 0 \
+        --timeout "${DEADLINE_MS}ms" "$@" "$IP:${PORT[$mode]}" status 2>&1 || true)
+    RSS=$(t_field maxrss_kb "$OUT")
+    MS=$(t_field ms "$OUT")
+}
+
+call good
+t_match "control: a valid reply signed by root is accepted" "$OUT" 'result=ok .*control=active'
+BASE=$RSS
+t_note "max RSS of a call answered correctly: $BASE KiB"
+t_ok "... (its max RSS is known)" test -n "$BASE"
+
+# rejected MODE ERROR REASON: the last call failed with ERROR and REASON, on time, in bounded
+# memory.
+rejected() {
+    local mode=$1 err=$2 reason=$3
+    t_match "$mode: rejected ($err)" "$OUT" "result=fail error=$err "
+    t_match "... saying why" "$OUT" "reason=.*$reason"
+    t_lt "... within the deadline ($MS ms)" "$MS" $((DEADLINE_MS + MARGIN_MS))
+    t_lt "... in bounded memory ($RSS KiB, a good call $BASE KiB)" "$RSS" $((BASE + RSS_MARGIN_KB))
+}
+
+call wrong_uid
+rejected wrong_uid EBADMSG 'reply credential made by uid 65534, not SlurmUser \(0\) or root'
+
+call not_for_us
+rejected not_for_us EBADMSG 'reply credential rejected by MUNGE'
+
+call huge
+rejected huge EMSGSIZE 'reply claims 4294967280 bytes, more than the 65536 accepted'
+t_lt "... at once, not at the deadline" "$MS" 500
+
+call huge_stream
+rejected huge_stream EMSGSIZE 'reply claims 2147483647 bytes'
+
+call endless
+rejected endless EBADMSG 'malformed reply'
+
+call drip
+rejected drip ETIMEDOUT 'no reply from .* before the deadline'
+t_lt "... not before the deadline either" $((DEADLINE_MS - 10)) "$MS"
+
+call drip_length
+rejected drip_length ETIMEDOUT 'no reply from .* before the deadline'
+
+# Without a configured version the client probes 26.05 down to 22.05: the whole call, not each
+# attempt, is bounded by the deadline.
+OUT=$(hat_exec ctl1 /usr/bin/time -f 'maxrss_kb=%M' "$RPC" --uid 0 --timeout "${DEADLINE_MS}ms" \
+    "$IP:${PORT[drip]}" status 2>&1 || true)
+RSS=$(t_field maxrss_kb "$OUT")
+MS=$(t_field ms "$OUT")
+rejected "drip, probing versions" ETIMEDOUT 'no usable reply .* before the deadline'
+
+t_done

@@ -1,0 +1,202 @@
+#!/bin/bash
+# Unsafe files and folders, planted where the programs look, against the real programs
+# (ha-check-slurmctld, ha-notify-master, ha-notify-backup, tests/ha-rpc) in one test host with a
+# real munged and a shared state folder owned by SlurmUser (as StateSaveLocation is).
+#
+# Each case plants one thing (a symbolic link to a canary file of root's, a FIFO, a file others
+# may write, a file of another owner, the state folder 0777 or a link), runs a program under a
+# deadline and asserts:
+#   - the refusal: one line "refused PATH: REASON" on stderr (the journal gets the same entry);
+#   - the canary is byte for byte unchanged (nothing written through the link);
+#   - nothing hung: the program returned well inside its deadline (a FIFO opened for reading
+#     would block forever);
+#   - the outcome: exit status, and what the program left in place of what was planted.
+# The lease cases are planted by the slurm user itself (setpriv), in its own folder: what a
+# compromised SlurmUser could do. The unit test tests/unit/test_fsafe.c covers the same rules
+# function by function (the storage probe file, whose name holds a pid, only there).
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
+build=${HA_BUILD_DIR:-$src/build}
+HOOKS=$build/hooks
+RPC=$build/tests/ha-rpc
+HAT_PREFIX=${HAT_PREFIX:-hatu}
+# shellcheck source=../lib/hosts.sh
+source "$src/tests/lib/hosts.sh"
+# shellcheck source=../lib/testlib.sh
+source "$src/tests/lib/testlib.sh"
+trap 'rc=$?; hat_teardown; exit $rc' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+VIP=10.213.0.100
+STATE=/run/ha-slurm
+SHARED=/mnt/state/slurmctld
+LEASE=$SHARED/ha-slurm.lease
+CANARY=/run/canary # root's, in the host's own /run
+CANARY_TEXT="canary: must never change"
+DEADLINE_MS=8000 # every run below must end well before this (the hooks' deadline is 5 s)
+
+hat_clean
+hat_net_up
+hat_host_add ctl1 10.213.0.11
+hat_munged_start ctl1
+hat_shared_setup /mnt/state ctl1
+CONF="$(hat_host_dir ctl1)/ha-slurm.conf"
+(
+    umask 077
+    cat >"$CONF" <<CONF
+[slurm]
+pid_file = /run/slurmctld.pid
+command = /usr/bin/false
+[ha]
+service_manager = direct
+[vip]
+address = $VIP
+interface = eth0
+[storage]
+path = $SHARED
+mount_point = /mnt/state
+[lease]
+ttl = 2s
+wait = 2s
+[notify]
+deadline = 5s
+CONF
+)
+
+in1() { hat_exec ctl1 "$@"; }
+as_slurm() { in1 setpriv --reuid=slurm --regid=slurm --clear-groups "$@"; }
+canary_ok() { [[ $(in1 cat "$CANARY") == "$CANARY_TEXT" ]]; }
+OUT='' RC='' MS=''
+# run PROGRAM ARGS...: in ctl1 under `timeout 30`; sets OUT (stdout and stderr), RC and MS.
+run() {
+    local t0 t1
+    t0=$(date +%s%N)
+    RC=0
+    OUT=$(in1 timeout 30 "$@" 2>&1) || RC=$?
+    t1=$(date +%s%N)
+    MS=$(((t1 - t0) / 1000000))
+}
+# refused WHAT PATH REASON: exactly one refusal line for PATH, with REASON, and on time.
+refused() {
+    local what=$1 path=$2 reason=$3 n
+    n=$(grep -cF "refused $path: " <<<"$OUT" || true)
+    _t_report $((n != 1)) "$what: one line \"refused $path: $reason\"" "$OUT"
+    t_match "... with the reason" "$OUT" "refused $path: $reason"
+    t_lt "... on time ($MS ms)" "$MS" "$DEADLINE_MS"
+}
+check() { run "$HOOKS/ha-check-slurmctld" -c "$CONF"; }
+
+in1 sh -c "echo '$CANARY_TEXT' >$CANARY && chmod 0644 $CANARY"
+
+t_note "the state folder"
+in1 sh -c "mkdir -m 0777 $STATE && chmod 0777 $STATE"
+check
+t_ok "check: a state folder others may write: exit 3" test "$RC" = 3
+refused "check" "$STATE" 'group or others have access \(the mode must be 0700\)'
+run "$HOOKS/ha-notify-backup" -c "$CONF"
+t_ok "ha-notify-backup: the same: exit 3" test "$RC" = 3
+refused "ha-notify-backup" "$STATE" 'group or others have access'
+in1 rmdir "$STATE"
+in1 mkdir -m 0700 /run/elsewhere
+in1 ln -s /run/elsewhere "$STATE"
+check
+t_ok "check: a state folder that is a symbolic link: exit 3" test "$RC" = 3
+refused "check" "$STATE" 'a symbolic link, not a folder'
+in1 rm "$STATE"
+in1 mkdir -m 0700 "$STATE"
+in1 chown slurm "$STATE"
+check
+t_ok "check: a state folder of the slurm user's: exit 3" test "$RC" = 3
+refused "check" "$STATE" 'not owned by root'
+in1 rmdir "$STATE"
+check
+t_ok "check: a missing state folder is created" in1 test -d "$STATE"
+t_match "... root's, mode 0700 (whatever the umask)" "$(in1 stat -c '%U %a' "$STATE")" '^root 700$'
+t_nomatch "... and nothing refused" "$OUT" 'refused'
+
+t_note "files in the state folder"
+in1 rm -f "$STATE/check.verdict"
+in1 ln -s "$CANARY" "$STATE/check.verdict"
+check
+refused "check: check.verdict a symbolic link" "$STATE/check.verdict" 'a symbolic link'
+t_ok "... the canary is unchanged" canary_ok
+t_match "... and the link is replaced by a file of the check's, 0644" \
+    "$(in1 stat -c '%F %U %a' "$STATE/check.verdict")" '^regular file root 644$'
+
+in1 mkfifo -m 0600 "$STATE/hook.intent"
+check
+refused "check: hook.intent a FIFO" "$STATE/hook.intent" 'not a regular file'
+in1 rm "$STATE/hook.intent"
+
+in1 sh -c "echo '1 1 1' >$STATE/storage-probe.stuck && chown nobody $STATE/storage-probe.stuck"
+run "$HOOKS/ha-check-slurmctld" -c "$CONF" -v
+refused "check: storage-probe.stuck of another owner" "$STATE/storage-probe.stuck" 'not owned by root'
+t_match "... not believed: the storage probe runs, and passes" "$OUT" 'storage +ok'
+in1 rm -f "$STATE/storage-probe.stuck"
+
+in1 sh -c "echo 9728 >$STATE/protocol-127.0.0.1-6817 && chmod 0666 $STATE/protocol-127.0.0.1-6817"
+run "$RPC" --cache "$STATE" --timeout 1s 127.0.0.1 ping
+refused "ha-rpc: a protocol cache others may write" "$STATE/protocol-127.0.0.1-6817" \
+    'writable by group or others'
+in1 rm -f "$STATE/protocol-127.0.0.1-6817"
+
+in1 ln -s "$CANARY" "$STATE/hook.lock"
+run "$HOOKS/ha-notify-backup" -c "$CONF"
+t_ok "ha-notify-backup: hook.lock a symbolic link: exit 3" test "$RC" = 3
+refused "ha-notify-backup" "$STATE/hook.lock" 'a symbolic link'
+t_ok "... the canary is unchanged" canary_ok
+in1 rm "$STATE/hook.lock"
+in1 mkfifo -m 0600 "$STATE/hook.lock"
+run "$HOOKS/ha-notify-backup" -c "$CONF"
+t_ok "ha-notify-backup: hook.lock a FIFO: exit 3" test "$RC" = 3
+refused "ha-notify-backup" "$STATE/hook.lock" 'not a regular file'
+in1 rm "$STATE/hook.lock"
+
+t_note "the lease, in the slurm user's shared folder, planted by the slurm user"
+t_match "the shared folder is the slurm user's" "$(in1 stat -c %U "$SHARED")" '^slurm$'
+in1 ip addr add "$VIP/24" dev eth0
+as_slurm ln -s "$CANARY" "$LEASE"
+run "$HOOKS/ha-notify-master" -c "$CONF"
+t_ok "ha-notify-master: the lease a link to root's canary: promotion refused (exit 1)" test "$RC" = 1
+refused "ha-notify-master" "$LEASE" 'a symbolic link'
+t_match "... the lease step says why" "$OUT" 'lease: refused: cannot take the lease'
+t_ok "... the canary is unchanged" canary_ok
+t_match "... and the link is left as it was" "$(in1 stat -c %F "$LEASE")" 'symbolic link'
+as_slurm rm "$LEASE"
+
+as_slurm mkfifo -m 0666 "$LEASE"
+run "$HOOKS/ha-notify-master" -c "$CONF"
+t_ok "ha-notify-master: the lease a FIFO: promotion refused (exit 1)" test "$RC" = 1
+refused "ha-notify-master" "$LEASE" 'not a regular file'
+t_fail "... and no child left stuck on it" in1 test -e "$STATE/lease.stuck"
+as_slurm rm "$LEASE"
+
+# A lease of the slurm user's, in the format, saying this node holds it: not believed.
+as_slurm sh -c "printf 'ha-slurm-lease 1 owner=ctl1 epoch=9 renewed=%s000000 ttl=2000000 state=held\n' \$(date +%s) >$LEASE"
+run "$HOOKS/ha-notify-master" -c "$CONF"
+t_ok "ha-notify-master: a lease of the slurm user's: promotion refused (exit 1)" test "$RC" = 1
+refused "ha-notify-master" "$LEASE" 'not owned by root'
+as_slurm rm "$LEASE"
+
+# Its temporary file and lock planted as links: replaced, never written through.
+as_slurm ln -s "$CANARY" "$LEASE.ctl1.tmp"
+run "$HOOKS/ha-notify-master" -c "$CONF"
+t_match "ha-notify-master: a planted temporary lease file: the lease is granted anyway" "$OUT" \
+    'lease: granted: epoch 1'
+t_ok "... the canary is unchanged" canary_ok
+t_match "... the lease is root's, 0644, a regular file" \
+    "$(in1 stat -c '%F %U %a' "$LEASE")" '^regular file root 644$'
+t_match "... (slurmctld here is /usr/bin/false: the start fails, as it should)" "$OUT" \
+    'start slurmctld: /usr/bin/false exited with status 1'
+
+in1 ip addr del "$VIP/24" dev eth0
+as_slurm sh -c "rm -f $LEASE && ln -s $CANARY $LEASE"
+run "$HOOKS/ha-notify-backup" -c "$CONF"
+t_ok "ha-notify-backup: the lease a link: the demotion itself is done (exit 0)" test "$RC" = 0
+refused "ha-notify-backup" "$LEASE" 'a symbolic link'
+t_match "... and the release step says it was not" "$OUT" 'cannot release the lease'
+t_ok "... the canary is unchanged" canary_ok
+
+t_done

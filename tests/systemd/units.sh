@@ -1,0 +1,200 @@
+#!/bin/bash
+# units.sh - ha-slurm under a real systemd, in one controller container (tests/systemd/lib.sh):
+# installed by install.sh --root, booted, and then:
+#   * the units install.sh set: slurmctld.service disabled, ha-slurmctld.service static (no
+#     [Install]), keepalived enabled with the drop-in (after munge, remote-fs.target and the
+#     shared mount; RequiresMountsFor), and the boot kept that order;
+#   * after boot no slurmctld runs until keepalived's notify_master hook starts
+#     ha-slurmctld.service through sd-bus; Debian's slurmctld.service never starts;
+#   * the check reads the unit's state through sd-bus (its pid is the unit's MainPID);
+#   * the hooks' journal entries: `journalctl MESSAGE_ID=...` with their fields, and
+#     `journalctl -u keepalived` (the hooks are keepalived.service's children);
+#   * slurmctld survives a restart of keepalived (its own unit, not keepalived's cgroup);
+#   * common/svc.c against systemd (tests/tools/ha-svc): start, stop and state of a unit,
+#     waiting for the job; a stop of a unit that does not exist; a failed start job; a start
+#     job that outlasts its deadline; a unit that ignores SIGTERM, killed at --kill-after;
+#   * `systemctl stop keepalived`: the drop-in's ExecStopPost runs ha-notify-backup, which stops
+#     a follower unit and slurmctld through systemd and releases the lease;
+#   * `systemctl restart keepalived` on the master: slurmctld stopped and started again, in
+#     control, with no split-brain alarm and no FAULT.
+set -euo pipefail
+HERE=$(dirname "$(readlink -f "$0")")
+# shellcheck source=SCRIPTDIR/../lib/testlib.sh
+. "$HERE/../lib/testlib.sh"
+export HAT_PREFIX=${HAT_PREFIX:-hatn}
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$HERE/lib.sh"
+hsd_init
+
+YAML=$HERE/cluster.yaml
+HSVC=$HA_BUILD_DIR/tests/ha-svc
+HRPC=$HA_BUILD_DIR/tests/ha-rpc
+MID_PROMOTE=$(sed -n 's/^#define HA_MID_PROMOTE *"\([0-9a-f]*\)".*/\1/p' "$HA_SOURCE_DIR/common/log.h")
+MID_DEMOTE=$(sed -n 's/^#define HA_MID_DEMOTE *"\([0-9a-f]*\)".*/\1/p' "$HA_SOURCE_DIR/common/log.h")
+x() { hsd_exec ctl1 "$@"; }
+prop() { x systemctl show -p "$2" --value "$1"; }
+
+# ---- install and boot ----
+hat_net_up
+# The YAML's other hosts, by name only (slurmctld resolves every node at start; without them
+# it waits for DNS, which these namespaces cannot reach).
+printf '10.213.0.12 ctl2\n10.213.0.13 ctl3\n10.213.0.21 cn1\n' >"$(hat_state_dir)/hosts.extra"
+hat_host_add ctl1 10.213.0.11
+shared=$(hat_state_dir)/shared-state
+_hat_mkdir "$shared"
+hsd_prepare ctl1 controller
+root=$(hsd_root ctl1)
+mkdir -p "$root/mnt/state"
+# The shared folder where install.sh expects it, so it checks the mount and creates
+# StateSaveLocation; the container gets the same folder with --bind.
+mount --bind "$shared" "$root/mnt/state"
+out=$(HA_BUILD_DIR=$HA_BUILD_DIR "$HA_SOURCE_DIR/install.sh" --root "$root" --controller \
+        --config "$YAML" --host ctl1 2>&1) || { echo "$out"; exit 1; }
+umount "$root/mnt/state"
+t_match "install --root: slurmctld.service disabled for boot in the root" "$out" \
+        "systemctl --root=$root disable slurmctld\.service"
+t_match "install --root: keepalived enabled for boot, nothing started" "$out" \
+        "systemctl --root=$root enable keepalived\.service|keepalived\.service: enabled in $root"
+t_ok "install --root: the keepalived drop-in is in place" \
+        test -f "$root/etc/systemd/system/keepalived.service.d/ha-slurm.conf"
+
+t0=$(date +%s%3N)
+hsd_boot ctl1 --bind="$shared:/mnt/state"
+hsd_wait_booted ctl1
+t_note "ctl1 booted in $(($(date +%s%3N) - t0)) ms"
+
+# ---- the units ----
+t_match "slurmctld.service is disabled" "$(x systemctl is-enabled slurmctld.service || true)" '^disabled$'
+t_match "ha-slurmctld.service is static (no [Install]: nothing starts it at boot)" \
+        "$(x systemctl is-enabled ha-slurmctld.service || true)" '^static$'
+t_match "keepalived.service is enabled" "$(x systemctl is-enabled keepalived.service || true)" '^enabled$'
+ka=$(x systemctl show keepalived.service -p After -p Wants -p RequiresMountsFor -p DropInPaths)
+t_match "keepalived: After= munge.service" "$ka" $'(^|\n)After=.*\\bmunge\\.service\\b'
+t_match "keepalived: After= remote-fs.target" "$ka" $'(^|\n)After=.*\\bremote-fs\\.target\\b'
+t_match "keepalived: After= the shared mount's unit" "$ka" $'(^|\n)After=.*\\bmnt-state\\.mount\\b'
+t_match "keepalived: Wants= munge.service" "$ka" $'(^|\n)Wants=.*\\bmunge\\.service\\b'
+t_match "keepalived: RequiresMountsFor=/mnt/state" "$ka" $'(^|\n)RequiresMountsFor=/mnt/state(\n|$)'
+t_match "keepalived: from install.sh's drop-in" "$ka" 'keepalived\.service\.d/ha-slurm\.conf'
+t_match "ha-slurmctld: RequiresMountsFor= StateSaveLocation" \
+        "$(prop ha-slurmctld.service RequiresMountsFor)" '^/mnt/state/slurmctld$'
+ka_up=$(prop keepalived.service ActiveEnterTimestampMonotonic)
+mu_up=$(prop munge.service ActiveEnterTimestampMonotonic)
+mnt_up=$(prop mnt-state.mount ActiveEnterTimestampMonotonic)
+t_ok "boot: munge was up before keepalived started ($mu_up < $ka_up us)" test "$mu_up" -gt 0 -a "$mu_up" -lt "$ka_up"
+t_ok "boot: /mnt/state was mounted before keepalived started ($mnt_up < $ka_up us)" test "$mnt_up" -gt 0 -a "$mnt_up" -lt "$ka_up"
+
+# ---- slurmctld only through the hook ----
+in_control() { x "$HRPC" --timeout 1s 127.0.0.1 status 2>/dev/null | grep -q 'control=active'; }
+promoted() { x journalctl -o cat MESSAGE_ID="$MID_PROMOTE" | grep -q '^promoted: '; }
+hat_wait_for 60 promoted || true
+t_ok "keepalived's hook brought slurmctld in control" in_control
+ctl_up=$(prop ha-slurmctld.service ActiveEnterTimestampMonotonic)
+t_ok "ha-slurmctld.service started after keepalived ($ka_up < $ctl_up us)" test "$ka_up" -lt "$ctl_up"
+t_match "Debian's slurmctld.service never started" "$(prop slurmctld.service ActiveEnterTimestampMonotonic)" '^0$'
+promote=$(x journalctl -o json --output-fields=HA_STEP,HA_RESULT,_SYSTEMD_UNIT,__MONOTONIC_TIMESTAMP \
+        MESSAGE_ID="$MID_PROMOTE" SYSLOG_IDENTIFIER=ha-notify-master)
+# The hook's first entry ("promoting") is written before it starts anything.
+first_start=$(sed -n 's/.*"__MONOTONIC_TIMESTAMP" *: *"\([0-9]*\)".*/\1/p' <<<"$promote" | head -n 1)
+t_ok "the hook's first entry precedes ha-slurmctld.service's start (${first_start:-none} <= $ctl_up)" \
+        test -n "$first_start" -a "${first_start:-0}" -le "$ctl_up"
+t_match "the hook ran in keepalived.service" "$promote" '"_SYSTEMD_UNIT" *: *"keepalived\.service"'
+
+# ---- the check reads the unit through sd-bus ----
+mainpid=$(prop ha-slurmctld.service MainPID)
+chk=$(x /usr/libexec/ha-slurm/ha-check-slurmctld -v -c /etc/ha-slurm/ha-slurm.conf 2>&1 || true)
+t_match "check: process probe = the unit's MainPID ($mainpid)" "$chk" "process +ok .*slurmctld runs, pid $mainpid\\b"
+t_match "check: healthy VIP holder" "$chk" 'verdict: healthy: VIP holder'
+sed 's/^\[slurm\]$/[slurm]\nunit = hsd-none.service/' "$root/etc/ha-slurm/ha-slurm.conf" >"$root/etc/ha-slurm/none.conf"
+chmod 0600 "$root/etc/ha-slurm/none.conf"
+chk=$(x /usr/libexec/ha-slurm/ha-check-slurmctld -v -c /etc/ha-slurm/none.conf 2>&1 || true)
+t_match "check: a unit that is not active fails the process probe" "$chk" 'process +FAIL.*hsd-none\.service is inactive'
+
+# ---- journald ----
+j=$(x journalctl -o verbose MESSAGE_ID="$MID_PROMOTE")
+t_match "journalctl MESSAGE_ID=promote: the hook's steps" "$j" 'HA_STEP=in control'
+t_match "journalctl MESSAGE_ID=promote: HA_RESULT, HA_DURATION_MS, HA_HINT" "$j" \
+        'HA_RESULT=[a-z]+.*HA_DURATION_MS=[0-9.]+|HA_DURATION_MS=[0-9.]+.*HA_RESULT='
+t_match "journalctl MESSAGE_ID=promote: SYSLOG_IDENTIFIER=ha-notify-master" "$j" 'SYSLOG_IDENTIFIER=ha-notify-master'
+t_match "journalctl -u keepalived: the promotion" "$(x journalctl -u keepalived.service -o cat)" \
+        'ha-notify-master.*promoted|promoted: slurmctld in control'
+
+# ---- slurmctld is not keepalived's child ----
+t_match "slurmctld runs in ha-slurmctld.service's cgroup" "$(x cat "/proc/$mainpid/cgroup")" 'ha-slurmctld\.service'
+# shellcheck disable=SC2016  # $0 is the inner shell's
+t_nomatch "keepalived's cgroup holds no slurmctld" \
+        "$(x sh -c 'cat "/sys/fs/cgroup/systemd$0/cgroup.procs" 2>/dev/null || cat "/sys/fs/cgroup$0/cgroup.procs"' \
+                "$(prop keepalived.service ControlGroup)" | tr '\n' ' ')" \
+        "\\b$mainpid\\b"
+
+# ---- common/svc.c against systemd ----
+cat >"$root/etc/systemd/system/hsd-follower.service" <<'EOF'
+[Service]
+ExecStart=/bin/sleep infinity
+EOF
+cat >"$root/etc/systemd/system/hsd-stubborn.service" <<'EOF'
+[Service]
+ExecStart=/bin/sh -c 'trap "" TERM; exec sleep infinity'
+EOF
+printf '[Service]\nType=oneshot\nExecStart=/bin/sleep 60\n' >"$root/etc/systemd/system/hsd-slow.service"
+printf '[Service]\nType=oneshot\nExecStart=/bin/false\n' >"$root/etc/systemd/system/hsd-fails.service"
+x systemctl daemon-reload
+
+o=$(x "$HSVC" hsd-follower.service state)
+t_match "state: an inactive unit" "$o" 'result=ok .*running=no .*reason=hsd-follower\.service is inactive'
+o=$(x "$HSVC" hsd-follower.service start)
+t_match "start: waited for the job, then active with a pid" "$o" 'result=ok .*running=yes pid=[1-9]'
+t_match "start: systemd agrees" "$(x systemctl is-active hsd-follower.service || true)" '^active$'
+o=$(x "$HSVC" hsd-follower.service start)
+t_match "start: an active unit is success" "$o" 'result=ok .*running=yes'
+o=$(x "$HSVC" hsd-follower.service stop)
+t_match "stop: waited for the job, then inactive" "$o" 'result=ok .*running=no'
+t_match "stop: systemd agrees" "$(x systemctl is-active hsd-follower.service || true)" '^inactive$'
+o=$(x "$HSVC" hsd-nosuch.service stop)
+t_match "stop: a unit that does not exist is stopped already" "$o" 'result=ok'
+o=$(x "$HSVC" hsd-nosuch.service start || true)
+t_match "start: a unit that does not exist fails, with systemd's reason" "$o" 'result=failed .*not found'
+o=$(x "$HSVC" hsd-fails.service start || true)
+t_match "start: a failed start job is a failure" "$o" 'result=failed .*ended as \\?"failed\\?"'
+o=$(x "$HSVC" --timeout 2s hsd-slow.service start || true)
+ms=$(t_field ms "$o")
+t_match "start: a job still running at the deadline times out" "$o" 'result=failed error=ETIMEDOUT'
+t_ok "start: returned at its 2 s deadline (${ms} ms)" awk -v m="$ms" 'BEGIN { exit !(m >= 1990 && m < 4000) }'
+x systemctl stop --no-block hsd-slow.service
+x "$HSVC" hsd-stubborn.service start >/dev/null
+o=$(x "$HSVC" --timeout 8s --kill-after 1s hsd-stubborn.service stop || true)
+ms=$(t_field ms "$o")
+t_match "stop: a unit that ignores SIGTERM is killed at --kill-after" "$o" 'result=ok .*running=no'
+t_ok "stop: after the 1 s --kill-after, well before systemd's 90 s (${ms} ms)" \
+        awk -v m="$ms" 'BEGIN { exit !(m >= 990 && m < 6000) }'
+
+# ---- keepalived stopped: its drop-in's ExecStopPost demotes, with a follower ----
+conf=$root/etc/ha-slurm/ha-slurm.conf
+printf '\n[notify]\nfollowers = hsd-follower\n' >>"$conf"
+x systemctl start hsd-follower.service
+since=$(x date '+%Y-%m-%d %H:%M:%S')
+t0=$(date +%s%3N)
+x systemctl stop keepalived.service
+t_note "systemctl stop keepalived (with the demotion): $(($(date +%s%3N) - t0)) ms"
+j=$(x journalctl -u keepalived.service -o cat --since "$since" SYSLOG_IDENTIFIER=ha-notify-backup)
+t_match "stop keepalived: ExecStopPost ran ha-notify-backup" "$j" 'demoting'
+t_match "stop keepalived: follower stopped" "$j" 'stop follower: hsd-follower\.service: stopped'
+t_match "stop keepalived: slurmctld stopped through systemd" "$j" 'stop slurmctld: stopped'
+t_match "stop keepalived: lease released" "$j" 'release lease: released'
+t_match "systemd: ha-slurmctld.service inactive" "$(x systemctl is-active ha-slurmctld.service || true)" '^inactive$'
+t_match "systemd: hsd-follower.service inactive" "$(x systemctl is-active hsd-follower.service || true)" '^inactive$'
+t_match "journalctl MESSAGE_ID=demote: the steps" "$(x journalctl -o cat MESSAGE_ID="$MID_DEMOTE")" \
+        'stop follower.*(.|\n)*stop slurmctld'
+
+# ---- keepalived restarted on the master: demoted in order, promoted again, no alarm ----
+x systemctl start keepalived.service
+hat_wait_for 60 in_control || true
+pid1=$(prop ha-slurmctld.service MainPID)
+since=$(x date '+%Y-%m-%d %H:%M:%S')
+x systemctl restart keepalived.service
+restarted() { in_control && [[ $(prop ha-slurmctld.service MainPID) != "$pid1" ]]; }
+hat_wait_for 60 restarted || true
+t_ok "restart keepalived: slurmctld in control again (a new one)" restarted
+t_nomatch "restart keepalived: no split-brain alarm, no FAULT" \
+        "$(x journalctl -o cat --since "$since" -u keepalived.service)" 'SPLIT BRAIN|Entering FAULT'
+
+t_done
