@@ -71,9 +71,16 @@ assoc_known() {
     hat_exec cn1 timeout 3 scontrol show assoc_mgr users=root accounts=research flags=assoc 2>/dev/null |
         grep -q 'Account=research UserName=root'
 }
-# finished ID...: no job is pending, configuring, running or completing (squeue -j lists
-# finished jobs too).
-finished() { [[ -z $(hac_squeue cn1 -j "$(IFS=,; echo "$*")" -t PD,CF,R,CG -o %i 2>/dev/null) ]]; }
+# finished ID...: every job is in a final state, or already gone from slurmctld's memory (asked
+# job by job: squeue -j lists finished jobs too).
+finished() {
+    local id out
+    for id; do
+        out=$(hat_exec cn1 timeout 10 scontrol show job "$id" 2>&1) || true
+        [[ $out == *"Invalid job id"* ||
+            $out =~ JobState=(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) ]] || return 1
+    done
+}
 
 ta0=$(hac_now_ms)
 t_ok "slurmctld knows the association root/research" hat_wait_for 90 assoc_known
