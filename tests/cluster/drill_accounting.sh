@@ -71,6 +71,13 @@ assoc_known() {
     hat_exec cn1 timeout 3 scontrol show assoc_mgr users=root accounts=research flags=assoc 2>/dev/null |
         grep -q 'Account=research UserName=root'
 }
+# job_states ID...: "ID=STATE ..." as slurmctld says (for the record when a wait is long).
+job_states() {
+    local id
+    for id; do
+        printf '%s=%s ' "$id" "$(hac_job_state cn1 "$id")"
+    done
+}
 # finished ID...: every job is in a final state, or already gone from slurmctld's memory (asked
 # job by job: squeue -j lists finished jobs too).
 finished() {
@@ -110,7 +117,9 @@ t_ok "failover 1: the new slurmctld has the association again" hat_wait_for 60 a
 ta1=$(hac_event "slurmctld on $m2 has the association root/research (through the VIP)")
 t_note "failover 1: $m2's slurmdbd: $(grep -E 'started|error' "$(hat_host_dir "$m2")/fs/log-slurm/slurmdbd.log" | tail -n 3 | tr '\n' ' ')"
 for i in 1 2; do submit "acct-mid-$i" 1; done
-t_ok "jobs after failover 1 finished (and the long one)" hat_wait_for 60 finished "${JOBS[@]}"
+tw=$(hac_now_ms)
+t_ok "jobs after failover 1 finished (and the long one)" hat_wait_for 180 finished "${JOBS[@]}"
+t_note "failover 1: every job finished $(($(hac_now_ms) - tw)) ms after the last submission; states: $(job_states "${JOBS[@]}")"
 
 # ---- failover 2: the whole master host is lost (its Galera node too) ----
 t1=$(hac_event "host $m2 lost: every process in it killed, link down")
@@ -126,7 +135,9 @@ t_match "Galera: the two remaining nodes keep the primary component" "$(gal_size
 t_ok "failover 2: the new slurmctld has the association again" hat_wait_for 60 assoc_known
 ta2=$(hac_event "slurmctld on $m3 has the association root/research (through the VIP)")
 submit acct-post 1
-t_ok "the job after failover 2 finished" hat_wait_for 120 finished "${JOBS[@]}"
+tw=$(hac_now_ms)
+t_ok "the job after failover 2 finished" hat_wait_for 180 finished "${JOBS[@]}"
+t_note "failover 2: every job finished $(($(hac_now_ms) - tw)) ms after the submission; states: $(job_states "${JOBS[@]}")"
 
 # ---- the accounting ----
 # sacct: one line per job (-X), our jobs by name; every id exactly once, COMPLETED, research.
@@ -150,6 +161,30 @@ rc=0
 rep=$(hat_exec cn1 timeout 10 sreport cluster utilization 2>&1) || rc=$?
 t_ok "sreport cluster utilization exits 0" test "$rc" -eq 0
 t_match "sreport cluster utilization answers with its report" "$rep" "Cluster Utilization"
+
+# ---- the check's slurmdbd probe, on the master ----
+m=${m3:-ctl1}
+conf=$(ha_cluster_hooks_path "$m")
+check() { # check [CONF]: the check's -v output and exit status on the master
+    local rc=0
+    hat_exec "$m" "$HAC_HOOKS/ha-check-slurmctld" -c "${1:-$conf}" -v 2>&1 || rc=$?
+    echo "exit=$rc"
+}
+out=$(check)
+t_match "check -v on $m: slurmdbd accepts connections at the VIP" "$out" 'dbd +ok .*slurmdbd at 10\.213\.0\.100:6819 accepts connections'
+pid=$(cat "$(hat_host_dir "$m")/fs/run/slurmdbd.pid")
+kill -TERM "$pid"
+t_ok "slurmdbd on $m stopped by hand" hat_wait_for 30 eval "! [[ \$(cat /proc/$pid/comm 2>/dev/null) == slurmdbd ]]"
+out=$(check)
+t_match "check -v: the dbd probe fails, with its reason" "$out" 'dbd +FAIL .*slurmdbd at 10\.213\.0\.100:6819 does not answer'
+t_match "check: still healthy, accounting degraded (no require_dbd)" "$out" 'verdict: healthy: .*accounting degraded.*exit=0'
+t_match "check.verdict records dbd-down" "$(cat "$(hat_host_dir "$m")/fs/run/ha-slurm/check.verdict")" '^healthy - - dbd-down$'
+strict=$(hat_host_dir "$m")/ha-slurm-strict.conf
+sed 's/^\[check\]$/[check]\nrequire_dbd = yes/' "$conf" >"$strict"
+chmod 0600 "$strict"
+out=$(check "$strict")
+t_match "with [check] require_dbd = yes: unhealthy (dbd), exit 1" "$out" 'verdict: UNHEALTHY: .*require_dbd.*exit=1'
+rm -f "$strict"
 t_note "the drill took $(( ($(hac_now_ms) - T_START) / 1000 )) s"
 
 hac_watch_stop
