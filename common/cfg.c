@@ -64,6 +64,7 @@ static const struct key keys[] = {
         {"storage", "fstype", KIND_NAME, F(storage.fstype), NULL, false},
         {"storage", "mount_point", KIND_PATH, F(storage.mount_point), NULL, false},
         {"storage", "timeout", KIND_DURATION, F(storage.timeout), "1s", false},
+        {"storage", "grace", KIND_DURATION, F(storage.grace), "10s", false},
         {"check", "deadline", KIND_DURATION, F(check.deadline), "3s", false},
         {"check", "promotion_grace", KIND_DURATION, F(check.promotion_grace), "30s", false},
         {"check", "dbd_port", KIND_PORT, F(check.dbd_port), NULL, false},
@@ -538,6 +539,8 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
         if (!p.cfg->lease.path && p.cfg->storage.path &&
             asprintf(&p.cfg->lease.path, "%s/ha-slurm.lease", p.cfg->storage.path) < 0)
                 p.cfg->lease.path = NULL;
+        if (p.cfg->storage.grace >= p.cfg->notify.deadline)
+                add_error(&p, 0, "storage", "grace", "must be shorter than [notify] deadline");
         if (p.cfg->check.deadline >= p.cfg->notify.deadline)
                 add_error(&p, 0, "check", "deadline", "must be shorter than [notify] deadline");
         if (p.cfg->metrics.textfile) {

@@ -48,6 +48,7 @@ struct ha_cfg {
                 char *fstype;      /* expected file-system type; NULL: any */
                 char *mount_point; /* expected mount point; NULL: any but "/" */
                 usec_t timeout;    /* the probe's own limit */
+                usec_t grace;      /* a hang tolerated on a standby, waited for by a promotion */
         } storage;
 
         struct {

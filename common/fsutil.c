@@ -352,9 +352,35 @@ int ha_fs_state_dir(const char *path, const char **ret_reason)
         *ret_reason = S_ISLNK(st.st_mode)                        ? "a symbolic link, not a folder"
                       : !S_ISDIR(st.st_mode)                     ? "not a folder"
                       : st.st_uid != 0 && st.st_uid != geteuid() ? "not owned by root"
-                      : st.st_mode & 077 ? "group or others have access (the mode must be 0700)"
-                                         : NULL;
-        if (!*ret_reason)
+                                                                 : NULL;
+        if (*ret_reason)
+                return S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode) ? -EPERM : -ENOTDIR;
+        if (!(st.st_mode & 077))
                 return 0;
-        return S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode) ? -EPERM : -ENOTDIR;
+        /* Ours, but open to group or others (made by an older version, a tmpfiles line, an
+         * admin's mkdir): closed rather than refused. Refusing would fail the check on every
+         * node at once, and keepalived would take the VIP away from all of them. Every file in
+         * it is still checked on its own (owner, mode, not a link) before it is trusted. */
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0) {
+                *ret_reason = "cannot open";
+                return -errno;
+        }
+        int e = 0;
+
+        if (fstat(fd, &st) < 0)
+                e = errno;
+        else if (!S_ISDIR(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()))
+                e = EPERM; /* replaced between lstat() and open() */
+        else if (fchmod(fd, 0700) < 0)
+                e = errno;
+        if (e) {
+                (void)close(fd);
+                *ret_reason = "group or others have access, and it cannot be set to 0700";
+                return -e;
+        }
+        (void)close(fd);
+        *ret_reason = "group or others had access: set to 0700";
+        return 1;
 }

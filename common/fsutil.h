@@ -72,7 +72,8 @@ int ha_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 int ha_fs_ensure_dir(const char *path, mode_t mode, const char **ret_reason);
 
 /* The state folder (rule 4): created with mode 0700 if missing; refused unless it is a folder,
- * not a link, owned by root (or us), with no access for group or others. Returns 0 or -errno
- * (-EPERM, -ENOTDIR: refused), with the reason in *ret_reason. Reports nothing: the programs
- * check it once at start and say so themselves. */
+ * not a link, owned by root (or us). One of ours that group or others may access is set to 0700
+ * (returns 1, with what was done in *ret_reason). Returns 0, 1 or -errno (-EPERM, -ENOTDIR:
+ * refused), with the reason in *ret_reason. Reports nothing: the programs check it once at start
+ * and say so themselves. */
 int ha_fs_state_dir(const char *path, const char **ret_reason);

@@ -175,6 +175,9 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
                         ha_cfg_free(cfg);
                         return EXIT_SYSTEM;
                 }
+                if (r > 0)
+                        ha_log_event(LOG_WARNING, HA_MID_SYSTEM, NULL, "state folder %s: %s",
+                                     cfg->ha.state_dir, why);
                 r = ha_lock_take(cfg->ha.state_dir, deadline, &lock_fd);
                 if (r < 0) {
                         ha_log_event(LOG_ERR, HA_MID_SYSTEM, NULL,

@@ -264,6 +264,28 @@ static int wait_in_control(struct run *r, struct ha_slurm_control *ret)
         }
 }
 
+/* The storage hangs (a replicated volume giving up on a lost server stalls every client for a
+ * while): observe again every 250 ms until it answers, for up to [storage] grace. *o then points
+ * at the newest observation. Returns true if the VIP left meanwhile. */
+static bool wait_storage(struct run *r, const struct ha_observation **o)
+{
+        static struct ha_observation again;
+        const struct ha_cfg *cfg = r->cfg;
+        usec_t until = ha_deadline_min(r->deadline, ha_deadline_in(cfg->storage.grace));
+
+        while (!ha_deadline_passed(until)) {
+                (void)ha_sleep_until(until, 250 * HA_USEC_PER_MSEC);
+                ha_observe(cfg, ha_deadline_min(r->deadline, ha_deadline_in(cfg->check.deadline)),
+                           false, &again);
+                *o = &again;
+                if (!again.vip_here)
+                        return true;
+                if (again.probe[HA_PROBE_STORAGE].state == HA_PROBE_OK)
+                        break;
+        }
+        return false;
+}
+
 static void promote(struct run *r, const struct ha_observation *o)
 {
         const struct ha_cfg *cfg = r->cfg;
@@ -279,6 +301,13 @@ static void promote(struct run *r, const struct ha_observation *o)
                 r->res->refused = true;
                 r->res->result = step(r, "munge", t, o->probe[HA_PROBE_MUNGE].error ?: -EIO, true,
                                       "refused: %s", o->probe[HA_PROBE_MUNGE].detail);
+                return;
+        }
+        if (o->probe[HA_PROBE_STORAGE].state != HA_PROBE_OK && o->storage_hung_ms > 0 &&
+            !r->dry_run && wait_storage(r, &o)) {
+                r->res->refused = true;
+                r->res->result = step(r, "storage", t, -EHOSTDOWN, true,
+                                      "refused: this node lost the VIP while its storage hung");
                 return;
         }
         if (o->probe[HA_PROBE_STORAGE].state != HA_PROBE_OK) {
@@ -424,10 +453,19 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
                 (void)step(r, "stop slurmctld", t, 0, false, "would stop slurmctld%s",
                            o->control.control_time ? " (it is in control)" : "");
         } else {
-                e = ha_svc_stop(
-                        &s, ha_deadline_min(r->deadline, ha_deadline_in(cfg->notify.stop_timeout)),
-                        r->deadline, reason, sizeof(reason));
-                (void)step(r, "stop slurmctld", t, e, false, "%s", e < 0 ? reason : "stopped");
+                usec_t kill_at =
+                        ha_deadline_min(r->deadline, ha_deadline_in(cfg->notify.stop_timeout));
+
+                /* Its storage hangs: slurmctld cannot save its state (a SIGTERM would only
+                 * leave it waiting on the mount), and it must be gone before the lease it can
+                 * no longer renew expires and another node starts: SIGKILL at once. Left to
+                 * stop_timeout, it would act on the shared state again when the storage came
+                 * back (seen in drill 4: it purged "vestigial" job files of the new master). */
+                if (o->storage_hung_ms > 0)
+                        kill_at = ha_now();
+                e = ha_svc_stop(&s, kill_at, r->deadline, reason, sizeof(reason));
+                (void)step(r, "stop slurmctld", t, e, false, "%s%s", e < 0 ? reason : "stopped",
+                           o->storage_hung_ms > 0 ? " (storage hung: SIGKILL at once)" : "");
                 if (e < 0) {
                         /* Rule 6: the lease stays ours while our slurmctld may run. */
                         r->res->result = e;

@@ -247,12 +247,18 @@ static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
                 char when[64];
 
                 format_time(since / HA_USEC_PER_SEC, when, sizeof(when));
+                {
+                        usec_t now = ha_now_realtime();
+
+                        o->storage_hung_ms = now > since ? (double)(now - since) / 1e3 : 0.001;
+                }
                 done(p, start, (int)r,
                      "storage hung since %s: an earlier probe of %s is still stuck", when,
                      cfg->storage.path);
                 return;
         }
         if (r == -ETIMEDOUT) {
+                o->storage_hung_ms = ha_msec_between(start, ha_now());
                 done(p, start, (int)r, "storage hung: %s did not answer in time",
                      cfg->storage.path);
                 return;
@@ -466,6 +472,20 @@ void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct h
                                                         HA_PROBE_CONF};
 
                 f = first_failed(o, need, sizeof(need) / sizeof(need[0]));
+                /* A hung storage on a standby, for less than [storage] grace: the same stall
+                 * every client of a replicated volume sees while it gives up on a lost server
+                 * (GlusterFS: network.ping-timeout). Failing here would take every standby out
+                 * of service exactly when the master is lost; a promotion waits for it. */
+                if (f == HA_PROBE_STORAGE && o->storage_hung_ms > 0 &&
+                    o->storage_hung_ms <= (double)cfg->storage.grace / 1e3) {
+                        v->grace = true;
+                        (void)snprintf(v->reason, sizeof(v->reason),
+                                       "standby node: storage stalled for %.0f ms (grace %.0f "
+                                       "ms): %s",
+                                       o->storage_hung_ms, (double)cfg->storage.grace / 1e3,
+                                       o->probe[f].detail);
+                        return;
+                }
                 if (f >= 0) {
                         VERDICT(v, (enum ha_probe_id)f, "not ready to take over: %s",
                                 o->probe[f].detail);

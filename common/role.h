@@ -52,6 +52,7 @@ struct ha_observation {
         bool hook_running;               /* a live hook holds the lock */
         char hook_intent[32];            /* "promote", "demote", ... */
         double hook_ms;                  /* how long it has held it */
+        double storage_hung_ms;          /* the storage probe hangs: since how long (else 0) */
         bool lease_tried;                /* the storage child also renewed the lease */
         int lease_result;                /* its result: 0, -EBUSY (another holds it), ... */
         char lease_owner[64];

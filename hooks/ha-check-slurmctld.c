@@ -176,6 +176,9 @@ int main(int argc, char **argv)
                 ha_cfg_free(cfg);
                 return EXIT_SYSTEM;
         }
+        if (r > 0)
+                ha_log_event(LOG_WARNING, HA_MID_SYSTEM, NULL, "state folder %s: %s",
+                             cfg->ha.state_dir, why);
 
         /* 3. Observe: every probe bounded by the one deadline. */
         ha_observe(cfg, deadline, true, &obs);

@@ -16,7 +16,7 @@ source "$here/lib.sh"
 # shellcheck source=../lib/testlib.sh
 source "$HAC_SRC/tests/lib/testlib.sh"
 hac_init
-PART_S=${HAC_PARTITION_S:-30}
+PART_S=${HAC_PARTITION_S:-20}
 
 hac_boot 3 2
 hac_watch_start

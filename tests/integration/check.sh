@@ -84,6 +84,7 @@ interface = eth0
 path = /mnt/state/slurmctld
 mount_point = /mnt/state
 fstype = fuse.glusterfs
+grace = 4s
 
 [check]
 deadline = 3s
@@ -295,6 +296,23 @@ state=$(sed 's/.*) \(.\).*/\1/' "/proc/$stuck/stat" 2>/dev/null || echo gone)
 t0=$(date +%s%3N)
 t_ok "f. after SIGCONT the check is healthy again" hat_wait_for 20 healthy ctl1
 t_note "f. healthy $(($(date +%s%3N) - t0)) ms after the stuck child (pid $stuck) ended; it was then: $state (Z: a zombie not yet reaped by PID 1)"
+
+# A standby (ctl2, no VIP) whose storage hangs: ready as long as the stall is shorter than
+# [storage] grace (4 s here; a replicated volume stalls every client while it gives up on a lost
+# server), then "not ready to take over".
+bindfs2=$(hat_shared_pid ctl2)
+stop_pid "$bindfs2"
+t0=$(date +%s%3N)
+run_check ctl2 "" -v
+t_match "f. standby, storage hung: exit 0 within the grace" "$RC" '^0$'
+t_match "f. ... \"storage stalled\" with the grace" "$(verdict_line)" 'standby node: storage stalled for [0-9]+ ms \(grace 4000 ms\)'
+t_lt "f. ... within the deadline ($MS ms)" "$MS" "$DEADLINE_MS"
+hat_wait_for 10 eval '(( $(date +%s%3N) - t0 > 4500 ))'
+run_check ctl2 ""
+t_match "f. standby, storage hung past the grace: exit 1" "$RC" '^1$'
+t_match "f. ... not ready to take over: storage hung since" "$OUT" 'not ready to take over: storage hung since'
+cont_pid "$bindfs2"
+t_ok "f. standby healthy again after SIGCONT" hat_wait_for 20 healthy ctl2
 
 # The same through a pipe, as a caller capturing the output (out=$(ha-check-slurmctld)) reads
 # it: the check exits on time, and its reader must see the end of the output on time too.

@@ -859,7 +859,11 @@ _hat_gluster_bricks_ok() {
 # with the FUSE client (mount -t glusterfs HOST:/KEY: its own glusterd serves the volume file).
 # Volume options: client-side caches off (a lease or a state file read on one node must show
 # what another node wrote, not a cached copy), quorum (a minority of bricks refuses writes
-# rather than diverge), network.ping-timeout $HAT_GLUSTER_PING_TIMEOUT. A HOST that is already
+# rather than diverge), network.ping-timeout $HAT_GLUSTER_PING_TIMEOUT, and the bricks noticing a
+# lost client within seconds (TCP keepalive 2+1x3 s, user timeout 5 s): the locks a client holds
+# in the middle of a write (replicate locks every write) stay until its brick connections are
+# seen dead, and block every other client's writes in that folder meanwhile (GlusterFS's
+# default: 20 s + 2 x 9 s). A HOST that is already
 # a member (recorded in gluster-KEY.members) gets its glusterd started again (which starts its
 # brick) and its mount again: a host that boots after it was lost.
 _hat_gluster_setup() {
@@ -889,7 +893,9 @@ _hat_gluster_setup() {
         printf '%s\n' performance.quick-read=off performance.io-cache=off \
             performance.read-ahead=off performance.stat-prefetch=off performance.open-behind=off \
             performance.write-behind=off "network.ping-timeout=$HAT_GLUSTER_PING_TIMEOUT" \
-            cluster.quorum-type=auto >"$hd/fs/lib-glusterd/groups/ha-slurm-tests"
+            cluster.quorum-type=auto server.keepalive-time=2 server.keepalive-interval=1 \
+            server.keepalive-count=3 server.tcp-user-timeout=5 \
+            >"$hd/fs/lib-glusterd/groups/ha-slurm-tests"
         # shellcheck disable=SC2016
         nsenter "--mount=$st/ns/$h.mnt" sh -c 'umask 022 && mkdir -p "$1" "$2"' sh \
             "/mnt/bricks/$key" "$dir"

@@ -186,11 +186,17 @@ static void test_state_dir(void **state)
         assert_int_equal(st.st_mode & 07777, 0700); /* not 0600 from umask 0177 */
         assert_int_equal(ha_fs_state_dir(p, &why), 0);
 
+        /* Ours but open: closed, not refused (a refusal would fail every node's check). */
         assert_int_equal(chmod(p, 0777), 0);
-        assert_int_equal(ha_fs_state_dir(p, &why), -EPERM);
-        assert_string_equal(why, "group or others have access (the mode must be 0700)");
+        assert_int_equal(ha_fs_state_dir(p, &why), 1);
+        assert_string_equal(why, "group or others had access: set to 0700");
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0700);
         assert_int_equal(chmod(p, 0755), 0);
-        assert_int_equal(ha_fs_state_dir(p, &why), -EPERM);
+        assert_int_equal(ha_fs_state_dir(p, &why), 1);
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0700);
+        assert_int_equal(ha_fs_state_dir(p, &why), 0);
 
         if (is_root()) {
                 assert_int_equal(chmod(p, 0700), 0);
