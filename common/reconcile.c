@@ -14,6 +14,7 @@
 
 #include "common/exec.h"
 #include "common/lease.h"
+#include "common/net.h"
 #include "common/slurmrpc.h"
 #include "common/svc.h"
 
@@ -113,6 +114,43 @@ static void stuck_path(const struct ha_cfg *cfg, char *buf, size_t len)
 }
 
 /* ---- promote ---- */
+
+/* How long a promotion waits for slurmdbd to accept connections before starting slurmctld. */
+#define DBD_WAIT (5 * HA_USEC_PER_SEC)
+
+/* slurmdbd writes its pid file before it listens (about 1.5 s before, seen here): a slurmctld
+ * started in between finds no slurmdbd and does not try again for a long while. So when
+ * slurmdbd is started before slurmctld and its port is known ([check] dbd_port), wait until it
+ * accepts a connection on this host, for DBD_WAIT at most: past that, slurmctld starts anyway
+ * (its control matters more than accounting, which it queues). */
+static void wait_dbd(struct run *r)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        usec_t t = ha_now(), until = ha_deadline_min(r->deadline, ha_deadline_in(DBD_WAIT));
+        int fd = -1, e = -ETIMEDOUT;
+
+        if (r->dry_run || !cfg->check.dbd_port || !cfg->notify.before_ctld ||
+            (!ha_cfg_name_in(cfg->notify.before_ctld, "slurmdbd") &&
+             !ha_cfg_name_in(cfg->notify.before_ctld, "slurmdbd.service")))
+                return;
+        while (!ha_deadline_passed(until)) {
+                e = ha_net_connect("127.0.0.1", cfg->check.dbd_port,
+                                   ha_deadline_min(until, ha_deadline_in(HA_USEC_PER_SEC)), &fd);
+                if (e == 0) {
+                        (void)close(fd);
+                        break;
+                }
+                (void)ha_sleep_until(until, 50 * HA_USEC_PER_MSEC);
+        }
+        /* Not a failure of the promotion: reported, and slurmctld starts. */
+        if (e == 0)
+                (void)step(r, "slurmdbd listening", t, 0, false, "port %u accepts connections",
+                           cfg->check.dbd_port);
+        else
+                (void)step(r, "slurmdbd listening", t, 0, false,
+                           "port %u not yet (%s): slurmctld starts anyway", cfg->check.dbd_port,
+                           strerror(-e));
+}
 
 /* Starts the followers that are (early = true) or are not (early = false) in [notify]
  * before_slurmctld. A follower that fails to start fails the run, but the others are still
@@ -290,6 +328,7 @@ static void promote(struct run *r, const struct ha_observation *o)
          *     without which a slurmctld may stay unconnected to accounting until it has
          *     something to send). Only after the lease: they run on one node at a time. */
         start_followers(r, true, " (before slurmctld)");
+        wait_dbd(r);
 
         /* 3. slurmctld running. */
         ha_slurmctld_svc(cfg, &s);

@@ -107,6 +107,11 @@ export HAC_PROTOCOL
 source "$HAC_SRC/tests/lib/hosts.sh"
 # shellcheck source=../lib/hacluster.sh
 source "$HAC_SRC/tests/lib/hacluster.sh"
+# Accounting (HAC_DBD=1): Galera on the controllers, slurmdbd following the VIP (accounting.sh).
+if [[ ${HAC_DBD:-0} == 1 ]]; then
+    # shellcheck source=accounting.sh
+    source "$HAC_SRC/tests/cluster/accounting.sh"
+fi
 
 HAC_STATE=/mnt/state      # the shared folder in the controllers; StateSave is its slurmctld/
 HAC_JOBS=/mnt/jobs        # shared between the compute hosts: the job ledger
@@ -316,6 +321,7 @@ hac_write_confs() {
 # cgroup.conf (which ha-genconf does not write) comes from hosts.sh.
 hac_write_confs_genconf() {
     local h out conf ka ev yaml=$HAC_SRC/tests/cluster/cluster.yaml
+    if [[ ${HAC_DBD:-0} == 1 ]]; then yaml=$(hac_dbd_yaml); fi # accounting.sh
     out=$(hat_state_dir)/genconf
     _hat_mkdir "$out"
     # cgroup.conf (and a slurm.conf that is replaced below).
@@ -324,6 +330,7 @@ hac_write_confs_genconf() {
         HAC_HOOKS_DIR=$HAC_HOOKS "$HAC_GENCONF_BIN" --config "$yaml" --host "$h" \
             --output-dir "$out/$h" >/dev/null || return 1
         install -m 0644 "$out/$h/slurm.conf" "$(hat_host_dir "$h")/fs/etc-slurm/slurm.conf"
+        if [[ ${HAC_DBD:-0} == 1 ]]; then hac_dbd_confs "$h" "$out/$h"; fi # accounting.sh
         [[ -f $out/$h/ha-slurmctld.conf ]] || continue
         install -m 0644 "$out/$h/ha-slurmctld.conf" "$(hat_host_dir "$h")/fs/etc-slurm/ha-slurmctld.conf"
         conf=$(ha_cluster_hooks_path "$h")
@@ -406,6 +413,7 @@ hac_boot() {
             return 1
         fi
     done
+    if [[ ${HAC_DBD:-0} == 1 ]]; then hac_dbd_up || { hac_dump; return 1; }; fi # accounting.sh
     hac_progress "configuration from $HAC_CONF_SOURCE; keepalived on ${_ctls[*]}"
     echo "$HAC_HOOKS" >"$(hat_state_dir)/hooks.path"
     echo "$HAC_CONF_SOURCE" >"$(hat_state_dir)/conf.source"

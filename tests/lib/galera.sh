@@ -50,8 +50,9 @@ _gal_ip() {
     echo "$ip"
 }
 
-# gal_init_node NAME PEER...: the option file and an empty data folder (system tables made by
-# mariadb-install-db) for node NAME of the cluster PEER... (host names, NAME among them).
+# gal_init_node NAME PEER...: the option file and the data folder for node NAME of the cluster
+# PEER... (host names, NAME among them): with the system tables (mariadb-install-db) for the node
+# that bootstraps; empty with GAL_EMPTY=1, for a node that joins (its state transfer fills it).
 gal_init_node() {
     local name=$1; shift
     local d ip addrs='' p
@@ -91,6 +92,7 @@ wsrep_sst_method=$GAL_SST
 wsrep_provider_options=gcache.size=32M
 EOF
     chown -R mysql:mysql "$d" || return 1
+    [[ ${GAL_EMPTY:-0} == 1 ]] && return 0
     mariadb-install-db --defaults-file="$d/my.cnf" --skip-test-db --auth-root-authentication-method=socket \
         >"$d/install-db.log" 2>&1 ||
         { _gal_err "$name: mariadb-install-db failed (see $d/install-db.log)"; return 1; }
@@ -137,7 +139,8 @@ gal_start() {
 # gal_up NAME...: a cluster of these hosts: the first bootstraps, the others join one by one.
 gal_up() {
     local first=$1 n
-    for n in "$@"; do gal_init_node "$n" "$@" || return 1; done
+    gal_init_node "$first" "$@" || return 1
+    for n in "${@:2}"; do GAL_EMPTY=1 gal_init_node "$n" "$@" || return 1; done
     gal_start "$first" --wsrep-new-cluster || return 1
     shift
     for n in "$@"; do gal_start "$n" || return 1; done
