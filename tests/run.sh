@@ -55,7 +55,8 @@ if (($#)); then
 fi
 
 step "tests (release, all but the drills)"
-ctest --test-dir build/test-release --output-on-failure --no-tests=error -LE drill
+rc_release=0
+ctest --test-dir build/test-release --output-on-failure --no-tests=error -LE drill || rc_release=$?
 
 step "tests: the drills (release) and the sanitizer pass, side by side"
 logs=$(mktemp -d)
@@ -82,4 +83,5 @@ step "tests (asan, then the accounting drill): exit $rc_asan"
 cat "$logs/asan"
 step "tests (release, drills): exit $rc_drills"
 cat "$logs/drills"
-((rc_drills == 0 && rc_asan == 0))
+step "exit: release $rc_release, drills $rc_drills, asan and the accounting drill $rc_asan"
+((rc_release == 0 && rc_drills == 0 && rc_asan == 0))
