@@ -539,8 +539,13 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
         if (!p.cfg->lease.path && p.cfg->storage.path &&
             asprintf(&p.cfg->lease.path, "%s/ha-slurm.lease", p.cfg->storage.path) < 0)
                 p.cfg->lease.path = NULL;
+        /* Unset, the grace fits in a short [notify] deadline: at most half of it. */
+        if (!p.seen[key_index("storage", "grace")] &&
+            p.cfg->storage.grace >= p.cfg->notify.deadline / 2)
+                p.cfg->storage.grace = p.cfg->notify.deadline / 2;
         if (p.cfg->storage.grace >= p.cfg->notify.deadline)
-                add_error(&p, 0, "storage", "grace", "must be shorter than [notify] deadline");
+                add_error(&p, p.seen[key_index("storage", "grace")], "storage", "grace",
+                          "must be shorter than [notify] deadline");
         if (p.cfg->check.deadline >= p.cfg->notify.deadline)
                 add_error(&p, 0, "check", "deadline", "must be shorter than [notify] deadline");
         if (p.cfg->metrics.textfile) {

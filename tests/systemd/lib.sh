@@ -239,6 +239,8 @@ hsd_boot() {
             if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
         done
         exec </dev/null >>"$d/console.log" 2>&1
+        # The sources and the build are bound in read-only: a clone under /tmp (a CI checkout)
+        # would be hidden by the container's own /tmp.
         # The shell records its pid, then becomes unshare, then nspawn: the same process.
         # shellcheck disable=SC2016
         exec env -i "PATH=$HSD_PATH" LANG=C SYSTEMD_LOG_COLOR=0 setsid sh -c \
@@ -250,7 +252,8 @@ hsd_boot() {
             --quiet --boot --register=no --keep-unit --directory="$d/root" \
             --machine="$HAT_PREFIX-$name" --hostname="$name" \
             --network-namespace-path="/run/netns/$HAT_PREFIX-$name" \
-            --capability=CAP_NET_ADMIN --console=passive "$@"
+            --capability=CAP_NET_ADMIN --console=passive \
+            --bind-ro="$HA_SOURCE_DIR" --bind-ro="$HA_BUILD_DIR" "$@"
     ) &
     disown "$!"
     hat_wait_for 10 test -s "$(_hsd_pidfile "$name").new" ||
