@@ -863,9 +863,7 @@ _hat_gluster_bricks_ok() {
 # lost client within seconds (TCP keepalive 2+1x3 s, user timeout 5 s): the locks a client holds
 # in the middle of a write (replicate locks every write) stay until its brick connections are
 # seen dead, and block every other client's writes in that folder meanwhile (GlusterFS's
-# default: 20 s + 2 x 9 s); and a client that is alive but hung (its connections still answer
-# keepalive) loses, after 4 s, the locks others wait for (features.locks-revocation-secs). A
-# HOST that is already
+# default: 20 s + 2 x 9 s). A HOST that is already
 # a member (recorded in gluster-KEY.members) gets its glusterd started again (which starts its
 # brick) and its mount again: a host that boots after it was lost.
 _hat_gluster_setup() {
@@ -897,7 +895,6 @@ _hat_gluster_setup() {
             performance.write-behind=off "network.ping-timeout=$HAT_GLUSTER_PING_TIMEOUT" \
             cluster.quorum-type=auto server.keepalive-time=2 server.keepalive-interval=1 \
             server.keepalive-count=3 server.tcp-user-timeout=5 \
-            features.locks-revocation-secs=4 features.locks-revocation-clear-all=on \
             >"$hd/fs/lib-glusterd/groups/ha-slurm-tests"
         # shellcheck disable=SC2016
         nsenter "--mount=$st/ns/$h.mnt" sh -c 'umask 022 && mkdir -p "$1" "$2"' sh \
