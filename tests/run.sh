@@ -9,8 +9,8 @@
 #   1. the release build runs every test but the drills, alone on the machine (the tests that
 #      time the programs run here);
 #   2. then two runs side by side: the drills of the release build (tests/cluster: one cluster
-#      in a box, minutes of failovers, mostly waiting on daemons and timers), and the sanitizer
-#      build's tests followed by the accounting drill (a cluster of its own). Side by side because the drills mostly wait: the whole run stays within
+#      in a box, minutes of failovers, mostly waiting on daemons and timers; then the
+#      accounting drill, a cluster of its own), and the sanitizer build's tests. Side by side because the drills mostly wait: the whole run stays within
 #      CI's 30 minutes. The sanitizer pass widens the tests' speed bounds (not their deadlines)
 #      with HA_TEST_SLACK=4, and leaves out what runs the same code again or runs none of ours:
 #      the harness's own tests, the drills, the fuzzers (their own sanitized tree), the package
@@ -61,27 +61,20 @@ ctest --test-dir build/test-release --output-on-failure --no-tests=error -LE dri
 step "tests: the drills (release) and the sanitizer pass, side by side"
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-# The accounting drill boots a cluster of its own (its own prefix): it follows the sanitizer
-# pass, which is the shorter side.
+# The drills (the accounting drill last: a cluster of its own, after the shared one's teardown)
+# beside the sanitizer pass: the two take about as long.
 ctest --test-dir build/test-release --output-on-failure --no-tests=error -L drill \
-        -E '^drill\.accounting$' >"$logs/drills" 2>&1 &
+        >"$logs/drills" 2>&1 &
 drills=$!
-(
-        rc=0
-        HA_TEST_SLACK=4 ctest --test-dir build/test-asan --output-on-failure --no-tests=error \
-                -LE "$asan_labels" -E "$asan_names" || rc=$?
-        echo "=== the accounting drill (release) ($(date -u +%T))"
-        ctest --test-dir build/test-release --output-on-failure --no-tests=error \
-                -R '^drill\.accounting$' || rc=$?
-        exit "$rc"
-) >"$logs/asan" 2>&1 &
+HA_TEST_SLACK=4 ctest --test-dir build/test-asan --output-on-failure --no-tests=error \
+        -LE "$asan_labels" -E "$asan_names" >"$logs/asan" 2>&1 &
 asan=$!
 rc_drills=0 rc_asan=0
 wait "$drills" || rc_drills=$?
 wait "$asan" || rc_asan=$?
-step "tests (asan, then the accounting drill): exit $rc_asan"
+step "tests (asan): exit $rc_asan"
 cat "$logs/asan"
 step "tests (release, drills): exit $rc_drills"
 cat "$logs/drills"
-step "exit: release $rc_release, drills $rc_drills, asan and the accounting drill $rc_asan"
+step "exit: release $rc_release, drills $rc_drills, asan $rc_asan"
 ((rc_release == 0 && rc_drills == 0 && rc_asan == 0))
