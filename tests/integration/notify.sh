@@ -169,6 +169,10 @@ t_match "preconditions back: promotion succeeds" "$out" 'promoted: slurmctld in 
 t_ok "ctl2 in control" exactly ctl2
 
 t_note "a partition: both nodes hold the VIP"
+# The master renews its lease as keepalived's check would, every second, from before ctl1's
+# promotion starts (started later, on a busy machine the lease expired first).
+(while :; do check ctl2 >/dev/null; sleep 1; done) &
+renewer=$!
 vip_add ctl1
 sampled=0 two=0
 hook ctl1 master >"/tmp/$HAT_PREFIX.p" &
@@ -177,9 +181,6 @@ ppid=$!
 hat_wait_for 5 eval "hat_exec ctl1 cat /run/ha-slurm/hook.intent 2>/dev/null | grep -q promote"
 out=$(check ctl1)
 t_match "the check on a node whose promotion is running: healthy, in grace" "$out" 'promotion in progress.*exit=0'
-# The master renews its lease as keepalived's check would, every second, meanwhile.
-(while :; do check ctl2 >/dev/null; sleep 1; done) &
-renewer=$!
 # One sampler per host, each asking its slurmctld every 100 ms; then every moment one host was
 # seen in control is compared with the other host's samples around it.
 sampler() { # sampler HOST FILE: "ms 0|1" lines for 12 s
