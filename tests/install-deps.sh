@@ -16,7 +16,7 @@ packages=(
         glusterfs-server glusterfs-client nftables
         debian-archive-keyring
         # hostile_peer.sh: a misbehaving controller port, and peak memory
-        python3 time
+        python3 time curl perl
         # the ecosystem around ha-slurm: metrics reader, manual pages, journal catalog, package
         prometheus-node-exporter man-db groff-base dpkg-dev file
         # hosts with a real systemd (tests/systemd): systemd-nspawn
