@@ -417,6 +417,22 @@ static int run_alert(struct run *r, enum ha_hint hint)
                     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
+/* munged is not there (its socket refuses) or does not answer. slurmctld here then
+ * authenticates nothing: since munged went it has accepted no job and no completion, and its
+ * state-save thread has had the seconds the check takes to see munged gone to save what changed
+ * before. A SIGTERM does not help it: its shutdown waits for RPCs whose credentials it cannot
+ * make or check, and it was still there after the 10 s stop_timeout in both drill 5 runs
+ * measured. A new master that is the first SlurmctldHost waits for it all that while (its
+ * REQUEST_CONTROL gets no answer), which took drill 5 in CI past 15 s: SIGKILL at once. A
+ * credential refused (wrong key) is not this case: munged answers, slurmctld's calls fail fast. */
+static bool munged_gone(const struct ha_observation *o)
+{
+        const struct ha_probe *p = &o->probe[HA_PROBE_MUNGE];
+
+        return p->state == HA_PROBE_FAILED &&
+               (p->error == -ECONNREFUSED || p->error == -ENOENT || p->error == -ETIMEDOUT);
+}
+
 static void demote(struct run *r, const struct ha_observation *o, enum ha_hint hint)
 {
         const struct ha_cfg *cfg = r->cfg;
@@ -455,6 +471,7 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
         } else {
                 usec_t kill_at =
                         ha_deadline_min(r->deadline, ha_deadline_in(cfg->notify.stop_timeout));
+                const char *why_kill = munged_gone(o) ? " (munged gone: SIGKILL at once)" : "";
 
                 /* Its storage hangs: slurmctld cannot save its state (a SIGTERM would only
                  * leave it waiting on the mount), and it must be gone before the lease it can
@@ -462,10 +479,12 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
                  * stop_timeout, it would act on the shared state again when the storage came
                  * back (seen in drill 4: it purged "vestigial" job files of the new master). */
                 if (o->storage_hung_ms > 0)
+                        why_kill = " (storage hung: SIGKILL at once)";
+                if (*why_kill)
                         kill_at = ha_now();
                 e = ha_svc_stop(&s, kill_at, r->deadline, reason, sizeof(reason));
                 (void)step(r, "stop slurmctld", t, e, false, "%s%s", e < 0 ? reason : "stopped",
-                           o->storage_hung_ms > 0 ? " (storage hung: SIGKILL at once)" : "");
+                           why_kill);
                 if (e < 0) {
                         /* Rule 6: the lease stays ours while our slurmctld may run. */
                         r->res->result = e;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Drill 5: munged dies on the master (SIGKILL). Shows: the master's check fails (MUNGE),
-# keepalived takes it to FAULT, its fault hook stops slurmctld (SIGTERM: state saved) and
-# releases the lease, the backup takes over, sbatch through the VIP is accepted, a running job
+# keepalived takes it to FAULT, its fault hook kills slurmctld at once (with munged gone its
+# SIGTERM shutdown waits on RPCs it cannot authenticate: still there after 10 s) and releases
+# the lease, the backup takes over, sbatch through the VIP is accepted, a running job
 # survives, never two controllers in control (sampled). Then munged comes back and the old
 # master returns to BACKUP without slurmctld.
 set -euo pipefail
@@ -36,10 +37,13 @@ t_note "munged killed -> first accepted sbatch: $ms ms"
 t_lt "munged killed -> first accepted sbatch under 15 s ($ms ms)" "$( ((ms >= 0)) && echo "$ms" || echo 99999)" 15000
 t_match "$old's check named MUNGE" "$(hac_timeline "$t0" "$t0" | grep "$old: check" || true)" 'unhealthy \(munge\)'
 t_match "$old's keepalived went to FAULT" "$(hac_timeline "$t0" "$t0" | grep "$old: keepalived" || true)" 'FAULT'
-# The fault hook stops slurmctld with SIGTERM, then SIGKILL after [notify] stop_timeout.
 t_ok "$old's fault hook finished (30 s)" hat_wait_for 30 eval "hac_hook_runs $t0 | grep -q '$old: ha-notify-fault exit'"
 t_match "$old's fault hook demoted it" "$(hac_hook_runs "$t0" | grep "$old: ha-notify-fault exit" || true)" 'exit 0 .*demoted'
-t_note "$old's fault hook: $(hac_hook_output "$old" "$t0" | grep -E 'stop slurmctld|release lease' | tail -n 2 | tr '\n' ' ')"
+faultout=$(hac_hook_output "$old" "$t0" | grep -E 'stop slurmctld|release lease' | tail -n 2 | tr '\n' ' ')
+t_note "$old's fault hook: $faultout"
+t_match "$old's fault hook killed slurmctld at once (munged gone)" "$faultout" 'stop slurmctld: stopped \(munged gone: SIGKILL at once\) \([0-9.]+ ms\)'
+faultms=$(sed -nE 's/.*stop slurmctld: stopped \(munged gone[^)]*\) \(([0-9]+)\.[0-9]+ ms\).*/\1/p' <<<"$faultout")
+t_lt "... within 5 s, not after [notify] stop_timeout (${faultms:-?} ms)" "${faultms:-99999}" 5000
 t_fail "no slurmctld left on $old" hac_ctld_pid "$old"
 if [[ -n $new ]]; then
     gone=$(hac_first_event "$t0" "^$old: no slurmctld process")

@@ -357,7 +357,9 @@ kill -TERM "$victim"
 trc=0
 wait "$victim" || trc=$?
 t_match "f. SIGTERM: the check dies of it (status 143)" "$trc" '^143$'
-t_lt "f. SIGTERM: at once ($(($(date +%s%3N) - t0)) ms)" "$(($(date +%s%3N) - t0))" 200
+# "At once": well inside the deadline it would otherwise wait out (FAST_MS, widened with the
+# sanitizer pass's slack: one CI run saw 216 ms there, beside the drills).
+t_lt "f. SIGTERM: at once ($(($(date +%s%3N) - t0)) ms)" "$(($(date +%s%3N) - t0))" "$FAST_MS"
 cont_pid "$bindfs"
 t_ok "f. after SIGCONT the stuck child finishes" hat_wait_for 10 no_checks_in ctl1
 
