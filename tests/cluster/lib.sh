@@ -52,7 +52,7 @@
 #               hac_ctld_started_ms hac_stale_acts hac_hook_runs hac_hook_output hac_hook_max_ms
 #   failures    hac_kill_ctld hac_host_lose hac_host_recover hac_partition hac_heal
 #   jobs        hac_sbatch hac_sbatch_until_accepted hac_squeue hac_job_state
-#               hac_job_start_saved
+#               hac_job_start_saved hac_state_saved_since hac_jobs_end_saved
 #   timeline    hac_event hac_now_ms hac_progress hac_watch_start hac_watch_stop
 #               hac_watch_stats hac_timeline hac_print_timeline hac_first_event
 #
@@ -1056,7 +1056,34 @@ hac_job_start_saved() {
     line=$(grep "sched: Allocate JobId=$job " "$log" | tail -n 1)
     line=${line#[}; line=${line%%]*}
     alloc=$(date -d "${line/T/ }" +%s%3N)
-    hat_wait_for "$3" eval "(( \$(hat_exec $m date -r $f +%s%3N) > $alloc ))"
+    hac_state_saved_since "$m" "$alloc" "$3"
+}
+
+# hac_state_saved_since MASTER MS TIMEOUT_S: wait until slurmctld on MASTER has written its job
+# state file after MS (ms since the epoch): what it knew of its jobs at MS is then on the shared
+# storage (the file is written whole and renamed).
+hac_state_saved_since() {
+    local f=$HAC_STATE/slurmctld/job_state
+    hat_wait_for "$3" eval "(( \$(hat_exec $1 date -r $f +%s%3N) > $2 ))"
+}
+
+# hac_jobs_end_saved MASTER TIMEOUT_S JOBID...: wait until slurmctld on MASTER has saved its
+# state after the last of these jobs that completed under it ("_job_complete: JobId=N done" in
+# its log). A job that completed in the ~5 s before a SIGKILL is RUNNING again in the saved
+# state, and the new master keeps it so until the node registers again (minutes): a drill that
+# wants every job accounted for waits for this before it kills.
+hac_jobs_end_saved() {
+    local m=$1 t=$2 log id line last=0 ms
+    shift 2
+    log="$(hat_host_dir "$m")/fs/log-slurm/slurmctld.log"
+    for id; do
+        line=$(grep "_job_complete: JobId=$id done" "$log" | tail -n 1)
+        [[ -n $line ]] || continue
+        ms=$(_hac_log_ms "$line")
+        ((ms > last)) && last=$ms
+    done
+    ((last > 0)) || return 0
+    hac_state_saved_since "$m" "$last" "$t"
 }
 
 # _hac_log_ms "[2026-11-28T23:59:37.702] ...": that time in ms since the epoch.
