@@ -15,6 +15,16 @@ source "$HAC_SRC/tests/lib/testlib.sh"
 hac_init
 
 hac_boot 3 2
+ver=$(hat_exec "$(hac_master)" slurmctld -V)
+t_note "Slurm on the hosts: $ver${HAC_ROOT_SUITE:+ (every host chrooted in the Debian $HAC_ROOT_SUITE root)}"
+# With HAC_ROOT_SUITE (the drill on Slurm 24.11): the root's release, and the hooks speak it.
+if [[ -n ${HAC_ROOT_SUITE:-} ]]; then
+    t_match "the hosts run the root's Slurm ($HAC_PROTOCOL)" "$ver" "^slurm.* ${HAC_PROTOCOL//./\\.}\."
+    kav=$(dpkg-query --admindir="$HAC_ROOT/var/lib/dpkg" -W -f '${Version}' keepalived)
+    kav=${kav#*:}
+    kav=${kav%-*}
+    t_match "... and the root's keepalived ($kav)" "$(hat_exec "$(hac_master)" keepalived --version 2>&1 | head -n 1)" "v${kav//./\\.}"
+fi
 job=$(hac_sbatch cn1 --wrap 'sleep 60')
 t_ok "a job is running before the failure" hat_wait_for 15 eval "[[ \$(hac_job_state cn1 $job) == RUNNING ]]"
 # Not inside slurmctld's state-save window: a SIGKILL right after a job starts loses that start

@@ -79,6 +79,11 @@
 #                     fixture.sh): hac_boot reuses the cluster an earlier run of the same
 #                     HAT_PREFIX left up when it is steady (else boots it again), and nothing is
 #                     torn down on exit; `fixture.sh teardown` ends it
+#   HAC_ROOT_SUITE    a Debian suite (trixie: Slurm 24.11): every host runs chrooted in that
+#                     suite's root (tests/lib/roots.sh, built on first use), with its munged,
+#                     Slurm and keepalived; the hooks are this machine's build, seen at the same
+#                     path inside (HAT_ROOT_BINDS: the sources, the build, the state folder).
+#                     The shared state is then on FUSE (no GlusterFS in the root)
 #   HA_BUILD_DIR HA_SOURCE_DIR   where the built programs and the sources are
 
 : "${HAT_PREFIX:=hatd}"
@@ -88,7 +93,9 @@
 : "${HAC_GENCONF:=auto}"
 : "${HAC_CHECK_DEADLINE:=2s}"
 : "${HAC_VERBOSE:=0}"
-if [[ -z ${HAC_STORAGE:-} ]]; then
+if [[ -n ${HAC_ROOT_SUITE:-} ]]; then
+    HAC_STORAGE=fuse
+elif [[ -z ${HAC_STORAGE:-} ]]; then
     if command -v glusterd >/dev/null; then HAC_STORAGE=gluster; else HAC_STORAGE=fuse; fi
 fi
 
@@ -98,6 +105,17 @@ HAC_BUILD=${HA_BUILD_DIR:-$HAC_SRC/build}
 HAC_HOOKS=$HAC_BUILD/hooks
 HAC_RPC=$HAC_BUILD/tests/ha-rpc
 HAC_GENCONF_BIN=$HAC_BUILD/genconf/ha-genconf
+HAC_ROOT=
+if [[ -n ${HAC_ROOT_SUITE:-} ]]; then
+    # shellcheck source=../lib/roots.sh
+    source "$HAC_SRC/tests/lib/roots.sh"
+    _hac_rootver=$(hat_root_ensure "$HAC_ROOT_SUITE") || {
+        echo "lib.sh: no Debian $HAC_ROOT_SUITE root (tests/lib/roots.sh)" >&2
+        return 1 2>/dev/null || exit 1
+    }
+    HAC_ROOT=$(hat_root_dir "$HAC_ROOT_SUITE")
+    : "${HAC_PROTOCOL:=${_hac_rootver%.*}}"
+fi
 # The Slurm release the hosts run (22.05 on Debian 12): ha-rpc asks in that protocol at once,
 # instead of probing newest first (each probe of an unreachable controller costs a timeout).
 : "${HAC_PROTOCOL:=$(slurmctld -V 2>/dev/null | sed -n 's/^slurm[^ ]* \([0-9]*\.[0-9]*\).*/\1/p')}"
@@ -372,8 +390,13 @@ _hac_hosts() {
     local -a ctls=() cns=()
     hat_clean
     hat_net_up
-    for ((i = 1; i <= n; i++)); do hat_host_add "ctl$i" "10.213.0.$((10 + i))"; ctls+=("ctl$i"); done
-    for ((i = 1; i <= m; i++)); do hat_host_add "cn$i" "10.213.0.$((20 + i))"; cns+=("cn$i"); done
+    if [[ -n $HAC_ROOT ]]; then
+        HAT_ROOT_BINDS="$HAC_SRC $(hat_state_dir)"
+        [[ $HAC_BUILD/ == "$HAC_SRC"/* ]] || HAT_ROOT_BINDS+=" $HAC_BUILD"
+        export HAT_ROOT_BINDS
+    fi
+    for ((i = 1; i <= n; i++)); do hat_host_add "ctl$i" "10.213.0.$((10 + i))" $HAC_ROOT; ctls+=("ctl$i"); done
+    for ((i = 1; i <= m; i++)); do hat_host_add "cn$i" "10.213.0.$((20 + i))" $HAC_ROOT; cns+=("cn$i"); done
     : >"$(_hac_evfile)"
     _hac_load_hosts
     for h in "${ctls[@]}" "${cns[@]}"; do hat_munged_start "$h"; done

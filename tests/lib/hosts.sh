@@ -80,6 +80,10 @@
 #                           only, by an overlay whose writable layer is in the host's state
 #                           folder: the root stays as it is (it may be shared with other
 #                           hosts and runs). 0: the host writes into ROOTDIR itself.
+#   HAT_ROOT_BINDS          folders of this machine (space separated) that a host with a
+#                           ROOTDIR sees at the same path inside it (e.g. the sources, the
+#                           build, this prefix's state folder: paths in configuration files
+#                           then mean the same in and out of the chroot)
 #   HAT_VERBOSE             1: say what is done on stderr
 
 : "${HAT_PREFIX:=hat}"
@@ -566,6 +570,12 @@ hat_host_add() {
     touch "$hd/etc-hosts"
     chmod 0644 "$hd/etc-hosts"
     pairs+=("$hd/etc-hosts" /etc/hosts)
+    if [[ -n $root ]]; then
+        for m in ${HAT_ROOT_BINDS:-}; do
+            [[ -d $m ]] || { _hat_err "HAT_ROOT_BINDS: no folder $m"; return 1; }
+            pairs+=("$m" "$m")
+        done
+    fi
     echo "$ip" >"$hd/ip"    # written last: the host exists from now on
 
     upper='' work=''

@@ -34,6 +34,16 @@ HAT_ROOT_MARKER=.ha-slurm-root
 # Packages every root gets.
 HAT_ROOT_PACKAGES=slurmctld,slurmd,slurm-client,munge,procps,iproute2
 
+# hat_root__packages SUITE: what debootstrap installs into SUITE's root. trixie's also carries
+# the cluster in a box on Slurm 24.11 (tests/cluster, HAC_ROOT_SUITE): keepalived, and the
+# libraries the hooks (built on this machine) load there.
+hat_root__packages() {
+    case $1 in
+    trixie) printf '%s\n' "$HAT_ROOT_PACKAGES,keepalived,libinih1" ;;
+    *) printf '%s\n' "$HAT_ROOT_PACKAGES" ;;
+    esac
+}
+
 # hat_root_mirror: print the URL of the Debian archive (not the security
 # archive) from /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list.
 # Prefers the entry that carries the host's own release (VERSION_CODENAME).
@@ -127,9 +137,11 @@ hat_root_dir() {
     printf '%s/%s\n' "$(hat_root__base)" "$suite"
 }
 
-# hat_root__complete DIR: true if DIR is a complete root.
+# hat_root__complete DIR: true if DIR is a complete root with the packages its suite (the
+# folder's name) gets now; a root made with an older list is built again.
 hat_root__complete() {
-    [[ -f $1/$HAT_ROOT_MARKER ]] && grep -q '^slurm=.' "$1/$HAT_ROOT_MARKER"
+    [[ -f $1/$HAT_ROOT_MARKER ]] && grep -q '^slurm=.' "$1/$HAT_ROOT_MARKER" &&
+        grep -qxF "packages=$(hat_root__packages "${1##*/}")" "$1/$HAT_ROOT_MARKER"
 }
 
 # hat_root__marker_field SUITE KEY: print KEY's value from SUITE's marker.
@@ -224,7 +236,7 @@ hat_root__build() {
         hat_root__remove "$old" || return 1
     done
     if [[ -e $dir ]]; then
-        echo "hat_root_ensure: removing incomplete root $dir" >&2
+        echo "hat_root_ensure: removing $dir (incomplete, or made with another package list)" >&2
         hat_root__remove "$dir" || return 1
     fi
 
@@ -257,7 +269,7 @@ hat_root__build() {
     # a daemon started by a package's maintainer script dies with it.
     if ! unshare --mount --propagation private --pid --fork --kill-child --mount-proc \
         debootstrap --variant=minbase --keyring="$keyring" \
-        --include="$HAT_ROOT_PACKAGES" "$suite" "$tmp" "$mirror" >"$log" 2>&1; then
+        --include="$(hat_root__packages "$suite")" "$suite" "$tmp" "$mirror" >"$log" 2>&1; then
         echo "hat_root_ensure: debootstrap $suite failed; last lines of $log:" >&2
         tail -n 20 "$log" >&2
         hat_root__remove "$tmp"
@@ -290,6 +302,7 @@ hat_root__build() {
             printf 'munge=%s\n' "$munge"
             printf 'slurm_uid=%s\n' "$slurm_uid"
             printf 'munge_uid=%s\n' "$munge_uid"
+            printf 'packages=%s\n' "$(hat_root__packages "$suite")"
             printf 'built=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
             printf 'debootstrap_seconds=%s\n' "$((end - start))"
         } >"$tmp/$HAT_ROOT_MARKER.new" &&
