@@ -1564,16 +1564,14 @@ static void check_storage_and_services(struct walker *w)
 
 /* ---- loading ---- */
 
-static int read_file(const char *path, char **ret, size_t *ret_len)
+/* Reads the regular file open on `fd` whole, and closes `fd`. */
+static int read_fd(int fd, char **ret, size_t *ret_len)
 {
         struct stat st;
         char *buf;
         size_t got = 0;
-        int fd, r = 0;
+        int r = 0;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
         if (fstat(fd, &st) < 0) {
                 r = -errno;
                 (void)close(fd);
@@ -1838,8 +1836,9 @@ int gc_db_password(const struct gc_model *m, char **ret, struct gc_problems *pro
                                        v->s);
                         return -EPERM;
                 }
-                (void)close(fd);
-                r = read_file(v->s, &text, &len);
+                /* The very file just checked: read through the same descriptor, never the
+                 * path again (it could be another file by now). */
+                r = read_fd(fd, &text, &len);
                 if (r < 0 || len > MAX_SECRET_BYTES) {
                         free(text);
                         gc_problem_add(problems, v->line, v->col, "database.mariadb.password_file",
