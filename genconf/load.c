@@ -1100,10 +1100,11 @@ static void read_followers(struct walker *w, const struct map *slurm)
 
 static void read_slurm(struct walker *w, const struct map *root)
 {
-        static const char *const keys[] = {"partitions",        "port",           "user",
-                                           "slurmctld_timeout", "state_dir",      "followers",
-                                           "accounting",        "proctrack_type", "task_plugin",
-                                           "mail_prog",         "dbd_port",       NULL};
+        static const char *const keys[] = {
+                "partitions",  "port",      "user",       "slurmctld_timeout",
+                "state_dir",   "followers", "accounting", "proctrack_type",
+                "task_plugin", "mail_prog", "dbd_port",   "tcp_timeout",
+                NULL};
         struct gc_model *c = w->m;
         struct map slurm;
 
@@ -1119,6 +1120,9 @@ static void read_slurm(struct walker *w, const struct map *root)
         default_str(&c->slurm_user, "slurm");
         (void)read_int(w, &slurm, "slurmctld_timeout", OPTIONAL, 3, 65533, &c->slurmctld_timeout);
         default_int(&c->slurmctld_timeout, 120);
+        /* Unset: Slurm's own default (2 s). A failover's new slurmctld waits this long for
+         * each lost controller it tells to give up control (REQUEST_CONTROL). */
+        (void)read_int(w, &slurm, "tcp_timeout", OPTIONAL, 1, 60, &c->tcp_timeout);
         if (read_str(w, &slurm, "state_dir", OPTIONAL, &c->slurm_state_dir))
                 (void)check_abs_path(w, &c->slurm_state_dir, "slurm.state_dir");
         read_followers(w, &slurm);

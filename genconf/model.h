@@ -67,7 +67,7 @@ struct gc_model {
         size_t n_partitions;
 
         struct gc_val slurm_port, slurm_user, slurmctld_timeout, slurm_state_dir, accounting,
-                proctrack_type, task_plugin, mail_prog, dbd_port;
+                proctrack_type, task_plugin, mail_prog, dbd_port, tcp_timeout;
         const char **followers;
         size_t n_followers;
         struct gc_val followers_val; /* where slurm.followers was written */

@@ -133,6 +133,8 @@ static void render_slurm_conf(struct gc_buf *b, const struct gc_model *m, const 
         }
         if (m->mail_prog.set)
                 gc_buf_printf(b, "MailProg=%s\n", m->mail_prog.s);
+        if (m->tcp_timeout.set)
+                gc_buf_printf(b, "TCPTimeout=%lld\n", m->tcp_timeout.n);
 
         if (m->n_groups > 0)
                 gc_buf_puts(b, "# Nodes, grouped by identical hardware.\n");
