@@ -316,6 +316,10 @@ static void promote(struct run *r, const struct ha_observation *o)
                                       true, "refused: %s", o->probe[HA_PROBE_STORAGE].detail);
                 return;
         }
+        /* Where a failover's time goes: a replicated volume stalls every client while it gives
+         * up on a lost server (GlusterFS: network.ping-timeout). */
+        if (ha_msec_between(t, ha_now()) >= 1.0)
+                (void)step(r, "storage", t, 0, false, "answers again: waited for it");
         /* 2. The split-brain guard. */
         e = take_lease(r);
         if (e < 0) {

@@ -40,7 +40,7 @@ t_ok "the VIP moved: $old -> ${new:-none}" test -n "$new" -a "$new" != "$old"
 hook_start=$(hac_first_event "$t0" "${new:-x}: ha-notify-master started")
 t_note "loss -> first accepted sbatch: $ms ms; $new's promotion started after $hook_start ms (VRRP: the master's silence noticed)"
 if [[ -n $new ]]; then
-    t_note "$new's promotion: $(hac_hook_output "$new" "$t0" | grep -E 'lease:|in control:|promoted' | tail -n 3 | tr '\n' ' ')"
+    t_note "$new's promotion: $(hac_hook_output "$new" "$t0" | grep -E '^ha-notify-master: ' | tr '\n' ' ')"
     bu=$(grep '_shutdown_bu_thread' "$(hat_host_dir "$new")/fs/log-slurm/slurmctld.log" | tail -n 2 | sed 's/^\[[^]]*\] //' | tr '\n' ' ')
     [[ -n $bu ]] && t_note "$new's slurmctld at start: $bu"
 fi
