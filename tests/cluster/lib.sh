@@ -51,6 +51,7 @@
 #               hac_wait_new_master hac_wait_steady hac_ka_state hac_wait_ka hac_ctld_pid
 #               hac_ctld_started_ms hac_stale_acts hac_hook_runs hac_hook_output hac_hook_max_ms
 #   failures    hac_kill_ctld hac_host_lose hac_host_recover hac_partition hac_heal
+#               hac_storage_healed
 #   jobs        hac_sbatch hac_sbatch_until_accepted hac_squeue hac_job_state
 #               hac_job_start_saved hac_state_saved_since hac_jobs_end_saved
 #   timeline    hac_event hac_now_ms hac_progress hac_watch_start hac_watch_stop
@@ -79,6 +80,8 @@
 #                     fixture.sh): hac_boot reuses the cluster an earlier run of the same
 #                     HAT_PREFIX left up when it is steady (else boots it again), and nothing is
 #                     torn down on exit; `fixture.sh teardown` ends it
+#   HAC_TCP_TIMEOUT   slurm.tcp_timeout in the cluster's YAML (TCPTimeout; default: not set,
+#                     Slurm's 2 s)
 #   HAC_ROOT_SUITE    a Debian suite (trixie: Slurm 24.11): every host runs chrooted in that
 #                     suite's root (tests/lib/roots.sh, built on first use), with its munged,
 #                     Slurm and keepalived; the hooks are this machine's build, seen at the same
@@ -342,6 +345,10 @@ hac_write_confs_genconf() {
     if [[ ${HAC_DBD:-0} == 1 ]]; then yaml=$(hac_dbd_yaml); fi # accounting.sh
     out=$(hat_state_dir)/genconf
     _hat_mkdir "$out"
+    if [[ -n ${HAC_TCP_TIMEOUT:-} ]]; then
+        sed "s/^slurm:\$/slurm:\n  tcp_timeout: $HAC_TCP_TIMEOUT/" "$yaml" >"$out/cluster.yaml"
+        yaml=$out/cluster.yaml
+    fi
     # cgroup.conf (and a slurm.conf that is replaced below).
     HAT_COMPUTE_HOSTS="$(hac_cns | xargs)" hat_slurm_conf "$@"
     for h in $(hat_hosts); do
@@ -466,6 +473,10 @@ _hac_reuse() {
     HAC_CONF_SOURCE=$(<"$st/conf.source")
     if ! master=$(hac_wait_steady 60); then
         hac_progress "the cluster left by the last test is not steady: booting a new one"
+        return 1
+    fi
+    if ! hac_storage_healed 120; then
+        hac_progress "the state volume left by the last test is not healed after 120 s: booting a new one"
         return 1
     fi
     if ((m > 0)); then
@@ -612,6 +623,16 @@ hac_wait_steady() {
         (( $(hac_now_ms) < end )) || return 1
         sleep 0.2
     done
+}
+
+# hac_storage_healed TIMEOUT_S: with GlusterFS, wait until the state volume has every brick
+# connected and nothing left to heal (hat_gluster_healed; asked on the master). A drill or a
+# benchmark repetition that loses a host before then tests a double failure.
+hac_storage_healed() {
+    [[ $HAC_STORAGE == gluster ]] || return 0
+    local m
+    m=$(hac_master) || m=${HAC_CTL_LIST[0]}
+    hat_wait_for "$1" hat_gluster_healed "$HAC_STATE" "$m"
 }
 
 # hac_ka_state HOST: keepalived's last state (MASTER, BACKUP, FAULT), from its log.

@@ -60,7 +60,7 @@
 #   hat_clean hat_teardown hat_net_up hat_host_add hat_hosts_file hat_exec hat_spawn hat_pid
 #   hat_alive hat_kill hat_wait_for hat_munged_start hat_shared_setup hat_shared_pid
 #   hat_shared_dir hat_slurm_conf hat_slurmctld_start hat_slurmd_start hat_host_dir hat_log
-#   hat_hosts hat_state_dir
+#   hat_hosts hat_state_dir hat_gluster_healed
 #
 # Settings (environment):
 #   HAT_PREFIX              name prefix of everything (default hat)
@@ -834,6 +834,17 @@ hat_shared_dir() {
 _hat_gluster() {
     local h=$1; shift
     hat_exec "$h" timeout 20 gluster --mode=script "$@"
+}
+
+# hat_gluster_healed DIR HOST: the GlusterFS volume mounted at DIR, asked in HOST, has every
+# brick connected and nothing left to heal. A server that comes back is behind until the
+# self-heal daemon has copied what changed while it was away: losing another server before
+# then can leave a file (the lease, slurmctld's state) with no good copy.
+hat_gluster_healed() {
+    local out
+    out=$(_hat_gluster "$2" volume heal "$(_hat_shared_key "$1")" info 2>/dev/null) || return 1
+    grep -q '^Status: Connected' <<<"$out" && ! grep -q '^Status: [^C]' <<<"$out" &&
+        ! grep -Eq '^Number of entries: ([1-9]|-)' <<<"$out"
 }
 
 _hat_gluster_create() {
