@@ -138,10 +138,17 @@ hat_root_dir() {
 }
 
 # hat_root__complete DIR: true if DIR is a complete root with the packages its suite (the
-# folder's name) gets now; a root made with an older list is built again.
+# folder's name) gets now; a root made with another list is built again. A marker without a
+# package list (roots made before the lists differed) stands for the common list.
 hat_root__complete() {
-    [[ -f $1/$HAT_ROOT_MARKER ]] && grep -q '^slurm=.' "$1/$HAT_ROOT_MARKER" &&
-        grep -qxF "packages=$(hat_root__packages "${1##*/}")" "$1/$HAT_ROOT_MARKER"
+    local want
+    want=$(hat_root__packages "${1##*/}")
+    [[ -f $1/$HAT_ROOT_MARKER ]] && grep -q '^slurm=.' "$1/$HAT_ROOT_MARKER" || return 1
+    if grep -q '^packages=' "$1/$HAT_ROOT_MARKER"; then
+        grep -qxF "packages=$want" "$1/$HAT_ROOT_MARKER"
+    else
+        [[ $want == "$HAT_ROOT_PACKAGES" ]]
+    fi
 }
 
 # hat_root__marker_field SUITE KEY: print KEY's value from SUITE's marker.
