@@ -15,7 +15,6 @@
 #include "common/lease.h"
 #include "common/lock.h"
 #include "common/mungeauth.h"
-#include "common/net.h"
 #include "common/store.h"
 #include "common/svc.h"
 #include "common/vip.h"
@@ -316,15 +315,15 @@ static void probe_conf(const struct ha_cfg *cfg, struct ha_observation *o)
         done(p, start, 0, "%s readable", cfg->slurm.conf);
 }
 
-/* slurmdbd follows the VIP: on the VIP holder in control, a TCP connection to DbdPort at the
- * VIP must be accepted before the deadline. Only a connection: no slurmdbd request is made (its
- * persistent-connection protocol is not implemented here), so a slurmdbd that accepts but
- * cannot reach its database still passes. */
+/* slurmdbd follows the VIP: on the VIP holder in control, slurmdbd at the VIP must answer a
+ * client's first message (REQUEST_PERSIST_INIT, as `sacctmgr ping`) before the deadline, which
+ * it does only after it has reached its database. */
 static void probe_dbd(const struct ha_cfg *cfg, usec_t deadline, struct ha_observation *o)
 {
         struct ha_probe *p = &o->probe[HA_PROBE_DBD];
+        struct ha_slurm_client c = ha_slurmctld_client(cfg);
         usec_t start = ha_now();
-        int fd = -1, r;
+        int r;
 
         if (!cfg->check.dbd_port) {
                 skip(p, "no [check] dbd_port");
@@ -338,15 +337,16 @@ static void probe_dbd(const struct ha_cfg *cfg, usec_t deadline, struct ha_obser
                 skip(p, "no time left before the deadline");
                 return;
         }
-        r = ha_net_connect(cfg->vip.address, cfg->check.dbd_port,
-                           ha_deadline_min(deadline, ha_deadline_in(cfg->slurm.rpc_timeout)), &fd);
+        c.address = cfg->vip.address;
+        c.port = cfg->check.dbd_port;
+        c.version = o->protocol;
+        r = ha_slurmdbd_ping(&c, ha_deadline_min(deadline, ha_deadline_in(cfg->slurm.rpc_timeout)));
         if (r < 0) {
-                done(p, start, r, "slurmdbd at %s:%u does not answer: %s", cfg->vip.address,
-                     cfg->check.dbd_port, strerror(-r));
+                done(p, start, r, "slurmdbd at %s:%u: %s", cfg->vip.address, cfg->check.dbd_port,
+                     c.reason);
                 return;
         }
-        (void)close(fd);
-        done(p, start, 0, "slurmdbd at %s:%u accepts connections", cfg->vip.address,
+        done(p, start, 0, "slurmdbd at %s:%u answers, its database too", cfg->vip.address,
              cfg->check.dbd_port);
 }
 

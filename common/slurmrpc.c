@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/cfg.h"
 #include "common/fsutil.h"
 #include "common/k12.h"
 #include "common/mungeauth.h"
@@ -587,4 +588,158 @@ const char *ha_slurm_strerror(int r)
         default:
                 return strerror(-r);
         }
+}
+
+/* ---- slurmdbd ---- */
+
+void ha_slurmdbd_init_body(uint16_t version, uint8_t body[HA_SLURMDBD_INIT_BODY_LEN])
+{
+        put16(body, version); /* persist_init_req: version first, for old releases */
+        put32(body + 2, 0);   /* cluster name: none (slurmdbd does not check it here) */
+        put16(body + 6, 0);   /* persist_type: none, as `sacctmgr ping` */
+        put16(body + 8, 0);   /* port: none (only a registering slurmctld gives one) */
+}
+
+int ha_slurmdbd_request_build(uint16_t version, const char *cred, uint8_t **ret, size_t *ret_len)
+{
+        size_t cred_len = strlen(cred) + 1;
+        size_t len = 4 + 2 + HEADER_LEN + 4 + 4 + cred_len + HA_SLURMDBD_INIT_BODY_LEN;
+        uint8_t *f = malloc(len), *p;
+
+        if (!f)
+                return -ENOMEM;
+        p = f;
+        put32(p, (uint32_t)(len - 4));
+        /* A connection to slurmdbd: the message type comes first, then the usual header. */
+        put16(p + 4, HA_SLURM_REQUEST_PERSIST_INIT);
+        p += 6;
+        put16(p, version);
+        put16(p + 2, HA_SLURM_FLAG_GLOBAL_AUTH | HA_SLURM_FLAG_DBD);
+        put16(p + 4, HA_SLURM_REQUEST_PERSIST_INIT);
+        put32(p + 6, HA_SLURMDBD_INIT_BODY_LEN);
+        put16(p + 10, 0); /* forward_cnt */
+        put16(p + 12, 0); /* ret_cnt */
+        put16(p + 14, 0); /* orig_addr: AF_UNSPEC */
+        p += HEADER_LEN;
+        put32(p, HA_SLURM_AUTH_MUNGE);
+        put32(p + 4, (uint32_t)cred_len);
+        memcpy(p + 8, cred, cred_len);
+        ha_slurmdbd_init_body(version, p + 8 + cred_len);
+        *ret = f;
+        *ret_len = len;
+        return 0;
+}
+
+int ha_slurmdbd_reply_parse(const uint8_t *frame, size_t len, int32_t *ret_rc, char *comment,
+                            size_t comment_size, const char **ret_reason)
+{
+        struct reader r = {.p = frame, .len = len};
+        uint16_t msg_type, flags, ret_info;
+
+#define BAD(why)                                                                                   \
+        do {                                                                                       \
+                *ret_reason = why;                                                                 \
+                return -EBADMSG;                                                                   \
+        } while (0)
+
+        uint32_t comment_len, rc;
+        const uint8_t *text = NULL;
+
+        if (!get16(&r, &msg_type))
+                BAD("answer shorter than its message type");
+        if (msg_type != HA_SLURM_PERSIST_RC)
+                BAD("answer is not a PERSIST_RC");
+        if (!get32(&r, &comment_len))
+                BAD("answer truncated before its comment");
+        if (comment_len > 0) {
+                if (comment_len > HA_SLURM_MAX_DBD_REPLY || !get_bytes(&r, comment_len, &text))
+                        BAD("answer truncated in its comment");
+                if (memchr(text, '\0', comment_len) != text + comment_len - 1)
+                        BAD("answer comment not a string");
+        }
+        if (!get16(&r, &flags) || !get32(&r, &rc) || !get16(&r, &ret_info))
+                BAD("answer truncated after its comment");
+        if (r.off != r.len)
+                BAD("answer longer than a PERSIST_RC");
+        *ret_rc = (int32_t)rc;
+        if (comment_size > 0)
+                (void)snprintf(comment, comment_size, "%s", text ? (const char *)text : "");
+        return 0;
+}
+#undef BAD
+
+int ha_slurmdbd_ping(struct ha_slurm_client *c, usec_t deadline)
+{
+        uint16_t version =
+                c->version && c->version <= HA_SLURM_DBD_NEWEST ? c->version : HA_SLURM_DBD_NEWEST;
+        uint8_t body[HA_SLURMDBD_INIT_BODY_LEN], hash[HA_SLURM_HASH_LEN], lenbuf[4];
+        uint8_t *req = NULL, *frame = NULL;
+        const char *why = NULL;
+        char *cred = NULL, comment[128];
+        size_t req_len, got;
+        uint32_t len = 0;
+        int32_t rc = 0;
+        int fd = -1, r;
+
+        c->slurm_rc = 0;
+        ha_slurmdbd_init_body(version, body);
+        ha_slurm_hash(HA_SLURM_REQUEST_PERSIST_INIT, body, sizeof(body), hash);
+        r = ha_munge_encode(c->munge_socket, c->slurm_uid, hash, sizeof(hash), deadline, &cred,
+                            &why);
+        if (r < 0)
+                FAIL(c, r, "cannot make a MUNGE credential: %s", why);
+        r = ha_slurmdbd_request_build(version, cred, &req, &req_len);
+        free(cred);
+        if (r < 0)
+                FAIL(c, r, "out of memory");
+        r = ha_net_connect(c->address, c->port, deadline, &fd);
+        if (r < 0) {
+                free(req);
+                if (r == -ECONNREFUSED)
+                        FAIL(c, r, "connection to %s port %u refused (slurmdbd not running?)",
+                             c->address, c->port);
+                FAIL(c, r, "cannot connect to %s port %u: %s", c->address, c->port,
+                     r == -ETIMEDOUT ? "no connection before the deadline" : strerror(-r));
+        }
+        r = ha_net_write_all(fd, req, req_len, deadline);
+        free(req);
+        if (r == 0)
+                r = ha_net_read_exact(fd, lenbuf, sizeof(lenbuf), deadline, &got);
+        if (r == 0) {
+                len = (uint32_t)lenbuf[0] << 24 | (uint32_t)lenbuf[1] << 16 |
+                      (uint32_t)lenbuf[2] << 8 | lenbuf[3];
+                if (len > HA_SLURM_MAX_DBD_REPLY) {
+                        (void)close(fd);
+                        FAIL(c, -EMSGSIZE, "answer claims %u bytes, more than the %u accepted", len,
+                             HA_SLURM_MAX_DBD_REPLY);
+                }
+                frame = malloc(len ? len : 1);
+                r = frame ? ha_net_read_exact(fd, frame, len, deadline, &got) : -ENOMEM;
+        }
+        (void)close(fd);
+        if (r < 0) {
+                free(frame);
+                if (r == -ETIMEDOUT)
+                        FAIL(c, r,
+                             "%s port %u accepted the connection but did not answer before the "
+                             "deadline (slurmdbd hung, busy, or waiting on its database)",
+                             c->address, c->port);
+                if (r == -ECONNRESET || r == -EPIPE)
+                        FAIL(c, -ECONNRESET, "%s port %u closed the connection without an answer",
+                             c->address, c->port);
+                FAIL(c, r, "exchange with %s port %u failed: %s", c->address, c->port,
+                     strerror(-r));
+        }
+        r = ha_slurmdbd_reply_parse(frame, len, &rc, comment, sizeof(comment), &why);
+        free(frame);
+        if (r < 0)
+                FAIL(c, r, "malformed answer: %s", why);
+        c->slurm_rc = rc;
+        if (rc == 0)
+                return 0;
+        if (rc == HA_ESLURM_DB_CONNECTION)
+                FAIL(c, -ENOLINK, "slurmdbd answers but cannot reach its database (%s)",
+                     *comment ? comment : "Slurm error 7000");
+        FAIL(c, -EREMOTEIO, "slurmdbd answered with Slurm error %d%s%s%s (asked in protocol %s)",
+             rc, *comment ? " (" : "", comment, *comment ? ")" : "", ha_protocol_release(version));
 }

@@ -93,6 +93,43 @@ int ha_slurm_control_status(struct ha_slurm_client *c, usec_t deadline,
  * later: poll ha_slurm_control_status() for that. Returns 0 or -errno as above. */
 int ha_slurm_takeover(struct ha_slurm_client *c, usec_t deadline);
 
+/* ---- slurmdbd ---- */
+
+#define HA_SLURM_REQUEST_PERSIST_INIT 6500
+#define HA_SLURM_PERSIST_RC           1433
+#define HA_SLURM_FLAG_GLOBAL_AUTH     0x0001
+#define HA_SLURM_FLAG_DBD             0x0002
+#define HA_SLURM_DBD_NEWEST           (42 << 8) /* 24.11: slurmdbd 24.11 to 26.05 take it */
+#define HA_ESLURM_DB_CONNECTION       7000
+#define HA_SLURM_MAX_DBD_REPLY        4096
+
+/* Asks slurmdbd at c->address, c->port what a client's first message gets: a persistent
+ * connection (REQUEST_PERSIST_INIT, the probe of `sacctmgr ping`), with a MUNGE credential
+ * restricted to c->slurm_uid (slurmdbd runs as SlurmUser). slurmdbd answers only after it has
+ * opened a connection to its database for it. c->version is slurmctld's release (a slurmdbd
+ * is never older); releases after 24.11 are asked in 24.11's. Returns 0 (slurmdbd and its
+ * database answer), or -errno:
+ *   -ECONNREFUSED  nothing listens;  -ETIMEDOUT  connected, no answer before the deadline
+ *   -ENOLINK       slurmdbd answers, but cannot reach its database (Slurm error 7000)
+ *   -ECONNRESET    closed without an answer;  -EBADMSG / -EMSGSIZE  not a PERSIST_RC
+ *   -EREMOTEIO     another Slurm error (slurm_rc; version or credential refused, ...)
+ * c->reason says what happened in words. The answer carries no credential (slurmdbd sends
+ * none): it shows that a slurmdbd answers at that address, not which one. */
+int ha_slurmdbd_ping(struct ha_slurm_client *c, usec_t deadline);
+
+/* The REQUEST_PERSIST_INIT frame (length prefix included) for `version`, with no cluster name:
+ * *ret (free() it), *ret_len. The credential must carry ha_slurm_hash() of the body, which
+ * ha_slurmdbd_init_body() gives. Returns 0 or -ENOMEM. */
+#define HA_SLURMDBD_INIT_BODY_LEN 10
+void ha_slurmdbd_init_body(uint16_t version, uint8_t body[HA_SLURMDBD_INIT_BODY_LEN]);
+int ha_slurmdbd_request_build(uint16_t version, const char *cred, uint8_t **ret, size_t *ret_len);
+
+/* Parses slurmdbd's answer (what follows the u32 length prefix): PERSIST_RC. Never reads
+ * outside [frame, frame + len). Returns 0 with *ret_rc, and the comment (may be "") copied
+ * into `comment`; or -EBADMSG with a reason in *ret_reason (a static string). */
+int ha_slurmdbd_reply_parse(const uint8_t *frame, size_t len, int32_t *ret_rc, char *comment,
+                            size_t comment_size, const char **ret_reason);
+
 /* A short description of a return value of the calls above ("connection refused", ...). */
 const char *ha_slurm_strerror(int r);
 

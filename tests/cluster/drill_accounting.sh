@@ -177,12 +177,20 @@ check() { # check [CONF]: the check's -v output and exit status on the master
     echo "exit=$rc"
 }
 out=$(check)
-t_match "check -v on $m: slurmdbd accepts connections at the VIP" "$out" 'dbd +ok .*slurmdbd at 10\.213\.0\.100:6819 accepts connections'
+t_note "$(grep '^dbd' <<<"$out")"
+t_match "check -v on $m: slurmdbd answers at the VIP (REQUEST_PERSIST_INIT), its database too" "$out" 'dbd +ok .*slurmdbd at 10\.213\.0\.100:6819 answers, its database too'
+# The database gone under a running slurmdbd: it still answers, with Slurm's error 7000.
+gal_stop "$m"
+out=$(check)
+t_note "$(grep '^dbd' <<<"$out")"
+t_match "mariadbd on $m stopped: the dbd probe says slurmdbd cannot reach its database" "$out" 'dbd +FAIL .*slurmdbd answers but cannot reach its database'
+t_match "... the node stays healthy, accounting degraded (no require_dbd)" "$out" 'verdict: healthy: .*accounting degraded.*exit=0'
 pid=$(cat "$(hat_host_dir "$m")/fs/run/slurmdbd.pid")
 kill -TERM "$pid"
 t_ok "slurmdbd on $m stopped by hand" hat_wait_for 30 eval "! [[ \$(cat /proc/$pid/comm 2>/dev/null) == slurmdbd ]]"
 out=$(check)
-t_match "check -v: the dbd probe fails, with its reason" "$out" 'dbd +FAIL .*slurmdbd at 10\.213\.0\.100:6819 does not answer'
+t_note "$(grep '^dbd' <<<"$out")"
+t_match "check -v: the dbd probe fails, with its reason" "$out" 'dbd +FAIL .*slurmdbd at 10\.213\.0\.100:6819: connection to 10\.213\.0\.100 port 6819 refused'
 t_match "check: still healthy, accounting degraded (no require_dbd)" "$out" 'verdict: healthy: .*accounting degraded.*exit=0'
 t_match "check.verdict records dbd-down" "$(cat "$(hat_host_dir "$m")/fs/run/ha-slurm/check.verdict")" '^healthy - - dbd-down$'
 strict=$(hat_host_dir "$m")/ha-slurm-strict.conf

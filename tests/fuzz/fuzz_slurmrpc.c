@@ -5,7 +5,8 @@
  * it accepts must be consistent (the body and credential inside the frame, the credential one
  * NUL-terminated string); the body parsers and the credential's hash run on whatever body it
  * accepts, as the client does. A request built from an accepted reply's fields parses back the
- * same, so builder and parser agree on the format.
+ * same, so builder and parser agree on the format. The same input is also given to the parser of
+ * slurmdbd's answer (PERSIST_RC), which the check's slurmdbd probe reads.
  */
 #include "tests/fuzz/fuzz.h"
 
@@ -42,6 +43,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (size > HA_SLURM_MAX_REPLY)
                 return 0; /* exchange() refuses these before parsing */
+        /* The same bytes as slurmdbd's answer to the check's probe (PERSIST_RC). */
+        if (size <= HA_SLURM_MAX_DBD_REPLY) {
+                char comment[128];
+
+                r = ha_slurmdbd_reply_parse(data, size, &rc, comment, sizeof(comment), &why);
+                FUZZ_ASSERT(r == 0 || (r == -EBADMSG && why && *why));
+                if (r == 0)
+                        FUZZ_ASSERT(strlen(comment) < sizeof(comment));
+                why = NULL;
+        }
         r = ha_slurm_reply_parse(data, size, &reply, &why);
         if (r < 0) {
                 FUZZ_ASSERT(r == -EBADMSG && why && *why);

@@ -228,6 +228,73 @@ static void test_parse_garbage(void **state)
         }
 }
 
+/* slurmdbd's first message (REQUEST_PERSIST_INIT) at 22.05, byte for byte: the message type
+ * before the header (a connection to slurmdbd), flags GLOBAL_AUTH|DBD, then the init body. */
+static void test_dbd_request_golden(void **state)
+{
+        uint8_t want[128], *got, body[HA_SLURMDBD_INIT_BODY_LEN];
+        size_t want_len, got_len;
+
+        (void)state;
+        want_len = unhex("0000002e"                 /* length of what follows: 46 */
+                         "1964"                     /* REQUEST_PERSIST_INIT first */
+                         "2600 0003 1964 0000000a"  /* 22.05, flags 3, type, body 10 bytes */
+                         "0000 0000 0000"           /* forward, ret, AF_UNSPEC */
+                         "00000065 0000000a"        /* auth/munge, packstr length */
+                         "4d554e47453a61626300"     /* "MUNGE:abc\0" */
+                         "2600 00000000 0000 0000", /* version, no cluster, type, port */
+                         want, sizeof(want));
+        assert_int_equal(ha_slurmdbd_request_build(0x2600, "MUNGE:abc", &got, &got_len), 0);
+        assert_int_equal(got_len, want_len);
+        assert_memory_equal(got, want, want_len);
+        free(got);
+        ha_slurmdbd_init_body(0x2a00, body);
+        assert_memory_equal(body, "\x2a\x00\0\0\0\0\0\0\0\0", sizeof(body));
+}
+
+/* slurmdbd's PERSIST_RC: success (18 bytes on the wire), the database down, and broken ones. */
+static void test_dbd_reply_parse(void **state)
+{
+        uint8_t f[128];
+        char comment[64];
+        const char *why = NULL;
+        int32_t rc = -2;
+        size_t n;
+
+        (void)state;
+        n = unhex("0599 00000000 0000 00000000 2600", f, sizeof(f));
+        assert_int_equal(ha_slurmdbd_reply_parse(f, n, &rc, comment, sizeof(comment), &why), 0);
+        assert_int_equal(rc, 0);
+        assert_string_equal(comment, "");
+
+        n = unhex("0599 00000004 61626300 0000 00001b58 2600", f, sizeof(f)); /* "abc", 7000 */
+        assert_int_equal(ha_slurmdbd_reply_parse(f, n, &rc, comment, sizeof(comment), &why), 0);
+        assert_int_equal(rc, HA_ESLURM_DB_CONNECTION);
+        assert_string_equal(comment, "abc");
+
+        n = unhex("0599 00000000 0000 ffffffff 1964", f, sizeof(f)); /* 22.05's -1 */
+        assert_int_equal(ha_slurmdbd_reply_parse(f, n, &rc, comment, sizeof(comment), &why), 0);
+        assert_int_equal(rc, -1);
+
+        static const char *const bad[] = {
+                "",                                          /* empty */
+                "0599",                                      /* no comment length */
+                "1f41 00000000 0000 00000000 2600",          /* RESPONSE_SLURM_RC, not PERSIST_RC */
+                "0599 00000000 0000 00000000",               /* truncated */
+                "0599 00000000 0000 00000000 2600 00",       /* a byte too many */
+                "0599 00000004 61626364 0000 00000000 0000", /* comment without its NUL */
+                "0599 00000002 610000 0000 00000000 0000",   /* a NUL inside the comment */
+                "0599 ffffffff 0000 00000000 0000",          /* a comment larger than the frame */
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                why = NULL;
+                n = unhex(bad[i], f, sizeof(f));
+                assert_int_equal(ha_slurmdbd_reply_parse(f, n, &rc, comment, sizeof(comment), &why),
+                                 -EBADMSG);
+                assert_non_null(why);
+        }
+}
+
 static void test_strerror_distinct(void **state)
 {
         static const int codes[] = {-ECONNREFUSED, -ETIMEDOUT, -ECONNRESET, -EBUSY,
@@ -250,6 +317,8 @@ int main(void)
                 cmocka_unit_test(test_parse_truncated),
                 cmocka_unit_test(test_parse_hostile),
                 cmocka_unit_test(test_parse_garbage),
+                cmocka_unit_test(test_dbd_request_golden),
+                cmocka_unit_test(test_dbd_reply_parse),
                 cmocka_unit_test(test_strerror_distinct),
         };
 
