@@ -6,6 +6,7 @@
  * stops at the first problem: a missing or wrong value is left unset, and the rules that need it
  * are skipped, so every problem of the file is reported in one run.
  */
+#include "genconf/output.h"
 #include "genconf/model.h"
 
 #include "common/cfg.h"
@@ -1568,56 +1569,6 @@ static void check_storage_and_services(struct walker *w)
 
 /* ---- loading ---- */
 
-/* Reads the regular file open on `fd` whole, and closes `fd`. */
-static int read_fd(int fd, char **ret, size_t *ret_len)
-{
-        struct stat st;
-        char *buf;
-        size_t got = 0;
-        int r = 0;
-
-        if (fstat(fd, &st) < 0) {
-                r = -errno;
-                (void)close(fd);
-                return r;
-        }
-        if (!S_ISREG(st.st_mode)) {
-                (void)close(fd);
-                return -EINVAL;
-        }
-        if (st.st_size > GC_TREE_MAX_BYTES) {
-                (void)close(fd);
-                return -EFBIG;
-        }
-        buf = malloc((size_t)st.st_size + 1);
-        if (!buf) {
-                (void)close(fd);
-                return -ENOMEM;
-        }
-        while (got < (size_t)st.st_size) {
-                ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        break;
-                }
-                if (n == 0)
-                        break;
-                got += (size_t)n;
-        }
-        (void)close(fd);
-        if (r < 0) {
-                free(buf);
-                return r;
-        }
-        buf[got] = '\0';
-        *ret = buf;
-        *ret_len = got;
-        return 0;
-}
-
 /* Maps the file `path` (read only, its pages read at once: cheaper than copying it, for a
  * large file). An empty file is "" (unmapped). The file is the operator's own: one truncated
  * while ha-genconf reads it would end the run with SIGBUS, as for any reader of a mapping. */
@@ -1842,7 +1793,7 @@ int gc_db_password(const struct gc_model *m, char **ret, struct gc_problems *pro
                 }
                 /* The very file just checked: read through the same descriptor, never the
                  * path again (it could be another file by now). */
-                r = read_fd(fd, &text, &len);
+                r = gc_read_fd(fd, GC_TREE_MAX_BYTES, &text, &len, NULL);
                 if (r < 0 || len > MAX_SECRET_BYTES) {
                         free(text);
                         gc_problem_add(problems, v->line, v->col, "database.mariadb.password_file",

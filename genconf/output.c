@@ -7,22 +7,19 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Reads the regular file `path` (not a link) whole. -ENOENT when it does not exist. */
-static int read_old(const char *path, char **ret, size_t *ret_len, mode_t *ret_mode)
+int gc_read_fd(int fd, size_t max, char **ret, size_t *ret_len, mode_t *ret_mode)
 {
         struct stat st;
         char *buf;
         size_t got = 0;
-        int fd, r = 0;
+        int r = 0;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
         if (fstat(fd, &st) < 0) {
                 r = -errno;
                 (void)close(fd);
@@ -32,17 +29,18 @@ static int read_old(const char *path, char **ret, size_t *ret_len, mode_t *ret_m
                 (void)close(fd);
                 return -EINVAL;
         }
+        if ((size_t)st.st_size > max) {
+                (void)close(fd);
+                return -EFBIG;
+        }
         buf = malloc((size_t)st.st_size + 1);
         if (!buf) {
                 (void)close(fd);
                 return -ENOMEM;
         }
-        for (;;) {
-                ssize_t n;
+        while (got < (size_t)st.st_size) {
+                ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 
-                if (got == (size_t)st.st_size)
-                        break;
-                n = read(fd, buf + got, (size_t)st.st_size - got);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0) {
@@ -61,8 +59,17 @@ static int read_old(const char *path, char **ret, size_t *ret_len, mode_t *ret_m
         buf[got] = '\0';
         *ret = buf;
         *ret_len = got;
-        *ret_mode = st.st_mode & 07777;
+        if (ret_mode)
+                *ret_mode = st.st_mode & 07777;
         return 0;
+}
+
+/* Reads the regular file `path` (not a link) whole. -ENOENT when it does not exist. */
+static int read_old(const char *path, char **ret, size_t *ret_len, mode_t *ret_mode)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+
+        return fd < 0 ? -errno : gc_read_fd(fd, SIZE_MAX, ret, ret_len, ret_mode);
 }
 
 int gc_write_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode,

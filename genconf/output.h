@@ -20,6 +20,11 @@ enum gc_write_result {
 /* Writes `data` as `dir`/`name` with `mode`. Returns 0 with what was done in *ret, or -errno
  * with the failed step in *ret_step (a static string: "read the old file", ...). A symbolic
  * link or anything but a regular file at the path is refused (-ELOOP, -EINVAL). */
+/* Reads the regular file open on `fd` whole (-EFBIG past `max` bytes), NUL-terminated, and
+ * closes `fd`: *ret (free() it), *ret_len, and *ret_mode (its permission bits) unless NULL.
+ * Returns 0 or -errno (-EINVAL for a file that is not regular). */
+int gc_read_fd(int fd, size_t max, char **ret, size_t *ret_len, mode_t *ret_mode);
+
 int gc_write_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode,
                   enum gc_write_result *ret, const char **ret_step);
 
