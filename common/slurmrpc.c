@@ -252,41 +252,69 @@ static int verify_reply(struct ha_slurm_client *c, const struct ha_slurm_reply *
         return 0;
 }
 
+/* A MUNGE credential for a message of `msg_type` with this body, restricted to SlurmUser. */
+static int sign(struct ha_slurm_client *c, uint16_t msg_type, const void *body, size_t body_len,
+                usec_t deadline, char **ret_cred)
+{
+        uint8_t hash[HA_SLURM_HASH_LEN];
+        const char *why = NULL;
+        int r;
+
+        ha_slurm_hash(msg_type, body, body_len, hash);
+        r = ha_munge_encode(c->munge_socket, c->slurm_uid, hash, sizeof(hash), deadline, ret_cred,
+                            &why);
+        if (r < 0)
+                FAIL(c, r, "cannot make a MUNGE credential: %s", why);
+        return 0;
+}
+
+/* Connects to c and sends `req` (freed here). *ret_fd is the connection, or -1 when there is
+ * none (c->reason then says why); a failed write returns -errno with *ret_fd still open. */
+static int connect_send(struct ha_slurm_client *c, const char *daemon, uint8_t *req, size_t req_len,
+                        usec_t deadline, int *ret_fd)
+{
+        int r;
+
+        *ret_fd = -1;
+        r = ha_net_connect(c->address, c->port, deadline, ret_fd);
+        if (r < 0) {
+                free(req);
+                *ret_fd = -1;
+                if (r == -ECONNREFUSED)
+                        FAIL(c, r, "connection to %s port %u refused (%s not running?)", c->address,
+                             c->port, daemon);
+                if (r == -ETIMEDOUT)
+                        FAIL(c, r, "no connection to %s port %u before the deadline", c->address,
+                             c->port);
+                FAIL(c, r, "cannot connect to %s port %u: %s", c->address, c->port, strerror(-r));
+        }
+        r = ha_net_write_all(*ret_fd, req, req_len, deadline);
+        free(req);
+        return r;
+}
+
 /* Sends one request at `version` and receives the reply. On success stores the frame in
  * *ret_frame (free() it) and the parsed reply in *ret. */
 static int exchange(struct ha_slurm_client *c, uint16_t version, uint16_t msg_type, usec_t deadline,
                     uint8_t **ret_frame, struct ha_slurm_reply *ret)
 {
-        uint8_t hash[HA_SLURM_HASH_LEN], lenbuf[4], *req = NULL, *frame = NULL;
+        uint8_t lenbuf[4], *req = NULL, *frame = NULL;
         const char *why = NULL;
         char *cred = NULL;
         size_t req_len, got;
         uint32_t len;
         int fd = -1, r;
 
-        ha_slurm_hash(msg_type, NULL, 0, hash);
-        r = ha_munge_encode(c->munge_socket, c->slurm_uid, hash, sizeof(hash), deadline, &cred,
-                            &why);
+        r = sign(c, msg_type, NULL, 0, deadline, &cred);
         if (r < 0)
-                FAIL(c, r, "cannot make a MUNGE credential: %s", why);
+                return r;
         r = ha_slurm_request_build(version, msg_type, cred, &req, &req_len);
         free(cred);
         if (r < 0)
                 FAIL(c, r, "out of memory");
-
-        r = ha_net_connect(c->address, c->port, deadline, &fd);
-        if (r < 0) {
-                free(req);
-                if (r == -ECONNREFUSED)
-                        FAIL(c, r, "connection to %s port %u refused (slurmctld not running?)",
-                             c->address, c->port);
-                if (r == -ETIMEDOUT)
-                        FAIL(c, r, "no connection to %s port %u before the deadline", c->address,
-                             c->port);
-                FAIL(c, r, "cannot connect to %s port %u: %s", c->address, c->port, strerror(-r));
-        }
-        r = ha_net_write_all(fd, req, req_len, deadline);
-        free(req);
+        r = connect_send(c, "slurmctld", req, req_len, deadline, &fd);
+        if (r < 0 && fd < 0)
+                return r;
         if (r < 0)
                 goto io_error;
 
@@ -672,7 +700,7 @@ int ha_slurmdbd_ping(struct ha_slurm_client *c, usec_t deadline)
 {
         uint16_t version =
                 c->version && c->version <= HA_SLURM_DBD_NEWEST ? c->version : HA_SLURM_DBD_NEWEST;
-        uint8_t body[HA_SLURMDBD_INIT_BODY_LEN], hash[HA_SLURM_HASH_LEN], lenbuf[4];
+        uint8_t body[HA_SLURMDBD_INIT_BODY_LEN], lenbuf[4];
         uint8_t *req = NULL, *frame = NULL;
         const char *why = NULL;
         char *cred = NULL, comment[128];
@@ -683,26 +711,16 @@ int ha_slurmdbd_ping(struct ha_slurm_client *c, usec_t deadline)
 
         c->slurm_rc = 0;
         ha_slurmdbd_init_body(version, body);
-        ha_slurm_hash(HA_SLURM_REQUEST_PERSIST_INIT, body, sizeof(body), hash);
-        r = ha_munge_encode(c->munge_socket, c->slurm_uid, hash, sizeof(hash), deadline, &cred,
-                            &why);
+        r = sign(c, HA_SLURM_REQUEST_PERSIST_INIT, body, sizeof(body), deadline, &cred);
         if (r < 0)
-                FAIL(c, r, "cannot make a MUNGE credential: %s", why);
+                return r;
         r = ha_slurmdbd_request_build(version, cred, &req, &req_len);
         free(cred);
         if (r < 0)
                 FAIL(c, r, "out of memory");
-        r = ha_net_connect(c->address, c->port, deadline, &fd);
-        if (r < 0) {
-                free(req);
-                if (r == -ECONNREFUSED)
-                        FAIL(c, r, "connection to %s port %u refused (slurmdbd not running?)",
-                             c->address, c->port);
-                FAIL(c, r, "cannot connect to %s port %u: %s", c->address, c->port,
-                     r == -ETIMEDOUT ? "no connection before the deadline" : strerror(-r));
-        }
-        r = ha_net_write_all(fd, req, req_len, deadline);
-        free(req);
+        r = connect_send(c, "slurmdbd", req, req_len, deadline, &fd);
+        if (r < 0 && fd < 0)
+                return r;
         if (r == 0)
                 r = ha_net_read_exact(fd, lenbuf, sizeof(lenbuf), deadline, &got);
         if (r == 0) {
