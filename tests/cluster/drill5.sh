@@ -23,14 +23,8 @@ t_note "master: $old; running job: $job"
 
 t0=$(hac_event "munged killed on $old (SIGKILL)")
 hat_kill "$old" munged KILL
-if acc=$(hac_sbatch_until_accepted cn1 60 --wrap 'sleep 1'); then
-    read -r newjob tacc _ <<<"$acc"
-    ms=$((tacc - t0))
-    t_ok "sbatch through the VIP accepted after munged died (job $newjob)" true
-else
-    ms=-1
-    t_ok "sbatch through the VIP accepted within 60 s" false
-fi
+hac_first_accepted "$t0" "munged's death"
+ms=$MS
 new=$(hac_wait_master 20) || new=
 t_ok "exactly one controller holds the VIP and is in control: ${new:-none}" test -n "$new" -a "$new" != "$old"
 t_note "munged killed -> first accepted sbatch: $ms ms"

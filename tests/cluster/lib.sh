@@ -52,7 +52,7 @@
 #               hac_ctld_started_ms hac_stale_acts hac_hook_runs hac_hook_output hac_hook_max_ms
 #   failures    hac_kill_ctld hac_host_lose hac_host_recover hac_partition hac_heal
 #               hac_storage_healed
-#   jobs        hac_sbatch hac_sbatch_until_accepted hac_squeue hac_job_state
+#   jobs        hac_sbatch hac_sbatch_until_accepted hac_first_accepted hac_squeue hac_job_state
 #               hac_job_start_saved hac_state_saved_since hac_jobs_end_saved
 #   timeline    hac_event hac_now_ms hac_progress hac_watch_start hac_watch_stop
 #               hac_watch_stats hac_timeline hac_print_timeline hac_first_event
@@ -1101,6 +1101,21 @@ hac_job_start_saved() {
     line=${line#[}; line=${line%%]*}
     alloc=$(date -d "${line/T/ }" +%s%3N)
     hac_state_saved_since "$m" "$alloc" "$3"
+}
+
+# hac_first_accepted T0 WHAT: for the drills (tests/lib/testlib.sh loaded): sbatch through the
+# VIP from cn1 until one is accepted (60 s at most), asserted; sets MS (ms from T0 to the
+# accepted submission, -1 if none) and NEWJOB (its job id).
+hac_first_accepted() {
+    local acc tacc
+    if acc=$(hac_sbatch_until_accepted cn1 60 --wrap 'sleep 1'); then
+        read -r NEWJOB tacc _ <<<"$acc"
+        MS=$((tacc - $1))
+        t_ok "sbatch through the VIP accepted after $2 (job $NEWJOB)" true
+    else
+        MS=-1 NEWJOB=
+        t_ok "sbatch through the VIP accepted within 60 s of $2" false
+    fi
 }
 
 # hac_state_saved_since MASTER MS TIMEOUT_S: wait until slurmctld on MASTER has written its job
