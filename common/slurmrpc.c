@@ -89,6 +89,25 @@ void ha_slurm_hash(uint16_t msg_type, const void *body, size_t len, uint8_t out[
         ha_k12(body, len, custom, sizeof(custom), out + 1, HA_SLURM_HASH_LEN - 1);
 }
 
+/* Writes a request's header (with an AF_UNSPEC address) and its auth/munge section at p;
+ * returns where the body goes. */
+static uint8_t *put_header_auth(uint8_t *p, uint16_t version, uint16_t flags, uint16_t msg_type,
+                                uint32_t body_len, const char *cred, size_t cred_len)
+{
+        put16(p, version);
+        put16(p + 2, flags);
+        put16(p + 4, msg_type);
+        put32(p + 6, body_len);
+        put16(p + 10, 0); /* forward_cnt */
+        put16(p + 12, 0); /* ret_cnt */
+        put16(p + 14, 0); /* orig_addr: AF_UNSPEC */
+        p += HEADER_LEN;
+        put32(p, HA_SLURM_AUTH_MUNGE);
+        put32(p + 4, (uint32_t)cred_len);
+        memcpy(p + 8, cred, cred_len);
+        return p + 8 + cred_len;
+}
+
 int ha_slurm_request_build(uint16_t version, uint16_t msg_type, const char *cred, uint8_t **ret,
                            size_t *ret_len)
 {
@@ -100,18 +119,7 @@ int ha_slurm_request_build(uint16_t version, uint16_t msg_type, const char *cred
                 return -ENOMEM;
         p = f;
         put32(p, (uint32_t)(len - 4));
-        p += 4;
-        put16(p, version);
-        put16(p + 2, 0); /* flags */
-        put16(p + 4, msg_type);
-        put32(p + 6, 0);  /* body length: these requests have no body */
-        put16(p + 10, 0); /* forward_cnt */
-        put16(p + 12, 0); /* ret_cnt */
-        put16(p + 14, 0); /* orig_addr: AF_UNSPEC */
-        p += HEADER_LEN;
-        put32(p, HA_SLURM_AUTH_MUNGE);
-        put32(p + 4, (uint32_t)cred_len);
-        memcpy(p + 8, cred, cred_len);
+        (void)put_header_auth(p + 4, version, 0, msg_type, 0, cred, cred_len);
         *ret = f;
         *ret_len = len;
         return 0;
@@ -640,19 +648,10 @@ int ha_slurmdbd_request_build(uint16_t version, const char *cred, uint8_t **ret,
         put32(p, (uint32_t)(len - 4));
         /* A connection to slurmdbd: the message type comes first, then the usual header. */
         put16(p + 4, HA_SLURM_REQUEST_PERSIST_INIT);
-        p += 6;
-        put16(p, version);
-        put16(p + 2, HA_SLURM_FLAG_GLOBAL_AUTH | HA_SLURM_FLAG_DBD);
-        put16(p + 4, HA_SLURM_REQUEST_PERSIST_INIT);
-        put32(p + 6, HA_SLURMDBD_INIT_BODY_LEN);
-        put16(p + 10, 0); /* forward_cnt */
-        put16(p + 12, 0); /* ret_cnt */
-        put16(p + 14, 0); /* orig_addr: AF_UNSPEC */
-        p += HEADER_LEN;
-        put32(p, HA_SLURM_AUTH_MUNGE);
-        put32(p + 4, (uint32_t)cred_len);
-        memcpy(p + 8, cred, cred_len);
-        ha_slurmdbd_init_body(version, p + 8 + cred_len);
+        p = put_header_auth(p + 6, version, HA_SLURM_FLAG_GLOBAL_AUTH | HA_SLURM_FLAG_DBD,
+                            HA_SLURM_REQUEST_PERSIST_INIT, HA_SLURMDBD_INIT_BODY_LEN, cred,
+                            cred_len);
+        ha_slurmdbd_init_body(version, p);
         *ret = f;
         *ret_len = len;
         return 0;
