@@ -115,12 +115,14 @@ static int err_to_errno(munge_err_t err)
         }
 }
 
-/* Runs `c` in a thread and waits for it until `deadline`. Returns 0 with the call done, or
- * -ETIMEDOUT with the call abandoned to its thread, or -errno if no thread could be made. */
+/* Runs `c` in a thread and waits for it until `deadline`. Returns 0 with the call done and its
+ * thread gone, or -ETIMEDOUT with the call abandoned to its (detached) thread, or -errno if no
+ * thread could be made. A finished thread is joined, not left to end on its own: a fork right
+ * after the call (the storage probe, slurmctld's start) would otherwise copy memory that only
+ * the vanished thread still pointed to, and valgrind counts it lost in the child. */
 static int run(struct call *c, usec_t deadline)
 {
         pthread_condattr_t attr;
-        pthread_attr_t tattr;
         pthread_t thread;
         int r = 0;
 
@@ -131,10 +133,7 @@ static int run(struct call *c, usec_t deadline)
         pthread_cond_init(&c->cond, &attr);
         pthread_condattr_destroy(&attr);
 
-        pthread_attr_init(&tattr);
-        pthread_attr_setdetachstate(&tattr, PTHREAD_CREATE_DETACHED);
-        r = pthread_create(&thread, &tattr, worker, c);
-        pthread_attr_destroy(&tattr);
+        r = pthread_create(&thread, NULL, worker, c);
         if (r != 0) {
                 atomic_store(&c->refs, 1);
                 return -r;
@@ -156,6 +155,10 @@ static int run(struct call *c, usec_t deadline)
                 }
         }
         pthread_mutex_unlock(&c->lock);
+        if (r == 0)
+                (void)pthread_join(thread, NULL); /* it is past its signal: returns at once */
+        else
+                (void)pthread_detach(thread);
         return r;
 }
 
