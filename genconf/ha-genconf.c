@@ -101,19 +101,6 @@ static void print_summary(const struct gc_model *m)
                m->n_partitions == 1 ? "" : "s");
 }
 
-static int ensure_output_dir(const char *dir)
-{
-        struct stat st;
-
-        if (mkdir(dir, 0755) == 0)
-                return chmod(dir, 0755) < 0 ? -errno : 0;
-        if (errno != EEXIST)
-                return -errno;
-        if (stat(dir, &st) < 0)
-                return -errno;
-        return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-}
-
 static void forget_secret(char *s)
 {
         if (s) {
@@ -133,7 +120,7 @@ int main(int argc, char **argv)
                 {"version", no_argument, NULL, 'V'},
                 {0},
         };
-        const char *config = NULL, *host = NULL, *outdir = NULL;
+        const char *config = NULL, *host = NULL, *outdir = NULL, *reason = "";
         struct gc_problems problems = {0};
         struct gc_file files[GC_MAX_FILES];
         const struct gc_controller *self;
@@ -141,7 +128,7 @@ int main(int argc, char **argv)
         char *password = NULL;
         size_t n_files = 0;
         bool check = false;
-        int o, r, status = EXIT_DONE;
+        int o, r, dfd = -1, status = EXIT_DONE;
 
         /* 1. Arguments. */
         while ((o = getopt_long(argc, argv, "c:H:o:nhV", opts, NULL)) != -1) {
@@ -240,9 +227,10 @@ int main(int argc, char **argv)
         }
 
         /* 6. Write, file by file, only what changed. */
-        r = ensure_output_dir(outdir);
-        if (r < 0) {
-                fprintf(stderr, "ha-genconf: Failed to create '%s': %s\n", outdir, strerror(-r));
+        dfd = gc_open_output_dir(outdir, &reason);
+        if (dfd < 0) {
+                fprintf(stderr, "ha-genconf: refused output folder %s: %s%s%s\n", outdir, reason,
+                        dfd == -EPERM ? "" : ": ", dfd == -EPERM ? "" : strerror(-dfd));
                 status = EXIT_SYSTEM;
                 goto out;
         }
@@ -250,7 +238,7 @@ int main(int argc, char **argv)
                 enum gc_write_result done = GC_UNCHANGED;
                 const char *step = "";
 
-                r = gc_write_file(outdir, files[i].name, files[i].text.data, files[i].text.len,
+                r = gc_write_file(dfd, files[i].name, files[i].text.data, files[i].text.len,
                                   files[i].mode, &done, &step);
                 if (r < 0) {
                         fprintf(stderr, "ha-genconf: Failed to %s for '%s/%s': %s\n", step, outdir,
@@ -278,13 +266,15 @@ int main(int argc, char **argv)
                         break;
                 }
         }
-        r = gc_sync_dir(outdir);
+        r = gc_sync_dir(dfd);
         if (r < 0) {
                 fprintf(stderr, "ha-genconf: Failed to sync '%s': %s\n", outdir, strerror(-r));
                 status = EXIT_SYSTEM;
         }
 
 out:
+        if (dfd >= 0)
+                (void)close(dfd);
         gc_files_free(files, n_files);
         gc_problems_free(&problems);
         gc_model_free(m);

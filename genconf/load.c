@@ -656,6 +656,20 @@ static bool check_chars(struct walker *w, struct gc_val *v, const char *path, co
         return false;
 }
 
+/* The same for a secret: the problem says what is wrong, never the value (it goes to a
+ * terminal, install.sh's output, a CI log). */
+static bool check_secret_chars(struct walker *w, struct gc_val *v, const char *path,
+                               const char *set, size_t max_len, const char *what)
+{
+        if (!v->set)
+                return false;
+        if (chars_ok(v->s, set, max_len))
+                return true;
+        problem_val(w, v, path, "expected %s (the value is a secret: not shown)", what);
+        v->set = false;
+        return false;
+}
+
 static bool check_ipv4(struct walker *w, struct gc_val *v, const char *path)
 {
         struct in_addr a;
@@ -726,10 +740,11 @@ static void read_network(struct walker *w, const struct map *root)
         (void)read_int(w, &vrrp, "advert_int", OPTIONAL, 1, 255, &c->vrrp_advert_int);
         default_int(&c->vrrp_advert_int, 1);
         if (read_str(w, &vrrp, "auth_pass", OPTIONAL, &c->vrrp_auth_pass))
-                (void)check_chars(w, &c->vrrp_auth_pass, "network.vrrp.auth_pass",
-                                  LETTERS DIGITS "-_.+=@%:,/", 8,
-                                  "1 to 8 letters, digits or \"-_.+=@%:,/\" (PASS authentication "
-                                  "uses 8 characters; keepalived reads # and ! as comments)");
+                (void)check_secret_chars(
+                        w, &c->vrrp_auth_pass, "network.vrrp.auth_pass",
+                        LETTERS DIGITS "-_.+=@%:,/", 8,
+                        "1 to 8 letters, digits or \"-_.+=@%:,/\" (PASS authentication "
+                        "uses 8 characters; keepalived reads # and ! as comments)");
 
         open_map(w, &vrrp, "check", OPTIONAL, check_keys_, &check);
         (void)read_int(w, &check, "interval", OPTIONAL, 1, 3600, &c->check_interval);
@@ -1571,14 +1586,18 @@ static void check_storage_and_services(struct walker *w)
 
 /* Maps the file `path` (read only, its pages read at once: cheaper than copying it, for a
  * large file). An empty file is "" (unmapped). The file is the operator's own: one truncated
- * while ha-genconf reads it would end the run with SIGBUS, as for any reader of a mapping. */
-static int map_file(const char *path, char **ret, size_t *ret_len)
+ * while ha-genconf reads it would end the run with SIGBUS, as for any reader of a mapping.
+ * What it describes ends up in root's configuration, so it is trusted as doas(1) trusts
+ * doas.conf: the file opened (a link is followed) must be a regular file owned by root or the
+ * caller and not writable by group or others; anything else is -EPERM with the reason in
+ * *ret_reason. Opened without blocking: a FIFO is refused, not waited on. */
+static int map_file(const char *path, char **ret, size_t *ret_len, const char **ret_reason)
 {
         struct stat st;
         void *p;
         int fd, r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0) {
@@ -1586,9 +1605,13 @@ static int map_file(const char *path, char **ret, size_t *ret_len)
                 (void)close(fd);
                 return r;
         }
-        if (!S_ISREG(st.st_mode)) {
+        *ret_reason = !S_ISREG(st.st_mode)                       ? "not a regular file"
+                      : st.st_uid != 0 && st.st_uid != geteuid() ? "not owned by root"
+                      : st.st_mode & (S_IWGRP | S_IWOTH)         ? "writable by group or others"
+                                                                 : NULL;
+        if (*ret_reason) {
                 (void)close(fd);
-                return -EINVAL;
+                return -EPERM;
         }
         if (st.st_size > GC_TREE_MAX_BYTES) {
                 (void)close(fd);
@@ -1619,6 +1642,7 @@ int gc_load(const char *path, struct gc_model **ret, struct gc_problems *problem
         struct walker w = {.m = m, .priv = priv, .problems = problems};
         struct gc_node *root;
         struct map rootmap;
+        const char *why = NULL;
         char *text = NULL;
         size_t len = 0;
         int r;
@@ -1632,10 +1656,13 @@ int gc_load(const char *path, struct gc_model **ret, struct gc_problems *problem
         m->file = path;
         m->priv = priv;
 
-        r = map_file(path, &text, &len);
+        r = map_file(path, &text, &len, &why);
         if (r < 0) {
-                gc_problem_add(problems, 0, 0, "", "cannot read: %s",
-                               r == -EINVAL ? "not a regular file" : strerror(-r));
+                if (r == -EPERM && why)
+                        gc_problem_add(problems, 0, 0, "", "refused: %s (chown root, chmod go-w)",
+                                       why);
+                else
+                        gc_problem_add(problems, 0, 0, "", "cannot read: %s", strerror(-r));
                 gc_model_free(m);
                 return r;
         }
@@ -1778,17 +1805,30 @@ int gc_db_password(const struct gc_model *m, char **ret, struct gc_problems *pro
                 fd = open(v->s, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
                 if (fd < 0) {
                         r = -errno;
-                        gc_problem_add(problems, v->line, v->col, "database.mariadb.password_file",
-                                       "cannot open %s: %s", v->s, strerror(-r));
+                        if (r == -ELOOP)
+                                gc_problem_add(problems, v->line, v->col,
+                                               "database.mariadb.password_file",
+                                               "refused %s: a symbolic link", v->s);
+                        else
+                                gc_problem_add(problems, v->line, v->col,
+                                               "database.mariadb.password_file",
+                                               "cannot open %s: %s", v->s, strerror(-r));
                         return r;
                 }
-                if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0007) ||
-                    (st.st_uid != 0 && st.st_uid != geteuid())) {
+                /* A secret: nobody but its owner may read it, let alone write it. */
+                why = fstat(fd, &st) < 0                         ? "cannot stat it"
+                      : !S_ISREG(st.st_mode)                     ? "not a regular file"
+                      : st.st_uid != 0 && st.st_uid != geteuid() ? "not owned by root"
+                      : st.st_mode & (S_IWGRP | S_IWOTH)         ? "writable by group or others"
+                      : st.st_mode & (S_IRGRP | S_IROTH | S_IXGRP | S_IXOTH)
+                              ? "readable by group or others"
+                              : NULL;
+                if (why) {
                         (void)close(fd);
                         gc_problem_add(problems, v->line, v->col, "database.mariadb.password_file",
-                                       "%s must be a regular file owned by root that others "
-                                       "cannot read or write (chmod 0600)",
-                                       v->s);
+                                       "refused %s: %s (it holds a password: chown root, "
+                                       "chmod 0600)",
+                                       v->s, why);
                         return -EPERM;
                 }
                 /* The very file just checked: read through the same descriptor, never the

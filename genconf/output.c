@@ -64,31 +64,63 @@ int gc_read_fd(int fd, size_t max, char **ret, size_t *ret_len, mode_t *ret_mode
         return 0;
 }
 
-/* Reads the regular file `path` (not a link) whole. -ENOENT when it does not exist. */
-static int read_old(const char *path, char **ret, size_t *ret_len, mode_t *ret_mode)
+/* Reads the regular file `name` in `dfd` (not a link) whole. -ENOENT when it does not exist. */
+static int read_old(int dfd, const char *name, char **ret, size_t *ret_len, mode_t *ret_mode)
 {
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 
         return fd < 0 ? -errno : gc_read_fd(fd, SIZE_MAX, ret, ret_len, ret_mode);
 }
 
-int gc_write_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode,
+/* Sets the mode of the regular file `name` in `dfd` through a descriptor (never through a link
+ * swapped in since it was read). */
+static int set_mode(int dfd, const char *name, mode_t mode)
+{
+        int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        int r = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                r = -errno;
+        else if (!S_ISREG(st.st_mode))
+                r = -EINVAL;
+        else if (fchmod(fd, mode) < 0)
+                r = -errno;
+        (void)close(fd);
+        return r;
+}
+
+/* Writes `name` in `dfd` through "NAME.tmp.PID" (ha_fs_write_at()). */
+static int write_new(int dfd, const char *name, const char *data, size_t len, mode_t mode)
+{
+        char *tmp;
+        int r;
+
+        if (asprintf(&tmp, "%s.tmp.%d", name, (int)getpid()) < 0)
+                return -ENOMEM;
+        r = ha_fs_write_at(dfd, name, tmp, data, len, mode);
+        free(tmp);
+        return r;
+}
+
+int gc_write_file(int dfd, const char *name, const char *data, size_t len, mode_t mode,
                   enum gc_write_result *ret, const char **ret_step)
 {
-        char *path = NULL, *bak = NULL, *old = NULL;
+        char *bak = NULL, *old = NULL;
         size_t old_len = 0;
         mode_t old_mode = 0;
         int r;
 
-        if (asprintf(&path, "%s/%s", dir, name) < 0 || asprintf(&bak, "%s.bak", path) < 0) {
-                free(path);
+        if (asprintf(&bak, "%s.bak", name) < 0) {
                 *ret_step = "allocate memory";
                 return -ENOMEM;
         }
-        r = read_old(path, &old, &old_len, &old_mode);
+        r = read_old(dfd, name, &old, &old_len, &old_mode);
         if (r == -ENOENT) {
                 *ret_step = "write the new file";
-                r = ha_fs_write_atomic(path, data, len, mode);
+                r = write_new(dfd, name, data, len, mode);
                 if (r == 0)
                         *ret = GC_CREATED;
                 goto out;
@@ -103,18 +135,18 @@ int gc_write_file(const char *dir, const char *name, const char *data, size_t le
                         goto out;
                 }
                 *ret_step = "set the mode";
-                r = chmod(path, mode) < 0 ? -errno : 0;
+                r = set_mode(dfd, name, mode);
                 if (r == 0)
                         *ret = GC_MODE_FIXED;
                 goto out;
         }
         /* Keep the previous content, never more readable than either version. */
         *ret_step = "keep the old file as .bak";
-        r = ha_fs_write_atomic(bak, old, old_len, old_mode & mode);
+        r = write_new(dfd, bak, old, old_len, old_mode & mode);
         if (r < 0)
                 goto out;
         *ret_step = "write the new file";
-        r = ha_fs_write_atomic(path, data, len, mode);
+        r = write_new(dfd, name, data, len, mode);
         if (r == 0)
                 *ret = GC_REPLACED;
 out:
@@ -122,20 +154,60 @@ out:
                 explicit_bzero(old, old_len);
                 free(old);
         }
-        free(path);
         free(bak);
         return r;
 }
 
-int gc_sync_dir(const char *dir)
+int gc_open_output_dir(const char *dir, const char **ret_reason)
 {
-        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        int r = 0;
+        char *abs = NULL;
+        bool made = false;
+        struct stat st;
+        int fd, r = 0;
 
-        if (fd < 0)
+        if (mkdir(dir, 0755) == 0) {
+                made = true;
+        } else if (errno != EEXIST) {
+                *ret_reason = "cannot create";
                 return -errno;
-        if (fsync(fd) < 0)
+        }
+        /* From the root down, a link on the way only where only root could have made it. */
+        if (dir[0] != '/') {
+                char *cwd = getcwd(NULL, 0);
+
+                r = cwd && asprintf(&abs, "%s/%s", cwd, dir) >= 0 ? 0 : -ENOMEM;
+                free(cwd);
+                if (r < 0) {
+                        *ret_reason = "cannot find the current folder";
+                        return r;
+                }
+        }
+        fd = ha_fs_open_dir_nofollow(abs ? abs : dir, ret_reason);
+        free(abs);
+        if (fd < 0)
+                return fd;
+        /* The mode through the descriptor: mkdir() applied the umask. */
+        if (made && fchmod(fd, 0755) < 0) {
+                *ret_reason = "cannot set its mode";
                 r = -errno;
-        (void)close(fd);
-        return r;
+        } else if (fstat(fd, &st) < 0) {
+                *ret_reason = "cannot stat";
+                r = -errno;
+        } else if (st.st_uid != 0 && st.st_uid != geteuid()) {
+                *ret_reason = "not owned by root";
+                r = -EPERM;
+        } else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+                *ret_reason = "writable by group or others";
+                r = -EPERM;
+        }
+        if (r < 0) {
+                (void)close(fd);
+                return r;
+        }
+        return fd;
+}
+
+int gc_sync_dir(int dfd)
+{
+        return fsync(dfd) < 0 ? -errno : 0;
 }

@@ -2,7 +2,7 @@
  *
  * A file whose content and mode are already right is left alone (running twice changes nothing
  * the second time). Otherwise the new content goes to a temporary file in the same folder,
- * written, fsynced, given its mode and renamed over the old one (ha_fs_write_atomic()); the old
+ * written, fsynced, given its mode and renamed over the old one (ha_fs_write_at()); the old
  * content is first kept as NAME.bak, written the same way.
  */
 #pragma once
@@ -17,16 +17,24 @@ enum gc_write_result {
         GC_REPLACED,   /* the old content is in NAME.bak */
 };
 
-/* Writes `data` as `dir`/`name` with `mode`. Returns 0 with what was done in *ret, or -errno
- * with the failed step in *ret_step (a static string: "read the old file", ...). A symbolic
- * link or anything but a regular file at the path is refused (-ELOOP, -EINVAL). */
 /* Reads the regular file open on `fd` whole (-EFBIG past `max` bytes), NUL-terminated, and
  * closes `fd`: *ret (free() it), *ret_len, and *ret_mode (its permission bits) unless NULL.
  * Returns 0 or -errno (-EINVAL for a file that is not regular). */
 int gc_read_fd(int fd, size_t max, char **ret, size_t *ret_len, mode_t *ret_mode);
 
-int gc_write_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode,
+/* Writes `data` as `name` in the output folder `dfd` with `mode`. Returns 0 with what was done
+ * in *ret, or -errno with the failed step in *ret_step (a static string: "read the old file",
+ * ...). A symbolic link or anything but a regular file at the name is refused (-ELOOP,
+ * -EINVAL). */
+int gc_write_file(int dfd, const char *name, const char *data, size_t len, mode_t mode,
                   enum gc_write_result *ret, const char **ret_step);
 
-/* Makes the renames in `dir` durable (fsync of the folder). Returns 0 or -errno. */
-int gc_sync_dir(const char *dir);
+/* Creates the output folder `dir` (mode 0755) if missing and opens it: no symbolic link on the
+ * way unless only root could have made it (ha_fs_open_dir_nofollow()), owned by root or the
+ * caller, not writable by group or others (others could swap a file ha-genconf just checked).
+ * Returns the descriptor, or -errno with the reason in *ret_reason. */
+int gc_open_output_dir(const char *dir, const char **ret_reason);
+
+/* Makes the renames in the output folder `dfd` durable (fsync of the folder). Returns 0 or
+ * -errno. */
+int gc_sync_dir(int dfd);
