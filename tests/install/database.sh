@@ -1,6 +1,7 @@
 #!/bin/bash
 # database.sh - slurmdbd's password stays secret: slurmdbd.conf is installed 0600 slurm (and
-# its .bak too), a dry run's diff hides the password, no output carries it; and the database
+# its .bak too), a dry run's diff hides the password, no output carries it; the same for the
+# VRRP password (keepalived.conf 0600, auth_pass hidden in the diff); and the database
 # step (--dbd) gives the MariaDB client its credentials through a 0600 option file and its SQL
 # through a pipe, never on a command line (tests/install/database_mariadb.sh runs the step against
 # a real MariaDB). The client here is a stand-in that records what it
@@ -15,14 +16,16 @@ DY=$TMP/cluster-dbd.yaml
 awk '
         /^nodes:/ { print "database:\n  mariadb:\n    host: 10.213.0.100\n    password_env: HA_TEST_DB_PASSWORD\n    root_password: ${HA_TEST_DB_ROOT}\n" }
         { print }
+        /^network:/ { print "  vrrp:\n    auth_pass: ${HA_TEST_VRRP}" }
         /^      vip_owner: true/ { owner = 1 }
         owner && /^        slurm: true/ { print "        slurmdbd: true"; owner = 0 }
 ' "$YAML" >"$DY"
 PW1="s3cr#t x\\y'z"
 PW2="other#pw 2"
 ROOTPW='r00t"pw\x'
-export HA_TEST_DB_PASSWORD=$PW1 HA_TEST_DB_ROOT=$ROOTPW
-printf '%s\n' "$PW1" "$PW2" "$ROOTPW" >"$TMP/secrets"
+VRRP1=Vr1p@ss1 VRRP2=Vr1p@ss2
+export HA_TEST_DB_PASSWORD=$PW1 HA_TEST_DB_ROOT=$ROOTPW HA_TEST_VRRP=$VRRP1
+printf '%s\n' "$PW1" "$PW2" "$ROOTPW" "$VRRP1" "$VRRP2" >"$TMP/secrets"
 # no_secret DESC TEXT: TEXT holds none of the passwords.
 no_secret() {
         local hit=0
@@ -44,11 +47,12 @@ run_install --controller --dbd --config "$DY" --host "$CTL" --root "$R"
 t_ok "second run: exit 0" test "$RC" -eq 0
 t_same "second run: nothing changed" "$before" "$(listing "$R")"
 
-# A new password: the dry run's diff hides both.
-export HA_TEST_DB_PASSWORD=$PW2
+# New passwords: the dry run's diff hides both of each.
+export HA_TEST_DB_PASSWORD=$PW2 HA_TEST_VRRP=$VRRP2
 run_install --controller --dbd --config "$DY" --host "$CTL" --root "$R" --dry-run
 t_ok "new password, dry run: exit 0" test "$RC" -eq 0
 t_match "the diff shows that StoragePass changes" "$OUT" $'-StoragePass=\\(hidden\\)\n +\\+StoragePass=\\(hidden\\)'
+t_match "the diff shows that keepalived's auth_pass changes" "$OUT" $'-[[:space:]]*auth_pass[[:space:]]+\\(hidden\\)\n +\\+[[:space:]]*auth_pass[[:space:]]+\\(hidden\\)'
 no_secret "no password in the dry run's diff" "$OUT"
 t_same "new password, dry run: nothing changed" "$before" "$(listing "$R")"
 run_install --controller --dbd --config "$DY" --host "$CTL" --root "$R"
@@ -56,7 +60,9 @@ t_ok "new password: exit 0" test "$RC" -eq 0
 stat_is "slurmdbd.conf.bak keeps 0600 slurm" "$R/etc/slurm/slurmdbd.conf.bak" "600 slurm:slurm"
 stat_is "slurmdbd.conf still 0600 slurm" "$R/etc/slurm/slurmdbd.conf" "600 slurm:slurm"
 no_secret "no password in the output of the run" "$OUT"
-export HA_TEST_DB_PASSWORD=$PW1
+t_ok "keepalived.conf holds the new VRRP password, mode 0600" \
+        bash -c "grep -qE 'auth_pass[[:space:]]+$VRRP2\$' '$R/etc/keepalived/keepalived.conf' && test \$(stat -c %a '$R/etc/keepalived/keepalived.conf') = 600"
+export HA_TEST_DB_PASSWORD=$PW1 HA_TEST_VRRP=$VRRP1
 
 # ---- the database step, with a stand-in client ----
 BIN=$TMP/bin
