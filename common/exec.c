@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +33,49 @@ static int root_only(const struct stat *st, const char **ret_reason)
         return 0;
 }
 
-int ha_exec_check(const char *path, const char **ret_reason)
+/* Every folder above `path`: whoever may write one may swap what it holds. `real`: `path` is
+ * the real path of the command (said so in the reasons). */
+static int folders_root_only(const char *path, bool real, const char **ret_reason)
 {
         char dir[PATH_MAX];
         struct stat st;
         char *slash;
+        int r;
+
+        if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
+                *ret_reason = "path too long";
+                return -ENAMETOOLONG;
+        }
+        while ((slash = strrchr(dir, '/'))) {
+                slash[slash == dir ? 1 : 0] = '\0';
+                if (stat(dir, &st) < 0) {
+                        *ret_reason = real ? "cannot stat a folder on its real path"
+                                           : "cannot stat a folder on its path";
+                        return -errno;
+                }
+                r = root_only(&st, ret_reason);
+                if (r < 0) {
+                        if (st.st_uid != 0)
+                                *ret_reason = real ? "a folder on its real path (links "
+                                                     "followed) is not owned by root"
+                                                   : "a folder on its path is not owned by root";
+                        else
+                                *ret_reason = real ? "a folder on its real path (links "
+                                                     "followed) is writable by group or others"
+                                                   : "a folder on its path is writable by group "
+                                                     "or others";
+                        return r;
+                }
+                if (slash == dir)
+                        break;
+        }
+        return 0;
+}
+
+int ha_exec_check(const char *path, const char **ret_reason)
+{
+        char real[PATH_MAX];
+        struct stat st;
         int r;
 
         if (path[0] != '/') {
@@ -54,27 +93,18 @@ int ha_exec_check(const char *path, const char **ret_reason)
         r = root_only(&st, ret_reason);
         if (r < 0)
                 return r;
-        /* Every folder on the way: whoever may write one may swap the command. */
-        if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
-                *ret_reason = "path too long";
-                return -ENAMETOOLONG;
+        /* The folders of the name as given: a link there could be pointed elsewhere. */
+        r = folders_root_only(path, false, ret_reason);
+        if (r < 0)
+                return r;
+        /* And, when links lead elsewhere, the folders of the file itself: a root-owned file in
+         * a folder others may write could be swapped under the link. */
+        if (!realpath(path, real)) {
+                *ret_reason = "cannot resolve its path";
+                return -errno;
         }
-        while ((slash = strrchr(dir, '/'))) {
-                slash[slash == dir ? 1 : 0] = '\0';
-                if (stat(dir, &st) < 0) {
-                        *ret_reason = "cannot stat a folder on its path";
-                        return -errno;
-                }
-                r = root_only(&st, ret_reason);
-                if (r < 0) {
-                        *ret_reason = st.st_uid != 0 ? "a folder on its path is not owned by root"
-                                                     : "a folder on its path is writable by "
-                                                       "group or others";
-                        return r;
-                }
-                if (slash == dir)
-                        break;
-        }
+        if (strcmp(real, path) != 0)
+                return folders_root_only(real, true, ret_reason);
         return 0;
 }
 

@@ -26,7 +26,9 @@ int ha_env_scrub(void);
 
 /* Checks that `path` may be run as root: an absolute path to a regular file owned by root and
  * not writable by group or others, in folders that are all owned by root and not writable by
- * group or others. Returns 0, or -errno with the reason in *ret_reason (a static string). */
+ * group or others; where symbolic links lead elsewhere, the folders of the real path too (a
+ * link in a root-only folder to a file in a folder others may write is refused). Returns 0, or
+ * -errno with the reason in *ret_reason (a static string). */
 int ha_exec_check(const char *path, const char **ret_reason);
 
 /* For a forked child: makes a clean process (see above) and execs argv[0] (an absolute path)

@@ -358,6 +358,38 @@ static void test_exec_check(void **state)
         /* Its folder is in /tmp, which everybody may write. */
         assert_int_equal(ha_exec_check(p, &why), -EPERM);
         assert_string_equal(why, "a folder on its path is writable by group or others");
+
+        /* Links, from a folder only root writes (made under /run: root's, 0755; as root only):
+         * to a command in root's folders, accepted; to a root-owned file in a folder others may
+         * write (its content could be swapped under the link), refused. */
+        if (is_root()) {
+                char rdir[] = "/run/ha-test-exec.XXXXXX", good[600], bad[600], w[600], real[700];
+
+                assert_non_null(mkdtemp(rdir));
+                assert_int_equal(chmod(rdir, 0755), 0);
+                (void)snprintf(good, sizeof(good), "%s/good", rdir);
+                (void)snprintf(bad, sizeof(bad), "%s/bad", rdir);
+                at(w, sizeof(w), "open-folder");
+                assert_int_equal(mkdir(w, 0755), 0);
+                assert_int_equal(chmod(w, 0777), 0);
+                (void)snprintf(real, sizeof(real), "%s/cmd", w);
+                write_file(real, "#!/bin/sh\n", 0755);
+                assert_int_equal(symlink("/usr/bin/touch", good), 0);
+                assert_int_equal(symlink(real, bad), 0);
+                assert_int_equal(ha_exec_check(good, &why), 0);
+                assert_int_equal(ha_exec_check(bad, &why), -EPERM);
+                assert_string_equal(why, "a folder on its real path (links followed) is "
+                                         "writable by group or others");
+                assert_int_equal(chmod(w, 0755), 0); /* its folder root's, but /tmp is open */
+                assert_int_equal(ha_exec_check(bad, &why), -EPERM);
+                assert_string_equal(why, "a folder on its real path (links followed) is "
+                                         "writable by group or others");
+                (void)unlink(good);
+                (void)unlink(bad);
+                (void)unlink(real);
+                (void)rmdir(w);
+                assert_int_equal(rmdir(rdir), 0);
+        }
 }
 
 static ssize_t read_in_child(void *arg, void *out, size_t max)
