@@ -88,6 +88,9 @@
 #                     path inside (HAT_ROOT_BINDS: the sources, the build, the state folder).
 #                     The shared state is then on FUSE (no GlusterFS in the root)
 #   HA_BUILD_DIR HA_SOURCE_DIR   where the built programs and the sources are
+#   HAC_SANITIZED_HOOKS  a folder of the hooks built with the sanitizers (tests/run.sh sets
+#                     it): keepalived runs those instead of HA_BUILD_DIR's (not with
+#                     HAC_ROOT_SUITE); the test tools (ha-rpc, ha-genconf) stay HA_BUILD_DIR's
 
 : "${HAT_PREFIX:=hatd}"
 : "${HAC_VIP:=10.213.0.100}"
@@ -106,6 +109,13 @@ _hac_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HAC_SRC=${HA_SOURCE_DIR:-$(cd "$_hac_here/../.." && pwd)}
 HAC_BUILD=${HA_BUILD_DIR:-$HAC_SRC/build}
 HAC_HOOKS=$HAC_BUILD/hooks
+# The hooks (and the check) keepalived runs may come from the sanitizer build (tests/run.sh:
+# the drills run them under AddressSanitizer and UndefinedBehaviorSanitizer, reports to the
+# files ASAN_OPTIONS/UBSAN_OPTIONS name); the test tools stay this build's. Not in a chrooted
+# root, which has no sanitizer runtime.
+if [[ -n ${HAC_SANITIZED_HOOKS:-} && -z ${HAC_ROOT_SUITE:-} ]]; then
+    HAC_HOOKS=$HAC_SANITIZED_HOOKS
+fi
 HAC_RPC=$HAC_BUILD/tests/ha-rpc
 HAC_GENCONF_BIN=$HAC_BUILD/genconf/ha-genconf
 HAC_ROOT=
@@ -444,7 +454,7 @@ hac_boot() {
         fi
     done
     if [[ ${HAC_DBD:-0} == 1 ]]; then hac_dbd_up || { hac_dump; return 1; }; fi # accounting.sh
-    hac_progress "configuration from $HAC_CONF_SOURCE; keepalived on ${_ctls[*]}"
+    hac_progress "configuration from $HAC_CONF_SOURCE; keepalived on ${_ctls[*]}, running the hooks in $HAC_HOOKS${HAC_SANITIZED_HOOKS:+ (sanitizer build: reports to ${ASAN_OPTIONS##*log_path=})}"
     echo "$HAC_HOOKS" >"$(hat_state_dir)/hooks.path"
     echo "$HAC_CONF_SOURCE" >"$(hat_state_dir)/conf.source"
     for h in "${_ctls[@]}"; do hac_keepalived_start "$h"; done
@@ -498,8 +508,14 @@ _hac_reuse() {
 
 # hac_keepalived_start HOST
 hac_keepalived_start() {
-    hat_spawn "$1" keepalived keepalived -n -l -D -f "$(hat_host_dir "$1")/keepalived.conf" \
-        -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
+    local -a env=()
+    # Daemons start with a clean environment (hat_spawn); the sanitizer build's hooks need the
+    # sanitizers' options (reports to files), which keepalived hands on to its scripts.
+    if [[ $HAC_HOOKS == "${HAC_SANITIZED_HOOKS:-/nonexistent}" ]]; then
+        env=(env "ASAN_OPTIONS=${ASAN_OPTIONS:-}" "UBSAN_OPTIONS=${UBSAN_OPTIONS:-}")
+    fi
+    hat_spawn "$1" keepalived "${env[@]}" keepalived -n -l -D \
+        -f "$(hat_host_dir "$1")/keepalived.conf" -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
 }
 
 # hac_boot_native N M TIMEOUT: native Slurm HA, no keepalived, no hooks, no VIP: every host's
