@@ -16,9 +16,23 @@
 set -euo pipefail
 umask 022
 
-PROG=install.sh
+PROG=${0##*/}
 SRC_DIR=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 BUILD_DIR=${HA_BUILD_DIR:-$SRC_DIR/build}
+# Installed by the Debian package as /usr/sbin/ha-slurm-install (no source tree beside it): the
+# programs are the package's (ha-genconf beside this script, the hooks in /usr/libexec/ha-slurm
+# of the target), nothing is built or copied. From the source tree: built there and copied.
+if [[ -f $SRC_DIR/CMakeLists.txt ]]; then
+        PACKAGED=0
+        GENCONF_BIN=$BUILD_DIR/genconf/ha-genconf
+else
+        PACKAGED=1
+        GENCONF_BIN=$SRC_DIR/ha-genconf
+fi
+VERSION=@HA_VERSION@
+if [[ $VERSION == @*@ ]]; then
+        VERSION=$(sed -n 's/^project(ha-slurm VERSION \([0-9.]*\).*/\1/p' "$SRC_DIR/CMakeLists.txt" 2>/dev/null)
+fi
 STEPS=13
 HOOKS=(ha-check-slurmctld ha-notify-master ha-notify-backup ha-notify-fault)
 
@@ -43,8 +57,14 @@ Set up this host of an ha-slurm cluster from the cluster's YAML file.
                     nothing
   --new-munge-key   create a MUNGE key where none exists: on the first controller only,
                     then copy it to every other host
-  --demo            run the cluster-in-a-box demo (tests/cluster/demo.sh) and exit
+  --demo            run the cluster-in-a-box demo (tests/cluster/demo.sh; from the source
+                    tree only) and exit
   --help            this text
+  --version         the version
+
+Run from the source tree, it builds ha-genconf and the hooks there (or uses HA_BUILD_DIR) and
+installs the hooks into /usr/libexec/ha-slurm; installed by the Debian package (as
+ha-slurm-install), it uses the package's programs and copies nothing.
 
 Exit status: 0 done (or planned, with --dry-run), 1 refused or failed, 2 usage error.
 EOF
@@ -120,11 +140,17 @@ parse_options() {
                         usage
                         exit 0
                         ;;
+                --version)
+                        echo "$PROG (ha-slurm) ${VERSION:-unknown}"
+                        exit 0
+                        ;;
                 *) usage_error "unknown argument \"$1\"" ;;
                 esac
                 shift
         done
         if ((demo)); then
+                ((PACKAGED == 0)) ||
+                        die "the cluster-in-a-box demo runs from the source tree (sudo ./install.sh --demo there)"
                 if [[ -x $SRC_DIR/tests/cluster/demo.sh ]]; then
                         exec "$SRC_DIR/tests/cluster/demo.sh"
                 fi
@@ -441,6 +467,7 @@ step_root() {
 
 need_build() {
         local p
+        ((PACKAGED == 0)) || return 1
         [[ -x $BUILD_DIR/genconf/ha-genconf ]] || return 0
         [[ $ROLE == controller ]] || return 1
         for p in "${HOOKS[@]}"; do
@@ -475,6 +502,11 @@ step_dependencies() {
                                 die "the build failed: run cmake --build $BUILD_DIR to see why"
                 fi
         fi
+        if ((PACKAGED)); then
+                [[ -x $GENCONF_BIN ]] || die "$GENCONF_BIN is missing: reinstall the ha-slurm package"
+                say "ha-genconf: $GENCONF_BIN (the package's)"
+                return 0
+        fi
         [[ ! -x $BUILD_DIR/genconf/ha-genconf ]] || say "ha-genconf: $BUILD_DIR/genconf/ha-genconf"
         [[ $ROLE != controller || ! -x $BUILD_DIR/hooks/${HOOKS[0]} ]] || say "hooks: $BUILD_DIR/hooks"
 }
@@ -492,7 +524,7 @@ HA_STATE_DIR=/run/ha-slurm
 HOOKS_DIR=/usr/libexec/ha-slurm
 
 step_config() {
-        local genconf=$BUILD_DIR/genconf/ha-genconf f files=() script
+        local genconf=$GENCONF_BIN f files=() script
         step "Load configuration"
         [[ -f $CONFIG ]] || die "no configuration file $CONFIG (give one with --config FILE; etc/cluster.example.yaml is a commented example)"
         [[ -r $CONFIG ]] || die "cannot read $CONFIG"
@@ -532,6 +564,8 @@ step_config() {
                 [[ -n $script ]] || die "the generated keepalived.conf runs no ha-check-slurmctld"
                 script=${script#\"}
                 HOOKS_DIR=${script%/*}
+                ((PACKAGED == 0)) || [[ $HOOKS_DIR == /usr/libexec/ha-slurm ]] ||
+                        die "the YAML file puts the hooks in $HOOKS_DIR, the package in /usr/libexec/ha-slurm: leave ha.hooks_dir unset (or install from the source tree)"
         fi
         say "host $HOST: $(role_text)"
         say "cluster $(conf_get "$GEN/slurm.conf" ClusterName), VIP $(conf_get "$GEN/slurm.conf" SlurmctldAddr || echo -)"
@@ -862,6 +896,16 @@ step_hooks() {
         step "Install the hooks"
         if ((IS_CTLD == 0)); then
                 say "not needed on this host"
+                return 0
+        fi
+        if ((PACKAGED)); then
+                for h in "${HOOKS[@]}"; do
+                        [[ -x $(R "$HOOKS_DIR/$h") ]] ||
+                                die "$(R "$HOOKS_DIR/$h") is missing: install the ha-slurm package there first"
+                        check_script_security "$HOOKS_DIR/$h" || return 0
+                done
+                say "the hooks: the package's, in $HOOKS_DIR (left to dpkg)"
+                say "script security: $HOOKS_DIR and every folder above it are root's, not group/other-writable"
                 return 0
         fi
         check_script_security "$HOOKS_DIR" || return 0

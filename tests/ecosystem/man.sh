@@ -38,7 +38,7 @@ t_ok "cmake --install --component man" \
     env DESTDIR="$root" cmake --install "$build" --prefix /usr --component man
 mandir=$root/usr/share/man
 for page in ha-check-slurmctld.8 ha-notify-master.8 ha-notify-backup.8 ha-notify-fault.8 \
-    ha-genconf.8 ha-slurm.conf.5 ha-slurm-cluster.yaml.5; do
+    ha-genconf.8 ha-slurm-install.8 ha-slurm.conf.5 ha-slurm-cluster.yaml.5; do
     name=${page%.*} sec=${page##*.}
     # The two hook links: man follows the .so to ha-notify-master's page.
     want=$page
@@ -57,6 +57,7 @@ declare -A prog=(
     [ha-check-slurmctld]=$build/hooks/ha-check-slurmctld
     [ha-notify-master]=$build/hooks/ha-notify-master
     [ha-genconf]=$build/genconf/ha-genconf
+    [ha-slurm-install]=$build/ha-slurm-install
 )
 for name in "${!prog[@]}"; do
     help=$("${prog[$name]}" --help)
