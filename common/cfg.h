@@ -14,7 +14,8 @@
 
 #include "common/clock.h"
 
-#define HA_CFG_DEFAULT_PATH "/etc/ha-slurm/ha-slurm.conf"
+/* HA_SYSCONFDIR is /etc/ha-slurm (CMakeLists.txt): where install.sh and the package put it. */
+#define HA_CFG_DEFAULT_PATH HA_SYSCONFDIR "/ha-slurm.conf"
 
 struct ha_cfg {
         char *path; /* the file this was read from */

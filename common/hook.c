@@ -188,8 +188,10 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
                 }
         }
 
-        /* 4. What is true now. */
+        /* 4. What is true now (a storage probe stuck in this run is logged once, here). */
         ha_observe(cfg, deadline, false, &obs);
+        if (obs.storage_stuck_new)
+                ha_log_storage_hung(cfg->storage.path, obs.storage_hung_ms);
         h.promoting = obs.vip_here;
         if (!h.dry_run)
                 (void)ha_lock_set_intent(cfg->ha.state_dir, h.promoting ? "promote" : "demote");

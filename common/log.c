@@ -93,3 +93,15 @@ void ha_log_refusal(const char *path, const char *reason)
         (void)snprintf(f_reason, sizeof(f_reason), "HA_REASON=%s", reason);
         ha_log_event(LOG_ERR, HA_MID_UNSAFE, fields, "refused %s: %s", path, reason);
 }
+
+void ha_log_storage_hung(const char *path, double ms)
+{
+        char f_path[4200];
+        const char *fields[] = {f_path, "HA_PROBE=storage", NULL};
+
+        (void)snprintf(f_path, sizeof(f_path), "HA_PATH=%s", path);
+        ha_log_event(LOG_ERR, HA_MID_STORAGE, fields,
+                     "storage hung: %s did not answer within %.0f ms; its probe is left to "
+                     "finish and recorded, later runs say \"storage hung since\" at once",
+                     path, ms);
+}

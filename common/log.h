@@ -50,4 +50,10 @@ void ha_log_eventv(int priority, const char *message_id, const char *const *fiel
  * HA_PATH and HA_REASON fields. Fits ha_fs_set_refusal_handler(). */
 void ha_log_refusal(const char *path, const char *reason);
 
+/* Logs that the shared state folder `path` did not answer a probe within `ms`, whose process
+ * is left to finish and recorded (child.h), as HA_MID_STORAGE with HA_PATH and HA_PROBE fields.
+ * Called once per such process: by the run whose probe got stuck, not by the later runs that
+ * find it still stuck. */
+void ha_log_storage_hung(const char *path, double ms);
+
 #define ha_log(priority, ...) ha_log_event(priority, NULL, NULL, __VA_ARGS__)

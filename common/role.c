@@ -258,6 +258,7 @@ static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
         }
         if (r == -ETIMEDOUT) {
                 o->storage_hung_ms = ha_msec_between(start, ha_now());
+                o->storage_stuck_new = true;
                 done(p, start, (int)r, "storage hung: %s did not answer in time",
                      cfg->storage.path);
                 return;

@@ -53,6 +53,7 @@ struct ha_observation {
         char hook_intent[32];            /* "promote", "demote", ... */
         double hook_ms;                  /* how long it has held it */
         double storage_hung_ms;          /* the storage probe hangs: since how long (else 0) */
+        bool storage_stuck_new;          /* this run's storage probe got stuck and was recorded */
         bool lease_tried;                /* the storage child also renewed the lease */
         int lease_result;                /* its result: 0, -EBUSY (another holds it), ... */
         char lease_owner[64];

@@ -1155,10 +1155,59 @@ static void read_slurm(struct walker *w, const struct map *root)
                 (void)check_abs_path(w, &c->mail_prog, "slurm.mail_prog");
 }
 
+/* ha.metrics: the node_exporter textfile the check and the hooks write (ha-slurm.conf's
+ * [metrics]), and the deadline of that writing. */
+static void read_metrics(struct walker *w, const struct map *ha)
+{
+        static const char *const metrics_keys[] = {"textfile", "timeout", NULL};
+        struct gc_model *c = w->m;
+        struct map metrics;
+
+        open_map(w, ha, "metrics", OPTIONAL, metrics_keys, &metrics);
+        if (read_str(w, &metrics, "textfile", OPTIONAL, &c->metrics_textfile) &&
+            check_abs_path(w, &c->metrics_textfile, "ha.metrics.textfile")) {
+                const char *base = strrchr(c->metrics_textfile.s, '/') + 1;
+                size_t n = strlen(base);
+
+                /* node_exporter reads only *.prom files of its folder. */
+                if (n <= 5 || strcmp(base + n - 5, ".prom") != 0) {
+                        problem_val(w, &c->metrics_textfile, "ha.metrics.textfile",
+                                    "expected a file name ending in \".prom\" (node_exporter "
+                                    "reads only those), not \"%s\"",
+                                    c->metrics_textfile.s);
+                        c->metrics_textfile.set = false;
+                }
+        }
+        if (read_str(w, &metrics, "timeout", OPTIONAL, &c->metrics_timeout)) {
+                usec_t us = 0;
+
+                /* The check gives up 1 s before keepalived's timeout (network.vrrp.check) and
+                 * writes the metrics after it decided: the writing must fit in that second. */
+                if (strlen(c->metrics_timeout.s) > 20 ||
+                    ha_parse_duration(c->metrics_timeout.s, &us) < 0 || us < 1000 || us > 900000 ||
+                    us % 1000 != 0) {
+                        problem_val(w, &c->metrics_timeout, "ha.metrics.timeout",
+                                    "expected a duration from 1ms to 900ms, such as 500ms or "
+                                    "0.5s (the check writes the metrics in the second between "
+                                    "its deadline and keepalived's timeout), not \"%s\"",
+                                    c->metrics_timeout.s);
+                        c->metrics_timeout.set = false;
+                } else if (!lookup(w, &metrics, "textfile")) {
+                        problem_val(w, &c->metrics_timeout, "ha.metrics.timeout",
+                                    "has no use without ha.metrics.textfile: give the file too, "
+                                    "or leave timeout out");
+                        c->metrics_timeout.set = false;
+                } else {
+                        c->metrics_timeout_us = us;
+                }
+        }
+}
+
 static void read_ha(struct walker *w, const struct map *root)
 {
-        static const char *const keys[] = {"lease_ttl",     "hooks_dir",       "state_dir",
-                                           "alert_command", "service_manager", NULL};
+        static const char *const keys[] = {
+                "lease_ttl",       "hooks_dir", "state_dir", "alert_command",
+                "service_manager", "metrics",   NULL};
         struct gc_model *c = w->m;
         struct map ha;
 
@@ -1204,6 +1253,7 @@ static void read_ha(struct walker *w, const struct map *root)
                             "expected auto, systemd or direct, not \"%s\"", c->service_manager.s);
                 c->service_manager.set = false;
         }
+        read_metrics(w, &ha);
 }
 
 /* ---- rules across fields ---- */

@@ -75,6 +75,9 @@ struct gc_model {
 
         struct gc_val lease_ttl, hooks_dir, ha_state_dir, alert_command, service_manager;
         uint64_t lease_ttl_us;
+        /* ha.metrics: ha-slurm.conf's [metrics], written only when textfile is given. */
+        struct gc_val metrics_textfile, metrics_timeout;
+        uint64_t metrics_timeout_us; /* 0: not given (the programs' default) */
 
         /* NodeName lines: the compute nodes grouped by identical hardware. */
         struct gc_node_group *groups;

@@ -342,6 +342,16 @@ static void render_ha_conf(struct gc_buf *b, const struct gc_model *m, const cha
                         ini(b, problems, "alert_command", m->alert_command.s, &m->alert_command,
                             "ha.alert_command");
         }
+
+        if (m->metrics_textfile.set) {
+                gc_buf_puts(b, "\n[metrics]\n");
+                ini(b, problems, "textfile", m->metrics_textfile.s, &m->metrics_textfile,
+                    "ha.metrics.textfile");
+                if (m->metrics_timeout_us > 0) {
+                        duration(text, sizeof(text), m->metrics_timeout_us);
+                        ini(b, problems, "timeout", text, NULL, "");
+                }
+        }
 }
 
 /* A value for slurmdbd.conf: "\" and "#" escaped (Slurm reads "#" as a comment), in double

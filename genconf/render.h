@@ -8,12 +8,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "common/cfg.h"
 #include "genconf/buf.h"
 #include "genconf/model.h"
 
-/* Where the files go on a host; the rendered files name each other by these paths. */
+/* Where the files go on a host; the rendered files name each other by these paths.
+ * keepalived.conf gives the hooks the path they would read anyway (/etc/ha-slurm). */
 #define GC_SLURM_DIR    "/etc/slurm"
-#define GC_HA_CONF      "/etc/ha-slurm/ha-slurm.conf"
+#define GC_HA_CONF      HA_CFG_DEFAULT_PATH
 #define GC_SLURMCTLD    "/usr/sbin/slurmctld"
 #define GC_MAX_FILES    5
 #define GC_INI_LINE_MAX 190 /* the distribution's libinih cuts longer lines */

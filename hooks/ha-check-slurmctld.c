@@ -180,8 +180,11 @@ int main(int argc, char **argv)
                 ha_log_event(LOG_WARNING, HA_MID_SYSTEM, NULL, "state folder %s: %s",
                              cfg->ha.state_dir, why);
 
-        /* 3. Observe: every probe bounded by the one deadline. */
+        /* 3. Observe: every probe bounded by the one deadline. A storage probe that got stuck
+         *    in this run is logged now, once; later runs find it recorded. */
         ha_observe(cfg, deadline, true, &obs);
+        if (obs.storage_stuck_new)
+                ha_log_storage_hung(cfg->storage.path, obs.storage_hung_ms);
 
         /* 4. Judge (the VIP holder in control has renewed its lease meanwhile, and yields if
          *    another node holds it). */

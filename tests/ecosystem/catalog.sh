@@ -4,6 +4,9 @@
 #
 #   - every MESSAGE_ID defined in common/log.h has one entry in catalog/ha-slurm.catalog, and
 #     every entry's id is one of them (both lists parsed from the files, compared both ways);
+#   - every HA_MID_* of common/log.h is used by some .c file under common/, hooks/ or genconf/
+#     (a catalogued id nothing logs fails); one used only inside common/log.c, by a helper
+#     such as ha_log_refusal(), counts when that helper is called from another .c file;
 #   - each entry has a Subject, Defined-By, Support and Documentation line and an explanation
 #     of some length, and its man: references name pages in man/;
 #   - installed as `cmake --install` puts it into a temporary root, Debian 12's journalctl
@@ -31,6 +34,25 @@ t_match "no id given twice in log.h" "$(uniq -d "$tmp/log.ids")" '^$'
 t_match "no id given twice in the catalog" "$(uniq -d "$tmp/catalog.ids")" '^$'
 t_match "every log.h id has a catalog entry" "$(comm -23 "$tmp/log.ids" "$tmp/catalog.ids")" '^$'
 t_match "every catalog entry is a log.h id" "$(comm -13 "$tmp/log.ids" "$tmp/catalog.ids")" '^$'
+
+# Every id is logged by something: used in a program's or the library's .c file.
+mapfile -t sources < <(cd "$src" && ls common/*.c hooks/*.c genconf/*.c)
+names=$(sed -n 's/^#define \(HA_MID_[A-Z_]*\) .*/\1/p' "$src/common/log.h")
+t_match "log.h's HA_MID_ names read (one per id)" "$(wc -w <<<"$names")" "^$(wc -l <"$tmp/log.ids")\$"
+for name in $names; do
+    users=$(cd "$src" && grep -lw -- "$name" "${sources[@]}" || true)
+    t_match "$name is used by a .c file under common/ hooks/ genconf/" "$users" '.'
+    [[ $users == common/log.c ]] || continue
+    # Only in log.c: through the helpers that use it, each called from elsewhere.
+    helpers=$(awk -v id="$name" '
+        /^[a-z].*[a-z_]+\(/ { fn = $0; sub(/\(.*/, "", fn); sub(/.*[ *]/, "", fn) }
+        index($0, id) && fn != "" { print fn }' "$src/common/log.c" | sort -u)
+    t_match "$name: used in a helper of log.c" "$helpers" '.'
+    for fn in $helpers; do
+        t_match "$name: log.c's $fn() is called from another .c file" \
+            "$(cd "$src" && grep -lw -- "$fn" "${sources[@]}" | grep -vx common/log.c || true)" '.'
+    done
+done
 
 # Each entry's header and text.
 while read -r id; do

@@ -48,12 +48,15 @@ declare -A longopts=(
     [ha-notify-fault]="--config --dry-run --verbose --help --version"
     [ha-genconf]="--config --host --output-dir --check --help --version"
 )
+# The configuration path each --help names, as a whole path: /etc/ha-slurm whatever the
+# build's CMAKE_INSTALL_PREFIX (the default /usr/local here), since install.sh, keepalived.conf
+# and the package all use it; a /usr/local/etc/ha-slurm/... must not pass for it.
 declare -A confpath=(
-    [ha-check-slurmctld]=/etc/ha-slurm/ha-slurm.conf
-    [ha-notify-master]=/etc/ha-slurm/ha-slurm.conf
-    [ha-notify-backup]=/etc/ha-slurm/ha-slurm.conf
-    [ha-notify-fault]=/etc/ha-slurm/ha-slurm.conf
-    [ha-genconf]=/ha-slurm/cluster.yaml
+    [ha-check-slurmctld]='\(default /etc/ha-slurm/ha-slurm\.conf\)'
+    [ha-notify-master]='\(default /etc/ha-slurm/ha-slurm\.conf\)'
+    [ha-notify-backup]='\(default /etc/ha-slurm/ha-slurm\.conf\)'
+    [ha-notify-fault]='\(default /etc/ha-slurm/ha-slurm\.conf\)'
+    [ha-genconf]='[[:space:]]/etc/ha-slurm/cluster\.yaml\)'
 )
 
 for name in ha-check-slurmctld ha-notify-master ha-notify-backup ha-notify-fault ha-genconf; do
@@ -77,7 +80,7 @@ for name in ha-check-slurmctld ha-notify-master ha-notify-backup ha-notify-fault
         for o in ${longopts[$name]}; do
             t_match "$name $opt: documents $o" "$out" "$nl  -[a-zA-Z], $o "
         done
-        t_match "$name $opt: names the configuration path" "$out" "${confpath[$name]//./\\.}"
+        t_match "$name $opt: names the configuration path" "$out" "${confpath[$name]}"
         for code in 0 1 2 3; do
             t_match "$name $opt: exit status $code explained" "$out" "$nl  $code  [a-z]"
         done

@@ -2,7 +2,8 @@
 # package.sh - the Debian package: built with cpack, installed with apt into a fresh Debian 12
 # root, run from there.
 #
-#   1. A release build configured for /usr, then `cpack -G DEB`.
+#   1. A build configured for CMake's default prefix (/usr/local): `cpack -G DEB` refuses and
+#      says to configure for /usr. A release build configured for /usr, then `cpack -G DEB`.
 #   2. The package's contents: the four programs under /usr/libexec/ha-slurm and ha-genconf in
 #      /usr/sbin, root:root 0755; nothing group- or world-writable (keepalived's script
 #      security); manual pages, the journal catalog, the configuration examples in
@@ -53,6 +54,15 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 t_note "1. build and cpack"
+# CMake's default prefix (/usr/local) would make a package of /usr/local paths: refused.
+t_ok "configure with the default prefix" cmake -S "$src" -B "$tmp/local" -DBUILD_TESTING=OFF
+rc=0
+out=$(cd "$tmp/local" && cpack -G DEB 2>&1) || rc=$?
+t_match "the default prefix: cpack -G DEB fails" "$rc" '^[1-9]'
+# (CMake wraps the message's lines.)
+t_match "the default prefix: cpack says to configure for /usr" "$(tr -s ' \n' '  ' <<<"$out")" \
+    'configured for "/usr/local": configure it with -DCMAKE_INSTALL_PREFIX=/usr'
+t_match "the default prefix: no package" "$(find "$tmp/local" -maxdepth 1 -name '*.deb')" '^$'
 b=$tmp/build
 t_ok "configure for /usr" cmake -S "$src" -B "$b" -DCMAKE_INSTALL_PREFIX=/usr \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF -DHA_WERROR=ON

@@ -12,7 +12,8 @@
 #   d. a hung slurmctld (SIGSTOP) and a listener that never answers: "control", on time
 #   e. munged stopped on the VIP holder: "munge"
 #   f. the state folder read-only, hung (SIGSTOP of its FUSE daemon: one stuck child at most,
-#      "hung since" at once on the next run, healthy again after SIGCONT) and not mounted
+#      logged as "storage hung" once, "hung since" at once on the next run, healthy again after
+#      SIGCONT) and not mounted
 #   g. slurmctld in control without the VIP: SPLIT BRAIN
 #   h. configuration refused: unknown key, group-writable, not root's, missing: exit 2
 #   i. the verdict is recorded (and logged) once per change, in /run/ha-slurm/check.verdict
@@ -282,12 +283,16 @@ t_match "f. hung storage: storage fails" "$(verdict_line)" 'storage hung: .* did
 t_match "f. hung storage: storage row FAIL" "$(probe_row storage)" '^storage +FAIL'
 t_lt "f. hung storage: within the deadline ($MS ms)" "$MS" "$DEADLINE_MS"
 t_note "f. hung storage, first run: $MS ms: $(verdict_line)"
+# The stuck probe is logged once (HA_MID_STORAGE; on stderr here, where no journald runs).
+t_match "f. hung storage: logged as storage hung, its probe left to finish" "$OUT" \
+    'ha-check-slurmctld: storage hung: /mnt/state/slurmctld did not answer within [0-9]+ ms; its probe is left to finish and recorded'
 n1=$(checks_in ctl1)
 t_match "f. one stuck probe child left" "$n1" '^1$'
 run_check ctl1 ""
 t_match "f. second run: exit 1" "$RC" '^1$'
 t_match "f. second run: storage" "$(failed_probe)" '^storage$'
 t_match "f. second run: \"storage hung since\"" "$OUT" 'storage hung since'
+t_nomatch "f. second run: the stuck probe is not logged again" "$OUT" 'did not answer within'
 t_lt "f. second run: at once ($MS ms)" "$MS" "$FAST_MS"
 t_note "f. hung storage, second run: $MS ms: $OUT"
 t_match "f. second run started no other stuck child" "$(checks_in ctl1)" '^1$'
@@ -308,6 +313,8 @@ stop_pid "$bindfs2"
 t0=$(date +%s%3N)
 run_check ctl2 "" -v
 t_match "f. standby, storage hung: exit 0 within the grace" "$RC" '^0$'
+t_match "f. standby, storage hung: logged as storage hung all the same" "$OUT" \
+    'ha-check-slurmctld: storage hung: /mnt/state/slurmctld did not answer within'
 t_match "f. ... \"storage stalled\" with the grace" "$(verdict_line)" 'standby node: storage stalled for [0-9]+ ms \(grace 4000 ms\)'
 t_lt "f. ... within the deadline ($MS ms)" "$MS" "$DEADLINE_MS"
 hat_wait_for 10 eval '(( $(date +%s%3N) - t0 > 4500 ))'

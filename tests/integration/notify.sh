@@ -154,6 +154,9 @@ start=$(date +%s%3N)
 out=$(hook ctl2 master)
 took=$(($(date +%s%3N) - start))
 t_match "storage hung: promotion refused with the reason" "$out" 'storage: refused: storage hung.*exit=1'
+# The hook's stuck probe is logged once (HA_MID_STORAGE), not again by its re-observations.
+t_match "storage hung: the stuck probe logged once" \
+    "$(grep -c 'ha-notify-master: storage hung: .* did not answer within [0-9]* ms' <<<"$out" || true)" '^1$'
 t_note "storage hung: the promotion waited $took ms for it ([storage] grace 10 s)"
 t_lt "... after waiting [storage] grace (10 s), well inside the deadline (25 s)" "$took" 16000
 t_lt "... but not before the grace" 9000 "$took"
