@@ -1,7 +1,8 @@
 #!/bin/bash
 # cli.sh - --help and --version of every installed program.
 #
-# For ha-check-slurmctld, ha-notify-master/-backup/-fault and ha-genconf:
+# For ha-check-slurmctld, ha-notify-master/-backup/-fault and ha-genconf (install.sh and
+# ha-slurm-install at the end: --version, --help with every option, an unknown option):
 #   - --version (and -V) prints exactly "NAME (ha-slurm) VERSION", VERSION being the project
 #     version in CMakeLists.txt, on stdout, nothing on stderr, exit 0;
 #   - --help (and -h) prints on stdout, exit 0, nothing on stderr: a Usage line naming the
@@ -109,5 +110,28 @@ for name in ha-notify-master ha-notify-backup ha-notify-fault; do
         t_match "$name $args: refused with exit 2" "$rc" '^2$'
         t_match "$name $args: says what it expects" "$err" 'expected no arguments, or INSTANCE'
     done
+done
+
+# install.sh, from the source tree and as the package installs it (ha-slurm-install, its version
+# filled in by CMake).
+for prog in "$src/install.sh" "$build/ha-slurm-install"; do
+    name=${prog##*/}
+    if [[ ! -x $prog ]]; then
+        t_match "$name is there" "" x
+        continue
+    fi
+    run "$prog" --version
+    t_match "$name --version: exit 0, prints \"$name (ha-slurm) $version\"" "$rc $out" \
+        "^0 $name \\(ha-slurm\\) ${version//./\\.}\$"
+    t_match "$name --version: nothing on stderr" "$err" '^$'
+    run "$prog" --help
+    t_match "$name --help: exit 0" "$rc" '^0$'
+    t_match "$name --help: a usage line naming it" "$out" "^Usage: $name "
+    for o in --controller --dbd --compute --config --host --root --dry-run --new-munge-key --help --version; do
+        t_match "$name --help: documents $o" "$out" "$nl  $o "
+    done
+    t_match "$name --help: names the default configuration path" "$out" '\(default /etc/ha-slurm/cluster\.yaml\)'
+    run "$prog" --no-such-option
+    t_match "$name: unknown option: exit 2" "$rc" '^2$'
 done
 t_done

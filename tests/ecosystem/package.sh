@@ -16,7 +16,11 @@
 #      journalctl (of this machine, --root) lists every catalog id the postinst registered;
 #      one real check without configuration (exit 2, the file named) and with the example
 #      configuration, in a network namespace of its own with nothing running (exit 1:
-#      unhealthy, MUNGE not answering); remove keeps the conffiles, purge removes them.
+#      unhealthy, MUNGE not answering); the package's installer (/usr/sbin/ha-slurm-install)
+#      sets up a controller into the root with --root, using the package's ha-genconf and hooks
+#      (dpkg --verify: nothing of the package changed), the check loads what it wrote, a second
+#      run would change nothing, --demo is refused; remove keeps the conffiles, purge removes
+#      them.
 #
 # Root only; everything runs in private mount and pid namespaces, so every mount and process
 # goes with the test. Downloaded packages are kept in /var/cache/ha-slurm-tests/apt-archives.
@@ -79,13 +83,16 @@ for p in ha-check-slurmctld ha-notify-master ha-notify-backup ha-notify-fault; d
     t_match "/usr/libexec/ha-slurm/$p: root:root 0755" "$contents" \
         "(^|$nl)-rwxr-xr-x root/root +[0-9]+ [0-9-]+ [0-9:]+ \\./usr/libexec/ha-slurm/$p($nl|\$)"
 done
-t_match "/usr/sbin/ha-genconf: root:root 0755" "$contents" \
-    "(^|$nl)-rwxr-xr-x root/root +[0-9]+ [0-9-]+ [0-9:]+ \\./usr/sbin/ha-genconf($nl|\$)"
+for p in ha-genconf ha-slurm-install; do
+    t_match "/usr/sbin/$p: root:root 0755" "$contents" \
+        "(^|$nl)-rwxr-xr-x root/root +[0-9]+ [0-9-]+ [0-9:]+ \\./usr/sbin/$p($nl|\$)"
+done
 t_match "nothing group- or world-writable" "$(awk 'substr($1, 6, 1) == "w" || substr($1, 9, 1) == "w"' <<<"$contents")" '^$'
 t_match "everything owned by root:root" "$(awk '$2 != "root/root"' <<<"$contents")" '^$'
 for f in usr/share/man/man8/ha-check-slurmctld.8 usr/share/man/man8/ha-notify-master.8 \
     usr/share/man/man8/ha-notify-backup.8 usr/share/man/man8/ha-notify-fault.8 \
-    usr/share/man/man8/ha-genconf.8 usr/share/man/man5/ha-slurm.conf.5 \
+    usr/share/man/man8/ha-genconf.8 usr/share/man/man8/ha-slurm-install.8 \
+    usr/share/man/man5/ha-slurm.conf.5 \
     usr/share/man/man5/ha-slurm-cluster.yaml.5 usr/lib/systemd/catalog/ha-slurm.catalog \
     etc/ha-slurm/ha-slurm.conf.example etc/ha-slurm/cluster.example.yaml; do
     t_match "ships /$f" "$contents" " \\./${f//./\\.}($nl|\$)"
@@ -134,7 +141,7 @@ t_match "dpkg records the conffiles" "$(in_root dpkg-query -W -f '${Conffiles}' 
 
 for p in /usr/libexec/ha-slurm/ha-check-slurmctld /usr/libexec/ha-slurm/ha-notify-master \
     /usr/libexec/ha-slurm/ha-notify-backup /usr/libexec/ha-slurm/ha-notify-fault \
-    /usr/sbin/ha-genconf; do
+    /usr/sbin/ha-genconf /usr/sbin/ha-slurm-install; do
     t_match "${p##*/} --version in the root" "$(in_root "$p" --version 2>&1)" \
         "^${p##*/} \\(ha-slurm\\) ${version//./\\.}\$"
 done
@@ -170,6 +177,38 @@ t_match "the example configuration, nothing running: exit 1" "$rc" '^1$'
 t_match "... unhealthy: the VIP is not here, and MUNGE does not answer" "$out" \
     'vip +ok +[0-9.]+ +192\.168\.1\.100 not here.*munge +FAIL .*verdict: UNHEALTHY: not ready to take over: MUNGE'
 rm -f "$r/etc/ha-slurm/ha-slurm.conf"
+
+t_note "the package's installer: a controller, into the root (--root, as an image build would)"
+# The cluster YAML of the install tests; its controller ctl1, into the root with --root: the
+# package's ha-genconf and hooks, nothing built or copied.
+install -m 0644 "$src/tests/install/cluster.yaml" "$r/etc/ha-slurm/cluster.yaml"
+hooks_sum() { (cd "$r/usr/libexec/ha-slurm" && md5sum ha-*); }
+before=$(hooks_sum)
+rc=0
+out=$(VRRP_PASS=pkgtest "$r/usr/sbin/ha-slurm-install" --controller --root "$r" \
+    --config "$r/etc/ha-slurm/cluster.yaml" --host ctl1 --new-munge-key 2>&1) || rc=$?
+t_match "ha-slurm-install --controller --root: exit 0" "$rc" '^0$' 
+((rc == 0)) || printf '%s\n' "$out" | sed 's/^/#   /'
+t_match "... with the package's ha-genconf" "$out" "ha-genconf: $r/usr/sbin/ha-genconf \\(the package's\\)"
+t_match "... and the package's hooks, left to dpkg" "$out" \
+    "the hooks: the package's, in /usr/libexec/ha-slurm \\(left to dpkg\\)"
+t_match "the hooks are dpkg's, unchanged" "$(hooks_sum)" "^${before//./\\.}\$"
+t_match "dpkg --verify: nothing of the package changed" "$(in_root dpkg --verify ha-slurm 2>&1)" '^$'
+t_match "keepalived.conf runs the package's check" \
+    "$(cat "$r/etc/keepalived/keepalived.conf" 2>&1)" '"/usr/libexec/ha-slurm/ha-check-slurmctld'
+t_ok "ha-slurmctld.service is written" test -f "$r/etc/systemd/system/ha-slurmctld.service"
+rc=0
+out=$(check /usr/libexec/ha-slurm/ha-check-slurmctld -v 2>&1) || rc=$?
+t_match "the package's check loads the installed ha-slurm.conf (exit 1: unhealthy, not 2)" "$rc" '^1$'
+rc=0
+out=$(VRRP_PASS=pkgtest "$r/usr/sbin/ha-slurm-install" --controller --root "$r" \
+    --config "$r/etc/ha-slurm/cluster.yaml" --host ctl1 --dry-run 2>&1) || rc=$?
+t_match "a second run (dry): exit 0" "$rc" '^0$'
+t_nomatch "... would change nothing" "$out" 'would (change|replace|install)|new file'
+rc=0
+out=$(chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/sbin/ha-slurm-install --demo 2>&1) || rc=$?
+t_match "--demo from the package: refused (exit 1), says where it runs" "$rc $out" \
+    '^1 .*runs from the source tree'
 
 t_note "remove and purge"
 t_ok "apt-get remove ha-slurm" in_root env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq ha-slurm
