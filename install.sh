@@ -1293,10 +1293,11 @@ services_summary() {
 # The hooks must start slurmctld with ha-slurmctld.conf: under systemd through the unit above.
 check_unit_setting() {
         local unit manager
-        unit=$(ini_get "$GEN/ha-slurm.conf" slurm unit 2>/dev/null || echo slurmctld.service)
+        # Unset, the hooks' default is ha-slurmctld.service (common/cfg.c).
+        unit=$(ini_get "$GEN/ha-slurm.conf" slurm unit 2>/dev/null || echo ha-slurmctld.service)
         manager=$(ini_get "$GEN/ha-slurm.conf" ha service_manager 2>/dev/null || echo auto)
         if [[ $manager != direct && $unit != ha-slurmctld.service ]]; then
-                warn "ha-slurm.conf has [slurm] unit = $unit (unset: the default): where systemd runs, the hooks would start $unit, which reads /etc/slurm/slurm.conf (this host left out) and exits; it should be ha-slurmctld.service"
+                warn "ha-slurm.conf has [slurm] unit = $unit: where systemd runs, the hooks would start $unit, which reads /etc/slurm/slurm.conf (this host left out) and exits; it should be ha-slurmctld.service"
         fi
 }
 
