@@ -17,7 +17,7 @@ set -euo pipefail
 umask 022
 
 PROG=${0##*/}
-SRC_DIR=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+SRC_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 BUILD_DIR=${HA_BUILD_DIR:-$SRC_DIR/build}
 # Installed by the Debian package as /usr/sbin/ha-slurm-install (no source tree beside it): the
 # programs are the package's (ha-genconf beside this script, the hooks in /usr/libexec/ha-slurm
@@ -31,7 +31,7 @@ else
 fi
 VERSION=@HA_VERSION@
 if [[ $VERSION == @*@ ]]; then
-        VERSION=$(sed -n 's/^project(ha-slurm VERSION \([0-9.]*\).*/\1/p' "$SRC_DIR/CMakeLists.txt" 2>/dev/null)
+        VERSION=$(sed -n 's/^project(ha-slurm VERSION \([0-9.]*\).*/\1/p' "$SRC_DIR/CMakeLists.txt" 2>/dev/null || true)
 fi
 STEPS=13
 HOOKS=(ha-check-slurmctld ha-notify-master ha-notify-backup ha-notify-fault)
