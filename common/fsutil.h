@@ -8,7 +8,8 @@
  *     its type instead of hanging the caller.
  *  3. A file is written as a new file (O_CREAT | O_EXCL | O_NOFOLLOW: never through a planted
  *     link), given its exact mode with fchmod() (not the caller's umask: keepalived's is 0177),
- *     fsynced, then renamed over the old one, all relative to one opened folder.
+ *     fsynced (not the metrics, rewritten every second: ha_fs_replace_at()), then renamed over
+ *     the old one, all relative to one opened folder.
  *  4. The state folder MUST be a folder (not a link) owned by root with mode 0700: created so,
  *     refused otherwise.
  * Refusals are reported to the handler set with ha_fs_set_refusal_handler() (the programs log
