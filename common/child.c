@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -43,18 +42,15 @@ static void child_refusal(const char *path, const char *reason)
 /* Is the child recorded in `stuck_file` still running? Clears a stale record. */
 static bool still_stuck(const char *stuck_file, usec_t *ret_since)
 {
+        struct ha_proc_record rec;
         char *text = NULL;
-        int pid = 0;
-        unsigned long long start = 0;
-        uint64_t since = 0;
 
         if (ha_fs_read_small(stuck_file, 128, &text, NULL) < 0)
                 return false;
-        if (sscanf(text, "%d %llu %" SCNu64, &pid, &start, &since) == 3 && pid > 0 &&
-            ha_proc_running(pid, start)) {
+        if (ha_proc_record_parse(text, &rec) == 0 && ha_proc_running(rec.pid, rec.start)) {
                 free(text);
                 if (ret_since)
-                        *ret_since = since;
+                        *ret_since = rec.since;
                 return true;
         }
         free(text);
@@ -64,11 +60,11 @@ static bool still_stuck(const char *stuck_file, usec_t *ret_since)
 
 static void record_stuck(const char *stuck_file, pid_t pid, usec_t since)
 {
+        struct ha_proc_record rec = {pid, ha_proc_start_time(pid), since};
         char text[128];
 
-        (void)snprintf(text, sizeof(text), "%d %llu %" PRIu64 "\n", (int)pid,
-                       ha_proc_start_time(pid), since);
-        (void)ha_fs_write_atomic(stuck_file, text, strlen(text), 0644);
+        if (ha_proc_record_format(&rec, text, sizeof(text)) > 0)
+                (void)ha_fs_write_atomic(stuck_file, text, strlen(text), 0644);
 }
 
 /* The child: closes what it does not need, runs the work, sends "result, answer" and exits. */

@@ -2,6 +2,7 @@
 #include "common/fsutil.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,34 @@ int ha_fs_open_dir_nofollow(const char *path, const char **ret_reason)
         return fd;
 }
 
+int ha_fs_open_dir_shared(const char *path, const char **ret_reason)
+{
+        const char *dummy;
+        struct stat st;
+        int fd;
+
+        if (!ret_reason)
+                ret_reason = &dummy;
+        fd = ha_fs_open_dir_nofollow(path, ret_reason);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0) {
+                int r = -errno;
+
+                (void)close(fd);
+                *ret_reason = "cannot stat";
+                return r;
+        }
+        /* Its owner and group may write there (node_exporter's user, often): a file is put in
+         * it only as a new file renamed over the old, which they can remove or replace, but
+         * never turn into a write elsewhere. Anyone could, in a folder others may write. */
+        if (st.st_mode & S_IWOTH) {
+                (void)close(fd);
+                return refuse(path, "a folder others may write", -EPERM, ret_reason);
+        }
+        return fd;
+}
+
 /* Reads at most `max` bytes of `fd` into a new NUL-terminated buffer. */
 static int read_fd(int fd, size_t max, char **ret, const char **ret_reason)
 {
@@ -241,8 +270,8 @@ int ha_fs_read_untrusted(const char *path, size_t max, char **ret)
         return r;
 }
 
-int ha_fs_write_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
-                   mode_t mode)
+static int write_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
+                    mode_t mode, bool durable)
 {
         const char *p = data;
         int fd, r = 0;
@@ -267,7 +296,7 @@ int ha_fs_write_at(int dfd, const char *name, const char *tmp_name, const void *
         /* The mode must not depend on the caller's umask (keepalived's is 0177). */
         if (r == 0 && fchmod(fd, mode & 07777) < 0)
                 r = -errno;
-        if (r == 0 && fsync(fd) < 0)
+        if (r == 0 && durable && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
@@ -277,6 +306,18 @@ int ha_fs_write_at(int dfd, const char *name, const char *tmp_name, const void *
         if (r < 0)
                 (void)unlinkat(dfd, tmp_name, 0);
         return r;
+}
+
+int ha_fs_write_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
+                   mode_t mode)
+{
+        return write_at(dfd, name, tmp_name, data, len, mode, true);
+}
+
+int ha_fs_replace_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
+                     mode_t mode)
+{
+        return write_at(dfd, name, tmp_name, data, len, mode, false);
 }
 
 int ha_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)

@@ -8,7 +8,8 @@
  *     its type instead of hanging the caller.
  *  3. A file is written as a new file (O_CREAT | O_EXCL | O_NOFOLLOW: never through a planted
  *     link), given its exact mode with fchmod() (not the caller's umask: keepalived's is 0177),
- *     fsynced, then renamed over the old one, all relative to one opened folder.
+ *     fsynced (not the metrics, rewritten every second: ha_fs_replace_at()), then renamed over
+ *     the old one, all relative to one opened folder.
  *  4. The state folder MUST be a folder (not a link) owned by root with mode 0700: created so,
  *     refused otherwise.
  * Refusals are reported to the handler set with ha_fs_set_refusal_handler() (the programs log
@@ -43,6 +44,14 @@ int ha_fs_open_parent(const char *path, const char **ret_name);
  * descriptor, or -errno (-EPERM: refused, reason in *ret_reason and reported). */
 int ha_fs_open_dir_nofollow(const char *path, const char **ret_reason);
 
+/* Opens a folder the programs write into for another program to read (node_exporter's textfile
+ * folder), which may be that program's user's: as ha_fs_open_dir_nofollow() (no symbolic link
+ * on the way unless root made it), and refused (-EPERM, reason "a folder others may write",
+ * reported) if its mode lets others (o+w) write into it. Its owner and group may write: files
+ * are put there only with ha_fs_write_at() or ha_fs_replace_at(). Returns the descriptor or
+ * -errno, with the reason in *ret_reason. */
+int ha_fs_open_dir_shared(const char *path, const char **ret_reason);
+
 /* Reads a small trusted file `name` in folder `dfd` (rule 1) of at most `max` bytes into a
  * NUL-terminated buffer (free() it). `path` names it in reports. Returns 0 or -errno (-ENOENT:
  * missing, not reported; -EPERM or -ELOOP: unsafe, reported; -EFBIG: larger than `max`). */
@@ -62,6 +71,11 @@ int ha_fs_read_untrusted(const char *path, size_t max, char **ret);
  * -errno. */
 int ha_fs_write_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
                    mode_t mode);
+
+/* As ha_fs_write_at(), without the fsync: for a file rewritten every second that the next run
+ * writes again after a crash (the metrics), where a disk flush a second would buy nothing. */
+int ha_fs_replace_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
+                     mode_t mode);
 
 /* The same by path, through "PATH.tmp.PID": a reader sees the old file or the new one, never a
  * part. Never follows a symbolic link. Returns 0 or -errno. */

@@ -31,6 +31,7 @@ struct hook {
         bool dry_run;
         bool verbose;
         bool promoting;
+        usec_t in_control_at; /* when the "in control" step succeeded, or 0 */
 };
 
 static void usage(FILE *f, const char *program)
@@ -58,7 +59,7 @@ static void usage(FILE *f, const char *program)
 /* Logs one step: one journal entry per step decision, with its time. */
 static void on_step(void *userdata, const struct ha_step *s)
 {
-        const struct hook *h = userdata;
+        struct hook *h = userdata;
         char f_step[96], f_ms[48], f_result[64], f_hint[48];
         const char *fields[] = {f_step, f_ms, f_result, f_hint, NULL};
         const char *mid = s->refused     ? HA_MID_REFUSED
@@ -66,6 +67,9 @@ static void on_step(void *userdata, const struct ha_step *s)
                                          : HA_MID_DEMOTE;
         int prio = s->refused ? LOG_ERR : s->result < 0 ? LOG_WARNING : LOG_NOTICE;
 
+        /* The end of a promotion, for its duration gauge: slurmctld said it was in control. */
+        if (!s->dry_run && s->result == 0 && strcmp(s->name, "in control") == 0)
+                h->in_control_at = ha_now();
         (void)snprintf(f_step, sizeof(f_step), "HA_STEP=%s", s->name);
         (void)snprintf(f_ms, sizeof(f_ms), "HA_DURATION_MS=%.1f", s->ms);
         (void)snprintf(f_result, sizeof(f_result), "HA_RESULT=%s",
@@ -231,17 +235,29 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
         if (lock_fd >= 0)
                 ha_lock_release(cfg->ha.state_dir, lock_fd);
 
-        /* 7. Metrics for node_exporter, if configured; they never change the result. */
+        /* 7. Metrics for node_exporter, if configured; they never change the result. Only a
+         *    run that had something to do (slurmctld not yet in control here, or one to stop)
+         *    and was not refused is a promotion or a demotion: a run that found the host
+         *    already there, or was refused, must not replace the last one's time and result. */
         if (!h.dry_run) {
+                usec_t end = ha_now();
                 struct ha_metrics_hook m = {
                         .promoting = h.promoting,
+                        .acted = !res.refused &&
+                                 (h.promoting ? !obs.control.control_time : obs.ctld_running),
                         .ok = res.result == 0,
                         .refused = res.refused,
                         .transition = h.promoting ? res.promoted && !obs.control.control_time
                                                   : res.demoted && obs.ctld_running,
-                        .seconds = ha_msec_between(start, ha_now()) / 1e3,
+                        .seconds = ha_msec_between(start, end) / 1e3,
                         .finished = (double)ha_now_realtime() / 1e6,
                 };
+
+                /* A promotion lasts from the hook's start until slurmctld is in control (the
+                 * followers started after that are not part of it); a failed one, to the end. */
+                m.action_seconds = h.promoting && h.in_control_at
+                                           ? ha_msec_between(start, h.in_control_at) / 1e3
+                                           : m.seconds;
 
                 r = ha_metrics_hook(cfg, &m);
                 if (r < 0)

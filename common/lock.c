@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,10 +69,15 @@ int ha_lock_set_intent(const char *state_dir, const char *intent)
 
         if (r < 0)
                 return r;
+        struct ha_proc_record me = {getpid(), ha_proc_start_time(getpid()), ha_now()};
+        int n;
+
         if (!*intent)
                 return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-        (void)snprintf(text, sizeof(text), "%s %d %llu %" PRIu64 "\n", intent, (int)getpid(),
-                       ha_proc_start_time(getpid()), ha_now());
+        n = snprintf(text, sizeof(text), "%s ", intent);
+        if (n < 0 || (size_t)n >= sizeof(text) ||
+            ha_proc_record_format(&me, text + n, sizeof(text) - (size_t)n) < 0)
+                return -ENAMETOOLONG;
         return ha_fs_write_atomic(path, text, strlen(text), 0644);
 }
 
@@ -83,23 +87,34 @@ void ha_lock_release(const char *state_dir, int fd)
         (void)close(fd);
 }
 
+int ha_lock_intent_parse(const char *text, char *ret_intent, size_t len, struct ha_proc_record *ret)
+{
+        size_t n = strspn(text, "abcdefghijklmnopqrstuvwxyz");
+        struct ha_proc_record rec;
+
+        if (n == 0 || n >= len || text[n] != ' ' || ha_proc_record_parse(text + n + 1, &rec) < 0)
+                return -EBADMSG;
+        memcpy(ret_intent, text, n);
+        ret_intent[n] = '\0';
+        *ret = rec;
+        return 0;
+}
+
 bool ha_lock_holder(const char *state_dir, char *ret_intent, size_t len, usec_t *ret_since)
 {
         char path[4096], *text = NULL, intent[64];
-        unsigned long long start;
-        uint64_t since;
-        int pid;
+        struct ha_proc_record rec;
         bool held = false;
 
         if (path_in(state_dir, "hook.intent", path, sizeof(path)) < 0 ||
             ha_fs_read_small(path, 200, &text, NULL) < 0)
                 return false;
-        if (sscanf(text, "%63s %d %llu %" SCNu64, intent, &pid, &start, &since) == 4 &&
-            ha_proc_running(pid, start)) {
+        if (ha_lock_intent_parse(text, intent, sizeof(intent), &rec) == 0 &&
+            ha_proc_running(rec.pid, rec.start)) {
                 held = true;
                 (void)snprintf(ret_intent, len, "%s", intent);
                 if (ret_since)
-                        *ret_since = since;
+                        *ret_since = rec.since;
         }
         free(text);
         return held;

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "common/clock.h"
+#include "common/proc.h"
 
 /* Takes the hook lock in `state_dir`, waiting until `deadline`. Stores the locked descriptor in
  * *ret_fd and returns 0, or -ETIMEDOUT, or -errno. */
@@ -26,3 +27,9 @@ void ha_lock_release(const char *state_dir, int fd);
 /* If a live hook holds the lock, stores its intent (at most `len` bytes) and since when it has
  * held it (monotonic, us), and returns true. A record left by a hook that died is ignored. */
 bool ha_lock_holder(const char *state_dir, char *ret_intent, size_t len, usec_t *ret_since);
+
+/* Parses the intent record, "INTENT PID START SINCE\n" (INTENT in lowercase letters, shorter
+ * than `len`; the rest as ha_proc_record_parse() takes it): 0 with the intent copied into
+ * `ret_intent` and the process in *ret, or -EBADMSG. */
+int ha_lock_intent_parse(const char *text, char *ret_intent, size_t len,
+                         struct ha_proc_record *ret);

@@ -102,70 +102,78 @@ static bool in_family(const char *line, size_t len, const char *name)
         return len > n && strncmp(line, name, n) == 0 && (line[n] == '{' || line[n] == ' ');
 }
 
-/* Replaces `path` with `data` atomically (a temporary file in the same folder, renamed over it),
- * mode 0644 whatever the umask. Unlike ha_fs_write_atomic() it does not fsync: the check
- * rewrites these files every second and a file lost in a crash is rewritten by the next run, so
- * a disk flush a second on every controller would buy nothing. */
-static int replace_file(const char *path, const char *data, size_t len)
+/* Replaces `name` in folder `dfd` with `data`: a new file under a temporary name (never
+ * through a planted link), mode 0644 whatever the umask, renamed over the old one. Unlike the
+ * state files it is not fsynced: the check rewrites these files every second and a file lost in
+ * a crash is rewritten by the next run, so a disk flush a second on every controller would buy
+ * nothing. */
+static int replace_file(int dfd, const char *name, const char *data, size_t len)
 {
-        char tmp[PATH_MAX];
-        int fd, r = 0;
+        char tmp[NAME_MAX + 1];
 
-        if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", name, (int)getpid()) >= (int)sizeof(tmp))
                 return -ENAMETOOLONG;
-        (void)unlink(tmp); /* a leftover of a killed writer with the same pid */
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return -errno;
-        while (len > 0) {
-                ssize_t n = write(fd, data, len);
+        return ha_fs_replace_at(dfd, name, tmp, data, len, 0644);
+}
 
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        break;
-                }
-                data += n;
-                len -= (size_t)n;
+/* Opens the textfile's folder (ha_fs_open_dir_shared(): not through a link planted on the way,
+ * not one others may write) and checks that what has the textfile's name, if anything, is a
+ * regular file: a link or anything else there was not put by us, and is refused rather than
+ * silently replaced. Returns the folder's descriptor, *ret_name the textfile's name in it. */
+static int open_textfile_dir(const char *textfile, const char **ret_name)
+{
+        const char *slash = strrchr(textfile, '/'), *why;
+        char dir[PATH_MAX];
+        struct stat st;
+        int dfd;
+
+        /* The configuration takes only an absolute path ending in .prom. */
+        if (!slash || !slash[1] || (size_t)(slash - textfile) >= sizeof(dir))
+                return -EINVAL;
+        if (slash == textfile)
+                (void)snprintf(dir, sizeof(dir), "/");
+        else
+                (void)snprintf(dir, sizeof(dir), "%.*s", (int)(slash - textfile), textfile);
+        dfd = ha_fs_open_dir_shared(dir, &why);
+        if (dfd < 0)
+                return dfd;
+        if (fstatat(dfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+                ha_fs_refused(textfile,
+                              S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
+                (void)close(dfd);
+                return -EPERM;
         }
-        if (r == 0 && fchmod(fd, 0644) < 0)
-                r = -errno;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                (void)unlink(tmp);
-        return r;
+        *ret_name = slash + 1;
+        return dfd;
 }
 
 /* The child: writes this writer's records, reads every record and renders the textfile. */
 static ssize_t write_metrics(void *arg, void *out, size_t max)
 {
         const struct job *j = arg;
-        char path[PATH_MAX], *texts[N_RECORDS] = {0}, *buf = NULL;
+        char name[64], path[PATH_MAX], *texts[N_RECORDS] = {0}, *buf = NULL;
+        const char *textfile_name = NULL;
         size_t len = 0;
+        int sfd, tfd = -1, r;
         FILE *f;
-        int r;
 
         (void)out;
         (void)max;
-        r = ha_fs_ensure_dir(j->state_dir, 0755, NULL);
-        if (r < 0)
-                return r;
+        /* The state folder was checked at the program's start (root's, 0700, not a link). */
+        sfd = open(j->state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sfd < 0)
+                return -errno;
         for (size_t i = 0; i < j->n; i++) {
-                (void)snprintf(path, sizeof(path), "%s/" HA_METRICS_RECORD_PREFIX "%s",
-                               j->state_dir, j->rec[i].name);
-                r = replace_file(path, j->rec[i].text, strlen(j->rec[i].text));
+                (void)snprintf(name, sizeof(name), HA_METRICS_RECORD_PREFIX "%s", j->rec[i].name);
+                r = replace_file(sfd, name, j->rec[i].text, strlen(j->rec[i].text));
                 if (r < 0)
-                        return r;
+                        goto out;
         }
         /* A record that is missing (never written) or unsafe is left out. */
         for (size_t i = 0; i < N_RECORDS; i++) {
-                (void)snprintf(path, sizeof(path), "%s/" HA_METRICS_RECORD_PREFIX "%s",
-                               j->state_dir, records[i]);
-                (void)ha_fs_read_small(path, RECORD_MAX, &texts[i], NULL);
+                (void)snprintf(name, sizeof(name), HA_METRICS_RECORD_PREFIX "%s", records[i]);
+                (void)snprintf(path, sizeof(path), "%s/%s", j->state_dir, name);
+                (void)ha_fs_read_at(sfd, name, path, RECORD_MAX, &texts[i], NULL);
         }
 
         f = open_memstream(&buf, &len);
@@ -197,9 +205,17 @@ static ssize_t write_metrics(void *arg, void *out, size_t max)
                 r = -ENOMEM;
                 goto out;
         }
+        tfd = open_textfile_dir(j->textfile, &textfile_name);
+        if (tfd < 0) {
+                r = tfd;
+                goto out;
+        }
         /* 0644: node_exporter runs as its own user. */
-        r = replace_file(j->textfile, buf, len);
+        r = replace_file(tfd, textfile_name, buf, len);
 out:
+        if (tfd >= 0)
+                (void)close(tfd);
+        (void)close(sfd);
         free(buf);
         for (size_t i = 0; i < N_RECORDS; i++)
                 free(texts[i]);
@@ -257,7 +273,7 @@ int ha_metrics_hook(const struct ha_cfg *cfg, const struct ha_metrics_hook *h)
 {
         struct record hook = {.len = 0}, act = {.len = 0}, trans = {.len = 0};
         const char *kind = h->promoting ? "promotion" : "demotion";
-        struct job j = {.n = 2};
+        struct job j = {.n = 1};
 
         if (!cfg->metrics.textfile)
                 return 0;
@@ -265,22 +281,25 @@ int ha_metrics_hook(const struct ha_cfg *cfg, const struct ha_metrics_hook *h)
         add(&hook, "ha_slurm_hook_success %d\n", h->ok);
         add(&hook, "ha_slurm_hook_refused %d\n", h->refused);
         add(&hook, "ha_slurm_hook_duration_seconds %.6f\n", h->seconds);
-        add(&act, "ha_slurm_%s_timestamp_seconds %.3f\n", kind, h->finished);
-        add(&act, "ha_slurm_%s_success %d\n", kind, h->ok);
-        add(&act, "ha_slurm_%s_duration_seconds %.6f\n", kind, h->seconds);
-        if (hook.full || act.full)
+        if (hook.full)
                 return -ENOBUFS;
         j.rec[0].name = "hook";
         j.rec[0].text = hook.text;
-        j.rec[1].name = h->promoting ? "promote" : "demote";
-        j.rec[1].text = act.text;
+        if (h->acted) {
+                add(&act, "ha_slurm_%s_timestamp_seconds %.3f\n", kind, h->finished);
+                add(&act, "ha_slurm_%s_success %d\n", kind, h->ok);
+                add(&act, "ha_slurm_%s_duration_seconds %.6f\n", kind, h->action_seconds);
+                if (act.full)
+                        return -ENOBUFS;
+                j.rec[j.n].name = h->promoting ? "promote" : "demote";
+                j.rec[j.n++].text = act.text;
+        }
         if (h->ok && h->transition) {
                 add(&trans, "ha_slurm_last_transition_timestamp_seconds %.3f\n", h->finished);
                 add(&trans, "ha_slurm_last_transition{to=\"master\"} %d\n", h->promoting);
                 add(&trans, "ha_slurm_last_transition{to=\"backup\"} %d\n", !h->promoting);
-                j.rec[2].name = "transition";
-                j.rec[2].text = trans.text;
-                j.n = 3;
+                j.rec[j.n].name = "transition";
+                j.rec[j.n++].text = trans.text;
         }
         return run(cfg, &j);
 }

@@ -31,14 +31,19 @@ int ha_metrics_check(const struct ha_cfg *cfg, const struct ha_observation *o,
 
 /* What one hook run did, for ha_metrics_hook(). */
 struct ha_metrics_hook {
-        bool promoting;  /* it promoted (the VIP was here), or else demoted */
-        bool ok;         /* the host reached its target state */
-        bool refused;    /* a precondition failed */
-        bool transition; /* slurmctld came into control here, or stopped being so */
-        double seconds;  /* hook start to end */
-        double finished; /* wall-clock time of the end, seconds since the epoch */
+        bool promoting;        /* the VIP was here (promote), or not (demote) */
+        bool acted;            /* a promotion or demotion was tried: not refused, and slurmctld
+                                  was not already in control here (or, demoting, was running) */
+        bool ok;               /* the host reached its target state */
+        bool refused;          /* a precondition failed */
+        bool transition;       /* slurmctld came into control here, or stopped being so */
+        double seconds;        /* hook start to end */
+        double action_seconds; /* the promotion's: hook start to slurmctld in control (to the
+                                  end if it never was); the demotion's: hook start to end */
+        double finished;       /* wall-clock time of the end, seconds since the epoch */
 };
 
-/* Records a hook's run (and, for a promotion or demotion, its duration and result; for a
- * transition, its time) and renders the textfile. Returns as ha_metrics_check(). */
+/* Records a hook's run and renders the textfile; the promotion or demotion gauges only if it
+ * `acted` (a run that found nothing to do, or was refused, leaves the last one's), the
+ * transition gauges only for a transition. Returns as ha_metrics_check(). */
 int ha_metrics_hook(const struct ha_cfg *cfg, const struct ha_metrics_hook *h);

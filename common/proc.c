@@ -2,6 +2,8 @@
 #include "common/proc.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,4 +97,50 @@ pid_t ha_proc_read_pidfile(const char *path)
         }
         free(text);
         return (pid_t)pid;
+}
+
+int ha_proc_record_format(const struct ha_proc_record *r, char *buf, size_t len)
+{
+        int n = snprintf(buf, len, "%d %llu %" PRIu64 "\n", (int)r->pid, r->start, r->since);
+
+        return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+}
+
+/* One decimal number at *p, without sign or leading zero, at most `max`; *p moves past it. */
+static bool take_number(const char **p, uint64_t max, uint64_t *ret)
+{
+        const char *s = *p;
+        uint64_t v = 0;
+
+        if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
+                return false;
+        for (; *s >= '0' && *s <= '9'; s++) {
+                unsigned d = (unsigned)(*s - '0');
+
+                if (v > (max - d) / 10)
+                        return false;
+                v = v * 10 + d;
+        }
+        *p = s;
+        *ret = v;
+        return true;
+}
+
+int ha_proc_record_parse(const char *text, struct ha_proc_record *ret)
+{
+        uint64_t pid, start, since;
+        const char *p = text;
+
+        if (!take_number(&p, INT_MAX, &pid) || pid == 0 || *p++ != ' ' ||
+            !take_number(&p, ULLONG_MAX, &start) || *p++ != ' ' ||
+            !take_number(&p, UINT64_MAX, &since))
+                return -EBADMSG;
+        if (*p == '\n')
+                p++;
+        if (*p)
+                return -EBADMSG;
+        ret->pid = (pid_t)pid;
+        ret->start = start;
+        ret->since = since;
+        return 0;
 }

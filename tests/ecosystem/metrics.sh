@@ -4,21 +4,31 @@
 # network with curl.
 #
 # One controller host ctl1 (real munged and slurmctld 22.05, state folder on FUSE), cn1 named in
-# slurm.conf; [metrics] textfile = /run/node-exporter/ha-slurm.prom. node_exporter runs as the
-# prometheus user (so it must be able to read the file: mode 0644), on ctl1's address.
+# slurm.conf; [metrics] textfile = /run/prometheus/node-exporter/ha-slurm.prom, laid out as
+# Debian's prometheus-node-exporter lays out /var/lib/prometheus/node-exporter (the parent the
+# prometheus user's, 0755; the folder root's, 0755). node_exporter runs as the prometheus user
+# (so it must be able to read the file: mode 0644), on ctl1's address.
 #
 #   a. before any run: no ha_slurm_* series, node_textfile_scrape_error 0
 #   b. VIP on ctl1, ha-notify-master, then the check: every family has HELP and TYPE gauge
 #      lines; healthy 1, role master, control probe ok, in control, promotion success and its
 #      duration (the hook's own "in N ms", within a second), transition to master at a time
 #      between the hook's start and end; file mode exactly 0644, owned by root, no temporary
-#      file left; node_textfile_scrape_error 0
+#      file left; node_textfile_scrape_error 0. The promotion's duration runs from the hook's
+#      start to slurmctld in control: no longer than the hook, no shorter than its wait for
+#      control. A second ha-notify-master (slurmctld already in control: nothing to do) updates
+#      the hook's gauges, not the promotion's
 #   c. VIP removed, ha-notify-backup, then the check: role backup, demotion success, transition
 #      to backup, the promotion's gauges kept; scrape error 0
 #   d. metrics that cannot be written change nothing: a textfile in a missing folder (check:
 #      same exit status and verdict, the reason with -v; hook: exit 0, a warning), a textfile
 #      on a hung FUSE mount (check: exit 0 on time, the writer left stuck and recorded, the
-#      next run starts no second writer; written again once the mount answers), a textfile not ending in .prom (configuration error)
+#      next run starts no second writer; written again once the mount answers), a textfile not
+#      ending in .prom (configuration error)
+#   e. the textfile's folder: refused (and not written; the check still healthy) when others
+#      may write it (0777), or when it is a link the prometheus user planted in its own folder
+#      (the folder it points at stays empty); written when only its group may (root:prometheus
+#      0775)
 #
 # Root only (network namespaces, daemons). About 20-40 s.
 set -euo pipefail
@@ -30,7 +40,8 @@ HAT_PREFIX=${HAT_PREFIX:-hatm}
 VIP=10.213.0.100
 IP=10.213.0.11
 EXPORTER=/usr/bin/prometheus-node-exporter
-TEXTDIR=/run/node-exporter
+TEXTROOT=/run/prometheus # as /var/lib/prometheus: the prometheus user's
+TEXTDIR=$TEXTROOT/node-exporter
 # shellcheck source=../lib/hosts.sh
 source "$src/tests/lib/hosts.sh"
 # shellcheck source=../lib/hacluster.sh
@@ -73,6 +84,7 @@ HAT_SHARED_MODE=fuse hat_shared_setup /mnt/state ctl1
 hat_slurm_conf ctl1
 ha_cluster_conf "$VIP" ctl1
 ha_cluster_hooks_conf ctl1 "[metrics]" "textfile = $TEXTDIR/ha-slurm.prom"
+hat_exec ctl1 install -d -m 0755 -o prometheus -g prometheus "$TEXTROOT"
 hat_exec ctl1 install -d -m 0755 "$TEXTDIR"
 hat_spawn ctl1 node_exporter setpriv --reuid=prometheus --regid=prometheus --clear-groups \
     "$EXPORTER" --collector.disable-defaults --collector.textfile \
@@ -117,8 +129,12 @@ t_match "probe control: state ok 1" "$(value 'ha_slurm_check_probe_state{probe="
 t_match "probe control: state failed 0" "$(value 'ha_slurm_check_probe_state{probe="control",state="failed"}' "$out")" '^0$'
 t_match "promotion success 1" "$(value ha_slurm_promotion_success "$out")" '^1$'
 d=$(value ha_slurm_promotion_duration_seconds "$out")
-t_ok "promotion duration $d s: the hook's $hook_ms ms, within a second" \
-    between "$(awk -v m="$hook_ms" 'BEGIN { print m / 1000 }')" "$d" "$(awk -v m="$hook_ms" 'BEGIN { print m / 1000 + 1 }')"
+hook_d=$(value ha_slurm_hook_duration_seconds "$out")
+wait_ms=$(sed -n 's/.*in control: slurmctld in control .*(\([0-9.]*\) ms)$/\1/p' <<<"$hook")
+t_ok "promotion duration $d s: no longer than the hook's run ($hook_d s; it said $hook_ms ms)" \
+    between 0 "$d" "$hook_d"
+t_ok "... and no shorter than its wait for control (${wait_ms:-?} ms)" \
+    between "$(awk -v m="${wait_ms:-1e9}" 'BEGIN { print m / 1000 }')" "$d" "$hook_d"
 t_match "last transition: to master" "$(value 'ha_slurm_last_transition{to="master"}' "$out")" '^1$'
 ts=$(value ha_slurm_last_transition_timestamp_seconds "$out")
 t_ok "last transition time $ts between the hook's start and end" between "$t0" "$ts" "$t1"
@@ -126,6 +142,16 @@ t_match "node_textfile_scrape_error 0" "$(value node_textfile_scrape_error "$out
 t_match "node_exporter saw the file" "$out" 'node_textfile_mtime_seconds\{file="[^"]*ha-slurm\.prom"\}'
 t_match "the file: mode 0644, owned by root" "$(hat_exec ctl1 stat -c '%a %U' "$TEXTDIR/ha-slurm.prom")" '^644 root$'
 t_match "no temporary file left" "$(hat_exec ctl1 ls -A "$TEXTDIR")" '^ha-slurm\.prom$'
+hook_ts=$(value ha_slurm_hook_last_run_timestamp_seconds "$out")
+prom_ts=$(value ha_slurm_promotion_timestamp_seconds "$out")
+hook=$(run ha-notify-master)
+t_match "ha-notify-master again, slurmctld already in control: done (exit 0)" "$hook" 'exit=0$'
+out=$(scrape)
+t_ok "... the hook's gauges are updated" \
+    test "$(value ha_slurm_hook_last_run_timestamp_seconds "$out")" != "$hook_ts"
+t_match "... the promotion's are kept: its duration" \
+    "$(value ha_slurm_promotion_duration_seconds "$out")" "^${d//./\\.}\$"
+t_ok "... and its time ($prom_ts)" test "$(value ha_slurm_promotion_timestamp_seconds "$out")" = "$prom_ts"
 
 t_note "c. demotion and a check"
 hat_exec ctl1 ip addr del "$VIP/24" dev eth0
@@ -179,4 +205,36 @@ sed -i "s|^textfile = .*|textfile = $TEXTDIR/ha-slurm.txt|" "$conf"
 t_match "a textfile not ending in .prom: configuration error (exit 2)" \
     "$(run ha-check-slurmctld)" 'metrics\] textfile: expected a file name ending in "\.prom".*exit=2'
 cp "$conf.good" "$conf"
+
+t_note "e. the textfile's folder"
+sum() { hat_exec ctl1 md5sum "$TEXTDIR/ha-slurm.prom"; }
+t_match "the standard layout is written" "$(run ha-check-slurmctld -v)" 'verdict: healthy.*exit=0'
+t_nomatch "... and nothing refused" "$(run ha-check-slurmctld -v)" 'refused|metrics not written'
+before=$(sum)
+hat_exec ctl1 chmod 0777 "$TEXTDIR"
+check=$(run ha-check-slurmctld -v)
+t_match "a folder others may write: the check is still healthy (exit 0)" "$check" 'verdict: healthy.*exit=0'
+t_match "... the folder is refused, saying why" "$check" "refused $TEXTDIR: a folder others may write"
+t_match "... and the file not written" "$(sum)" "^${before%% *} "
+hat_exec ctl1 chown root:prometheus "$TEXTDIR"
+hat_exec ctl1 chmod 0775 "$TEXTDIR"
+check=$(run ha-check-slurmctld -v)
+t_nomatch "a folder its group may write (root:prometheus 0775): not refused" "$check" 'refused|metrics not written'
+t_nomatch "... the file written" "$(sum)" "^${before%% *} "
+hat_exec ctl1 chown root:root "$TEXTDIR"
+hat_exec ctl1 chmod 0755 "$TEXTDIR"
+as_prometheus() { hat_exec ctl1 setpriv --reuid=prometheus --regid=prometheus --clear-groups "$@"; }
+hat_exec ctl1 install -d -m 0755 /run/decoy
+as_prometheus mv "$TEXTDIR" "$TEXTROOT/node-exporter.real"
+as_prometheus ln -s /run/decoy "$TEXTDIR"
+check=$(run ha-check-slurmctld -v)
+t_match "the folder a link the prometheus user planted: the check still healthy (exit 0)" "$check" 'verdict: healthy.*exit=0'
+t_match "... the folder is refused, saying why" "$check" \
+    "refused $TEXTDIR: a symbolic link on the way, in a folder others may write"
+t_match "... nothing written where it points" "$(hat_exec ctl1 ls -A /run/decoy)" '^$'
+hook=$(run ha-notify-backup)
+t_match "... nor by a hook (exit 0, a warning)" "$hook" "refused $TEXTDIR: a symbolic link.*metrics not written.*exit=0"
+t_match "... still nothing there" "$(hat_exec ctl1 ls -A /run/decoy)" '^$'
+as_prometheus rm "$TEXTDIR"
+as_prometheus mv "$TEXTROOT/node-exporter.real" "$TEXTDIR"
 t_done

@@ -20,11 +20,11 @@ seconds=${1:-20}
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "Usage: $0 [SECONDS]" >&2; exit 2; }
 
 # Target, and the longest input worth trying: a reply with a credential (at most 4 KiB), an
-# INI file, one lease record (the reader takes 511 bytes), a command line, a cluster file, a
-# host list.
-declare -A MAX_LEN=([slurmrpc]=8192 [cfg]=4096 [lease]=512 [hook_args]=1024 [genconf]=16384
-    [hostlist]=512)
-TARGETS=(slurmrpc cfg lease hook_args genconf hostlist)
+# INI file, one lease record (the reader takes 511 bytes), a state folder's process record (200),
+# a command line, a cluster file, a host list.
+declare -A MAX_LEN=([slurmrpc]=8192 [cfg]=4096 [lease]=512 [records]=256 [hook_args]=1024
+    [genconf]=16384 [hostlist]=512)
+TARGETS=(slurmrpc cfg lease records hook_args genconf hostlist)
 
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || { echo "run.sh: $cc not found (CC=clang-14?)" >&2; exit 1; }

@@ -12,7 +12,9 @@
 #     would block forever);
 #   - the outcome: exit status, and what the program left in place of what was planted.
 # The lease cases are planted by the slurm user itself (setpriv), in its own folder: what a
-# compromised SlurmUser could do. The unit test tests/unit/test_fsafe.c covers the same rules
+# compromised SlurmUser could do. A record believed when it is root's (hook.intent, a stuck
+# file) is planted root's first, as a control, then given to nobody: then it is not believed.
+# The metrics cases use a second configuration with [metrics] textfile. The unit test tests/unit/test_fsafe.c covers the same rules
 # function by function (the storage probe file, whose name holds a pid, only there).
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
@@ -89,6 +91,18 @@ refused() {
 check() { run "$HOOKS/ha-check-slurmctld" -c "$CONF"; }
 
 in1 sh -c "echo '$CANARY_TEXT' >$CANARY && chmod 0644 $CANARY"
+TEXTDIR=/run/node-exporter
+TEXTFILE=$TEXTDIR/ha-slurm.prom
+CONF_M="$CONF.metrics"
+cp "$CONF" "$CONF_M"
+printf '[metrics]\ntextfile = %s\n' "$TEXTFILE" >>"$CONF_M"
+in1 install -d -m 0755 "$TEXTDIR"
+checkm() { run "$HOOKS/ha-check-slurmctld" -c "$CONF_M" -v; }
+# live_record FILE WORD: FILE as a record of a live process (pid 1), after WORD (may be empty),
+# owned by root: believed, if nothing else is wrong with it.
+live_record() {
+    in1 sh -c "printf '%s1 %s 0\n' '$2' \"\$(cut -d' ' -f22 /proc/1/stat)\" >$1 && chmod 0644 $1"
+}
 
 t_note "the state folder"
 # Root's but open to others (an older version's, a tmpfiles line's): closed to 0700 with a
@@ -157,6 +171,103 @@ run "$HOOKS/ha-notify-backup" -c "$CONF"
 t_ok "ha-notify-backup: hook.lock a FIFO: exit 3" test "$RC" = 3
 refused "ha-notify-backup" "$STATE/hook.lock" 'not a regular file'
 in1 rm "$STATE/hook.lock"
+
+in1 ln -s "$CANARY" "$STATE/hook.intent"
+run "$HOOKS/ha-notify-backup" -c "$CONF"
+t_ok "ha-notify-backup: hook.intent a symbolic link: exit 0" test "$RC" = 0
+refused "ha-notify-backup" "$STATE/hook.intent" 'a symbolic link'
+t_ok "... the canary is unchanged" canary_ok
+t_fail "... and the link is gone (replaced, then removed with the lock)" in1 test -L "$STATE/hook.intent"
+live_record "$STATE/hook.intent" "promote "
+run "$HOOKS/ha-check-slurmctld" -c "$CONF" -v
+t_match "check: hook.intent of root's, of a live process: believed (control)" "$OUT" 'promote in progress'
+in1 chown nobody "$STATE/hook.intent"
+run "$HOOKS/ha-check-slurmctld" -c "$CONF" -v
+refused "check: hook.intent of another owner" "$STATE/hook.intent" 'not owned by root'
+t_match "... not believed: no hook at work" "$OUT" 'no hook at work'
+in1 rm -f "$STATE/hook.intent"
+
+in1 ln -s "$CANARY" "$STATE/protocol-127.0.0.1-6817"
+run "$RPC" --cache "$STATE" --timeout 1s 127.0.0.1 ping
+refused "ha-rpc: a protocol cache that is a symbolic link" "$STATE/protocol-127.0.0.1-6817" \
+    'a symbolic link'
+t_ok "... the canary is unchanged" canary_ok
+in1 rm -f "$STATE/protocol-127.0.0.1-6817"
+in1 sh -c "echo 9728 >$STATE/protocol-127.0.0.1-6817 && chown nobody $STATE/protocol-127.0.0.1-6817"
+run "$RPC" --cache "$STATE" --timeout 1s 127.0.0.1 ping
+refused "ha-rpc: a protocol cache of another owner" "$STATE/protocol-127.0.0.1-6817" \
+    'not owned by root'
+in1 rm -f "$STATE/protocol-127.0.0.1-6817"
+
+in1 ln -s "$CANARY" "$STATE/lease.stuck"
+run "$HOOKS/ha-notify-backup" -c "$CONF"
+t_ok "ha-notify-backup: lease.stuck a symbolic link: exit 0" test "$RC" = 0
+refused "ha-notify-backup" "$STATE/lease.stuck" 'a symbolic link'
+t_ok "... the canary is unchanged" canary_ok
+t_match "... not believed: the lease is released as usual" "$OUT" 'release lease: '
+t_nomatch "... (no stuck child claimed)" "$OUT" 'release lease: .*(hung|already in progress)'
+in1 rm -f "$STATE/lease.stuck"
+live_record "$STATE/lease.stuck" ""
+run "$HOOKS/ha-notify-backup" -c "$CONF"
+t_match "ha-notify-backup: lease.stuck of root's, of a live process: believed (control)" "$OUT" \
+    'cannot release the lease'
+in1 chown nobody "$STATE/lease.stuck"
+run "$HOOKS/ha-notify-backup" -c "$CONF"
+refused "ha-notify-backup: lease.stuck of another owner" "$STATE/lease.stuck" 'not owned by root'
+t_nomatch "... not believed: the lease is released as usual" "$OUT" 'cannot release the lease'
+in1 rm -f "$STATE/lease.stuck"
+
+t_note "metrics: the records and the stuck file in the state folder, the textfile"
+checkm
+RC_M=$RC
+t_nomatch "check with [metrics]: nothing refused" "$OUT" 'refused|metrics not written'
+t_match "... the textfile is written" "$(in1 cat "$TEXTFILE")" 'ha_slurm_check_healthy'
+in1 ln -s "$CANARY" "$STATE/metrics.hook"
+checkm
+refused "check: metrics.hook a symbolic link" "$STATE/metrics.hook" 'a symbolic link'
+t_ok "... the canary is unchanged" canary_ok
+t_nomatch "... and not rendered" "$(in1 cat "$TEXTFILE")" 'canary'
+in1 rm "$STATE/metrics.hook"
+in1 sh -c "echo 'ha_slurm_promotion_success 1' >$STATE/metrics.promote && chown nobody $STATE/metrics.promote"
+checkm
+refused "check: metrics.promote of another owner" "$STATE/metrics.promote" 'not owned by root'
+t_nomatch "... its samples are not rendered" "$(in1 cat "$TEXTFILE")" 'ha_slurm_promotion_success'
+in1 rm "$STATE/metrics.promote"
+in1 rm -f "$STATE/metrics.check"
+in1 ln -s "$CANARY" "$STATE/metrics.check"
+run "$HOOKS/ha-notify-backup" -c "$CONF_M"
+refused "ha-notify-backup: metrics.check a symbolic link" "$STATE/metrics.check" 'a symbolic link'
+t_ok "... the canary is unchanged" canary_ok
+checkm
+t_ok "check: the canary is unchanged (the check writes metrics.check)" canary_ok
+t_match "... the link is replaced by a file of the check's, 0644" \
+    "$(in1 stat -c '%F %U %a' "$STATE/metrics.check")" '^regular file root 644$'
+
+in1 ln -s "$CANARY" "$STATE/metrics.stuck"
+checkm
+refused "check: metrics.stuck a symbolic link" "$STATE/metrics.stuck" 'a symbolic link'
+t_ok "... the canary is unchanged" canary_ok
+t_nomatch "... not believed: the metrics are written" "$OUT" 'metrics not written'
+in1 rm -f "$STATE/metrics.stuck"
+live_record "$STATE/metrics.stuck" ""
+checkm
+t_match "check: metrics.stuck of root's, of a live process: believed (control)" "$OUT" \
+    'metrics not written.*Operation already in progress'
+in1 chown nobody "$STATE/metrics.stuck"
+checkm
+refused "check: metrics.stuck of another owner" "$STATE/metrics.stuck" 'not owned by root'
+t_nomatch "... not believed: the metrics are written" "$OUT" 'metrics not written'
+in1 rm -f "$STATE/metrics.stuck"
+
+in1 rm -f "$TEXTFILE"
+in1 ln -s "$CANARY" "$TEXTFILE"
+checkm
+t_ok "check: the textfile a symbolic link: the same exit status ($RC_M)" test "$RC" = "$RC_M"
+refused "check" "$TEXTFILE" 'a symbolic link'
+t_match "... not written" "$OUT" "metrics not written to $TEXTFILE"
+t_ok "... the canary is unchanged" canary_ok
+t_match "... and the link is left as it was" "$(in1 stat -c %F "$TEXTFILE")" 'symbolic link'
+in1 rm "$TEXTFILE"
 
 t_note "the lease, in the slurm user's shared folder, planted by the slurm user"
 t_match "the shared folder is the slurm user's" "$(in1 stat -c %U "$SHARED")" '^slurm$'

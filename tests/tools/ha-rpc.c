@@ -1,11 +1,12 @@
 /* ha-rpc: one call of the library's Slurm controller client, for tests and for people.
  *
- *   ha-rpc [options] ADDRESS[:PORT] ping|status|takeover
+ *   ha-rpc [options] ADDRESS[:PORT] ping|status|takeover|dbd-ping
  *
- * Prints one line of key=value pairs per call, so a test can assert on it:
- *   op=status result=ok error=- control=standby backup_inx=1 control_time=0 protocol=22.05 ms=0.91
- * With --repeat N it makes N calls and adds the median, minimum and maximum time.
- * Exit status: 0 every call succeeded, 1 a call failed, 2 usage.
+ * dbd-ping asks a slurmdbd (ha_slurmdbd_ping: REQUEST_PERSIST_INIT, as `sacctmgr ping`) instead
+ * of slurmctld; give the slurmdbd port (6819) and --uid SlurmUser. Prints one line of key=value
+ * pairs per call, so a test can assert on it: op=status result=ok error=- control=standby
+ * backup_inx=1 control_time=0 protocol=22.05 ms=0.91 With --repeat N it makes N calls and adds the
+ * median, minimum and maximum time. Exit status: 0 every call succeeded, 1 a call failed, 2 usage.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,6 +45,8 @@ static const char *errno_name(int r)
                 return "EREMOTEIO";
         case EHOSTUNREACH:
                 return "EHOSTUNREACH";
+        case ENOLINK:
+                return "ENOLINK";
         default:
                 return "EOTHER";
         }
@@ -60,7 +63,7 @@ static void usage(FILE *f)
 {
         fprintf(f, "Usage: ha-rpc [--protocol REL] [--uid UID] [--socket PATH] [--cache DIR]\n"
                    "              [--timeout DURATION] [--repeat N] ADDRESS[:PORT] "
-                   "ping|status|takeover\n");
+                   "ping|status|takeover|dbd-ping\n");
 }
 
 int main(int argc, char **argv)
@@ -138,7 +141,8 @@ int main(int argc, char **argv)
         }
         c.address = address;
         op = argv[optind + 1];
-        if (strcmp(op, "ping") && strcmp(op, "status") && strcmp(op, "takeover")) {
+        if (strcmp(op, "ping") && strcmp(op, "status") && strcmp(op, "takeover") &&
+            strcmp(op, "dbd-ping")) {
                 usage(stderr);
                 return 2;
         }
@@ -153,6 +157,8 @@ int main(int argc, char **argv)
 
                 if (strcmp(op, "ping") == 0)
                         r = ha_slurm_ping(&c, deadline);
+                else if (strcmp(op, "dbd-ping") == 0)
+                        r = ha_slurmdbd_ping(&c, deadline);
                 else if (strcmp(op, "status") == 0)
                         r = ha_slurm_control_status(&c, deadline, &ctl);
                 else

@@ -14,6 +14,16 @@ body; RESPONSE_CONTROL_STATUS 2054 with an empty credential payload, which a cli
   endless      a length of 65536 (the most a client takes), then bytes without end
   drip         a length of 60000, then one byte every 100 ms, without end
   drip_length  the four length bytes one every 400 ms, then nothing
+and, standing in for slurmdbd (answers are a bare PERSIST_RC 1433, as slurmdbd's, without
+credential; the client takes at most 4096 bytes):
+  dbd_good         a PERSIST_RC with Slurm rc 0 (what a slurmdbd with its database says)
+  dbd_huge         a length of 0xfffffff0, then nothing, the connection held open
+  dbd_huge_stream  a length of 0x7fffffff, then bytes as fast as they go, without end
+  dbd_endless      a length of 4096, then bytes without end
+  dbd_drip         a length of 4000, then one byte every 100 ms, without end
+  dbd_garbage      a length of 14 (a PERSIST_RC's) and 14 bytes that are none
+  dbd_text         a line of text, as a web server on the wrong port would send
+  dbd_silent       reads the request and never answers, the connection held open
 Runs until killed. Each connection is served by a thread of its own.
 """
 import socket
@@ -25,6 +35,7 @@ import time
 
 VERSION_22_05 = 38 << 8
 RESPONSE_CONTROL_STATUS = 2054
+PERSIST_RC = 1433
 AUTH_MUNGE = 101
 
 
@@ -58,16 +69,31 @@ def serve(conn, mode, munge_socket):
             conn.sendall(reply(munge_socket, mode == "wrong_uid",
                                12345 if mode == "not_for_us" else None))
             time.sleep(1)
-        elif mode == "huge":
+        elif mode == "dbd_good":
+            # msg_type, comment length 0, flags, rc 0, ret_info (the protocol asked, 24.11)
+            conn.sendall(struct.pack(">IHIHiH", 14, PERSIST_RC, 0, 0, 0, 42 << 8))
+            time.sleep(1)
+        elif mode == "dbd_garbage":
+            # PERSIST_RC's type, then a comment said to be 0xfffffff0 bytes long in 8 bytes
+            conn.sendall(struct.pack(">IHI", 14, PERSIST_RC, 0xFFFFFFF0) + b"\x5a" * 8)
+            time.sleep(3600)
+        elif mode == "dbd_text":
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+            time.sleep(3600)
+        elif mode == "dbd_silent":
+            time.sleep(3600)
+        elif mode in ("huge", "dbd_huge"):
             conn.sendall(struct.pack(">I", 0xFFFFFFF0) + b"\x26\x00")
             time.sleep(3600)
-        elif mode in ("huge_stream", "endless"):
-            conn.sendall(struct.pack(">I", 0x7FFFFFFF if mode == "huge_stream" else 65536))
+        elif mode in ("huge_stream", "endless", "dbd_huge_stream", "dbd_endless"):
+            length = {"huge_stream": 0x7FFFFFFF, "dbd_huge_stream": 0x7FFFFFFF,
+                      "endless": 65536, "dbd_endless": 4096}[mode]
+            conn.sendall(struct.pack(">I", length))
             chunk = b"\xa5" * 65536
             while True:
                 conn.sendall(chunk)
-        elif mode == "drip":
-            conn.sendall(struct.pack(">I", 60000))
+        elif mode in ("drip", "dbd_drip"):
+            conn.sendall(struct.pack(">I", 60000 if mode == "drip" else 4000))
             while True:
                 conn.sendall(b"\x00")
                 time.sleep(0.1)

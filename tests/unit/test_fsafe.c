@@ -1,6 +1,6 @@
 /* test_fsafe.c: unsafe files are refused with a reason, nothing is written through a planted
- * link, and nothing hangs on a planted FIFO (fsutil, lease, store probe, hook lock, pid files,
- * commands, and a refusal inside a child reported by its parent).
+ * link, and nothing hangs on a planted FIFO (fsutil, lease, store probe, the metrics textfile's
+ * folder, hook lock, pid files, commands, and a refusal inside a child reported by its parent).
  *
  * Every case plants something in a folder of its own and checks three things: the call fails
  * (or succeeds without following what was planted), the refusal was reported with the path and
@@ -297,6 +297,54 @@ static void test_lease_folder_link(void **state)
         assert_int_equal(ha_lease_do_here(HA_LEASE_ACQUIRE, p, "n1", HA_USEC_PER_SEC, &l), 0);
 }
 
+/* A folder written for another program (node_exporter's textfile folder): its owner and group
+ * may write it, others may not; no link planted on the way; nothing written through a link. */
+static void test_shared_dir(void **state)
+{
+        char d[600], p[700], tmp[700], open_dir[600], link[700];
+        struct stat st;
+        int fd;
+
+        (void)state;
+        at(d, sizeof(d), "textfile");
+        assert_int_equal(mkdir(d, 0755), 0);
+        assert_int_equal(chmod(d, 0755), 0);
+        fd = ha_fs_open_dir_shared(d, NULL);
+        assert_true(fd >= 0);
+        (void)snprintf(p, sizeof(p), "%s/ha-slurm.prom", d);
+        (void)snprintf(tmp, sizeof(tmp), "%s/ha-slurm.prom.tmp", d);
+        assert_int_equal(symlink(canary, p), 0);
+        assert_int_equal(symlink(canary, tmp), 0);
+        assert_int_equal(
+                ha_fs_replace_at(fd, "ha-slurm.prom", "ha-slurm.prom.tmp", "x 1\n", 4, 0644), 0);
+        close(fd);
+        canary_unchanged();
+        assert_int_equal(lstat(p, &st), 0);
+        assert_true(S_ISREG(st.st_mode));
+        assert_int_equal(st.st_mode & 07777, 0644); /* exact, whatever the umask */
+        assert_int_equal(lstat(tmp, &st), -1);
+        assert_int_equal(refusals, 0);
+
+        assert_int_equal(chmod(d, 0775), 0); /* its group's (node_exporter's): taken */
+        fd = ha_fs_open_dir_shared(d, NULL);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(chmod(d, 01777), 0); /* anyone's, sticky or not: refused */
+        assert_int_equal(ha_fs_open_dir_shared(d, NULL), -EPERM);
+        reported(d, "a folder others may write");
+
+        /* The folder a link in a folder others may write (the prometheus user's parent). */
+        refusals = 0;
+        assert_int_equal(chmod(d, 0755), 0);
+        at(open_dir, sizeof(open_dir), "prometheus");
+        assert_int_equal(mkdir(open_dir, 0700), 0);
+        assert_int_equal(chmod(open_dir, 0777), 0);
+        (void)snprintf(link, sizeof(link), "%s/node-exporter", open_dir);
+        assert_int_equal(symlink(d, link), 0);
+        assert_int_equal(ha_fs_open_dir_shared(link, NULL), -EPERM);
+        reported(link, "a symbolic link on the way, in a folder others may write");
+}
+
 static void test_hook_lock(void **state)
 {
         char p[600];
@@ -426,6 +474,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_store_probe, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lease_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lease_folder_link, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_shared_dir, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_hook_lock, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_pid_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_exec_check, setup, teardown),
