@@ -2,8 +2,8 @@
 # units.sh - ha-slurm under a real systemd, in one controller container (tests/systemd/lib.sh):
 # installed by install.sh --root, booted, and then:
 #   * the units install.sh set: slurmctld.service disabled, ha-slurmctld.service static (no
-#     [Install]), keepalived enabled with the drop-in (after munge, remote-fs.target and the
-#     shared mount; RequiresMountsFor), and the boot kept that order;
+#     [Install]; after munge), keepalived enabled with the drop-in (after munge,
+#     remote-fs.target and the shared mount; RequiresMountsFor), and the boot kept that order;
 #   * after boot no slurmctld runs until keepalived's notify_master hook starts
 #     ha-slurmctld.service through sd-bus; Debian's slurmctld.service never starts;
 #   * the check reads the unit's state through sd-bus (its pid is the unit's MainPID);
@@ -15,8 +15,9 @@
 #     job that outlasts its deadline; a unit that ignores SIGTERM, killed at --kill-after;
 #   * `systemctl stop keepalived`: the drop-in's ExecStopPost runs ha-notify-backup, which stops
 #     a follower unit and slurmctld through systemd and releases the lease;
-#   * `systemctl restart keepalived` on the master: slurmctld stopped and started again, in
-#     control, with no split-brain alarm and no FAULT.
+#   * `systemctl restart keepalived` on the master: slurmctld and the follower unit stopped
+#     (by the drop-in's demotion) and started again (by the promotion: a new slurmctld in
+#     control, the follower active in a new invocation), with no split-brain alarm and no FAULT.
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
 # shellcheck source=SCRIPTDIR/../lib/testlib.sh
@@ -77,6 +78,8 @@ t_match "keepalived: RequiresMountsFor=/mnt/state" "$ka" $'(^|\n)RequiresMountsF
 t_match "keepalived: from install.sh's drop-in" "$ka" 'keepalived\.service\.d/ha-slurm\.conf'
 t_match "ha-slurmctld: RequiresMountsFor= StateSaveLocation" \
         "$(prop ha-slurmctld.service RequiresMountsFor)" '^/mnt/state/slurmctld$'
+t_match "ha-slurmctld: After= munge.service (slurmctld needs MUNGE from its start)" \
+        "$(prop ha-slurmctld.service After)" '(^| )munge\.service( |$)'
 ka_up=$(prop keepalived.service ActiveEnterTimestampMonotonic)
 mu_up=$(prop munge.service ActiveEnterTimestampMonotonic)
 mnt_up=$(prop mnt-state.mount ActiveEnterTimestampMonotonic)
@@ -186,15 +189,24 @@ t_match "journalctl MESSAGE_ID=demote: the steps" "$(x journalctl -o cat MESSAGE
         'stop follower.*(.|\n)*stop slurmctld'
 
 # ---- keepalived restarted on the master: demoted in order, promoted again, no alarm ----
+follower_up() { [[ $(x systemctl is-active hsd-follower.service || true) == active ]]; }
 x systemctl start keepalived.service
-hat_wait_for 60 in_control || true
+hat_wait_for 60 eval 'in_control && follower_up' || true
+t_ok "start keepalived: the promotion started the follower again" follower_up
 pid1=$(prop ha-slurmctld.service MainPID)
+inv1=$(prop hsd-follower.service InvocationID)
 since=$(x date '+%Y-%m-%d %H:%M:%S')
 x systemctl restart keepalived.service
 restarted() { in_control && [[ $(prop ha-slurmctld.service MainPID) != "$pid1" ]]; }
+follower_again() { follower_up && [[ $(prop hsd-follower.service InvocationID) != "$inv1" ]]; }
 hat_wait_for 60 restarted || true
 t_ok "restart keepalived: slurmctld in control again (a new one)" restarted
-t_nomatch "restart keepalived: no split-brain alarm, no FAULT" \
-        "$(x journalctl -o cat --since "$since" -u keepalived.service)" 'SPLIT BRAIN|Entering FAULT'
+hat_wait_for 30 follower_again || true
+t_ok "restart keepalived: the follower unit active again, a new invocation (started by the promotion)" \
+        follower_again
+j=$(x journalctl -u keepalived.service -o cat --since "$since")
+t_match "restart keepalived: the follower stopped by the demotion, then started by the promotion" "$j" \
+        'stop follower: hsd-follower\.service: stopped(.|\n)*start follower: hsd-follower\.service: started'
+t_nomatch "restart keepalived: no split-brain alarm, no FAULT" "$j" 'SPLIT BRAIN|Entering FAULT'
 
 t_done
