@@ -16,7 +16,8 @@
 # back to BACKUP within 30 s of the kill and runs no slurmctld; the job survives (RUNNING or
 # COMPLETED) and ends COMPLETED. The journal, queried by MESSAGE_ID (common/log.h): on the
 # old master the check's verdict changes (unhealthy, with HA_PROBE and HA_REASON, then healthy
-# again), the fault hook's FAULT entry with HA_NODE, the demotion's steps; on the new master
+# again), the fault hook's FAULT entry with HA_NODE (and the catalog's text for it under
+# journalctl -x), the demotion's steps; on the new master
 # the promotion's steps and no FAULT; `journalctl -u keepalived` shows the check's verdicts.
 # Prints the timeline in ms from the kill.
 set -euo pipefail
@@ -259,6 +260,9 @@ t_match "$m: journalctl -u keepalived shows the check's verdicts" \
 t_match "$m: MESSAGE_ID=fault: the fault hook said FAULT, with HA_NODE" \
         "$(jmid "$m" -o verbose MESSAGE_ID="$MID_FAULT")" \
         "MESSAGE=FAULT on $m(.|\n)*HA_NODE=$m|HA_NODE=$m(.|\n)*MESSAGE=FAULT on $m"
+t_match "$m: journalctl -x MESSAGE_ID=fault: the catalog's explanation, @HA_NODE@ filled in" \
+        "$(jmid "$m" -x -o short -n 1 MESSAGE_ID="$MID_FAULT")" \
+        "Subject: ha-notify-fault: $m entered FAULT(.|\n)*keepalived put node $m in FAULT"
 t_match "$m: MESSAGE_ID=demote: slurmctld stopped, the lease released, demoted" \
         "$(jmid "$m" -o cat MESSAGE_ID="$MID_DEMOTE")" \
         'stop slurmctld: (.|\n)*release lease: released(.|\n)*demoted'
