@@ -117,6 +117,8 @@ first_start=$(sed -n 's/.*"__MONOTONIC_TIMESTAMP" *: *"\([0-9]*\)".*/\1/p' <<<"$
 t_ok "the hook's first entry precedes ha-slurmctld.service's start (${first_start:-none} <= $ctl_up)" \
         test -n "$first_start" -a "${first_start:-0}" -le "$ctl_up"
 t_match "the hook ran in keepalived.service" "$promote" '"_SYSTEMD_UNIT" *: *"keepalived\.service"'
+t_match "the hook's entries name their unit (OBJECT_SYSTEMD_UNIT, for journalctl -u)" \
+        "$(x journalctl -o verbose -n 1 MESSAGE_ID="$MID_PROMOTE")" $'\n *OBJECT_SYSTEMD_UNIT=keepalived\\.service\n'
 
 # ---- the check reads the unit through sd-bus ----
 mainpid=$(prop ha-slurmctld.service MainPID)
