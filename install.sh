@@ -360,7 +360,8 @@ ensure_dir() {
 
 # install_file SRC PATH MODE OWNER KIND: installs SRC as PATH in the target, atomically
 # (temporary file beside it, fsync, rename). KIND "config": a text file; a previous, different
-# version is kept as PATH.bak; a dry run prints the diff. KIND "program": no backup, no diff.
+# version is kept as PATH.bak; a dry run prints the diff. KIND "program" or "data" (manual
+# pages, the catalog): no backup, no diff.
 install_file() {
         local src=$1 path=$2 mode owner=$4 kind=$5 r ids have tmp bak
         mode=$(mode_norm "$3")
@@ -396,7 +397,7 @@ install_file() {
                                 diff -u --label "$path" --label "$path (new)" -- "$r" "$src" |
                                         mask_secrets | sed 's/^/      /' || true
                         else
-                                say "$path: would replace (the program differs)"
+                                say "$path: would replace (the new one differs)"
                         fi
                         CHANGED+=("$path")
                         return 0
@@ -740,7 +741,10 @@ step_users() {
                 ensure_dir /etc/ha-slurm 0755 root
                 if ((IS_CTLD)); then
                         ensure_dir /etc/keepalived 0755 root
-                        ensure_dir "$HA_STATE_DIR" 0755 root
+                        # 0700, as the hooks and the check make it and set it back to (with a
+                        # warning) when group or others may enter it: 0755 here would be
+                        # undone by the next check, and every run would change it again.
+                        ensure_dir "$HA_STATE_DIR" 0700 root
                 fi
         else
                 ensure_dir "$(conf_get "$GEN/slurm.conf" SlurmdSpoolDir || echo /var/spool/slurmd)" 0755 root
@@ -893,7 +897,7 @@ check_script_security() {
 
 step_hooks() {
         local h
-        step "Install the hooks"
+        step "Install the hooks, their manual pages and the journal catalog"
         if ((IS_CTLD == 0)); then
                 say "not needed on this host"
                 return 0
@@ -924,6 +928,41 @@ step_hooks() {
                 [[ ! -e $(R "$HOOKS_DIR/$h") ]] || check_script_security "$HOOKS_DIR/$h" || return 0
         done
         say "script security: $HOOKS_DIR and every folder above it are root's, not group/other-writable"
+        install_docs
+}
+
+CATALOG=/usr/lib/systemd/catalog/ha-slurm.catalog
+
+# The manual pages and the journal catalog, where the package puts them (CMake's install
+# rules), so that `man ha-notify-master` and `journalctl -x` (the catalog's explanation under
+# each hook and check entry) work on a host installed from the sources too. journalctl's
+# catalog database is rebuilt when the catalog changed, as the package's postinst does; under
+# --root, the target's (journalctl --root).
+install_docs() {
+        local f d
+        local -a update=(journalctl --update-catalog)
+        if [[ ! -f $SRC_DIR/catalog/ha-slurm.catalog ]]; then
+                note "no manual pages or journal catalog here ($SRC_DIR is not ha-slurm's source tree)"
+                return 0
+        fi
+        for d in /usr/share/man/man5 /usr/share/man/man8 "${CATALOG%/*}"; do
+                # Folders of the system: created if missing, never changed.
+                [[ -d $(R "$d") ]] || ensure_dir "$d" 0755 root
+        done
+        for f in "$SRC_DIR"/man/*.[58]; do
+                install_file "$f" "/usr/share/man/man${f##*.}/${f##*/}" 0644 root data
+        done
+        install_file "$SRC_DIR/catalog/ha-slurm.catalog" "$CATALOG" 0644 root data
+        changed "$CATALOG" || return 0
+        [[ -z $ROOT ]] || update=(journalctl "--root=$ROOT" --update-catalog)
+        if ! command -v journalctl >/dev/null; then
+                note "journalctl is not installed here: the catalog is used where it is"
+        elif ((DRY)); then
+                say "would: ${update[*]}"
+        else
+                say "${update[*]}"
+                "${update[@]}" || warn "${update[*]} failed: journalctl -x shows no explanation for ha-slurm's entries until it runs"
+        fi
 }
 
 # The unit the hooks start on the VIP holder where systemd runs: slurmctld with
@@ -1291,9 +1330,9 @@ services_summary() {
 }
 
 # The hooks must start slurmctld with ha-slurmctld.conf: under systemd through the unit above.
+# Unset, [slurm] unit is ha-slurmctld.service (common/cfg.c's default).
 check_unit_setting() {
         local unit manager
-        # Unset, the hooks' default is ha-slurmctld.service (common/cfg.c).
         unit=$(ini_get "$GEN/ha-slurm.conf" slurm unit 2>/dev/null || echo ha-slurmctld.service)
         manager=$(ini_get "$GEN/ha-slurm.conf" ha service_manager 2>/dev/null || echo auto)
         if [[ $manager != direct && $unit != ha-slurmctld.service ]]; then

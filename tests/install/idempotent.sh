@@ -23,7 +23,7 @@ stat_is "ha-slurmctld.service 0644 root" "$R/etc/systemd/system/ha-slurmctld.ser
 stat_is "munge.key 0600 munge" "$R/etc/munge/munge.key" "600 munge:munge"
 stat_is "/etc/ha-slurm 0755 root" "$R/etc/ha-slurm" "755 root:root"
 stat_is "/var/log/slurm 0755 slurm" "$R/var/log/slurm" "755 slurm:slurm"
-stat_is "/run/ha-slurm 0755 root" "$R/run/ha-slurm" "755 root:root"
+stat_is "/run/ha-slurm 0700 root (as the hooks make it)" "$R/run/ha-slurm" "700 root:root"
 for h in ha-check-slurmctld ha-notify-master ha-notify-backup ha-notify-fault; do
         stat_is "hook $h 0755 root" "$R$HOOKS_DIR/$h" "755 root:root"
         t_ok "hook $h is the built program" cmp -s "$HA_BUILD_DIR/hooks/$h" "$R$HOOKS_DIR/$h"

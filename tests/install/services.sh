@@ -4,7 +4,12 @@
 # ha-slurmctld.service on the VIP holder), keepalived reloaded when its file changed; on a
 # compute node munge and slurmd; a second run changes nothing. systemd is a stand-in
 # systemctl that keeps unit states in files (this machine runs no systemd, and its services
-# are not touched); install.sh is sourced for its functions.
+# are not touched); install.sh is sourced for its functions. It covers what the real one
+# does not: the exact calls in their order, a first run on a controller, slurmctld.service
+# running outside the hooks (a warning, not a stop), a compute node. The same
+# step against a real systemd is tests/systemd/units.sh: install.sh run a second time inside
+# a booted container (keepalived reloaded with the same MainPID, daemon-reload when a unit
+# changed, slurmctld never started, a third run changes nothing).
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/common.sh
 . "$(dirname "$(readlink -f "$0")")/common.sh"
