@@ -17,7 +17,7 @@ boot)
     HAC_SHARED=0 hac_boot 3 2
     # With the sanitizer build's hooks (tests/run.sh): keepalived passes the sanitizers' options
     # on to them (it runs scripts with its own environment), so a report lands in a file.
-    if [[ -n ${HAC_SANITIZED_HOOKS:-} ]]; then
+    if ((_HAC_SANITIZED)); then
         for h in $(hac_ctls); do
             pid=$(hat_pid "$h" keepalived)
             if ! tr '\0' '\n' <"/proc/$pid/environ" | grep -q '^ASAN_OPTIONS=.*log_path='; then

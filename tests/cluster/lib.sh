@@ -113,8 +113,10 @@ HAC_HOOKS=$HAC_BUILD/hooks
 # the drills run them under AddressSanitizer and UndefinedBehaviorSanitizer, reports to the
 # files ASAN_OPTIONS/UBSAN_OPTIONS name); the test tools stay this build's. Not in a chrooted
 # root, which has no sanitizer runtime.
+_HAC_SANITIZED=0
 if [[ -n ${HAC_SANITIZED_HOOKS:-} && -z ${HAC_ROOT_SUITE:-} ]]; then
     HAC_HOOKS=$HAC_SANITIZED_HOOKS
+    _HAC_SANITIZED=1
 fi
 HAC_RPC=$HAC_BUILD/tests/ha-rpc
 HAC_GENCONF_BIN=$HAC_BUILD/genconf/ha-genconf
@@ -454,7 +456,7 @@ hac_boot() {
         fi
     done
     if [[ ${HAC_DBD:-0} == 1 ]]; then hac_dbd_up || { hac_dump; return 1; }; fi # accounting.sh
-    hac_progress "configuration from $HAC_CONF_SOURCE; keepalived on ${_ctls[*]}, running the hooks in $HAC_HOOKS${HAC_SANITIZED_HOOKS:+ (sanitizer build: reports to ${ASAN_OPTIONS##*log_path=})}"
+    hac_progress "configuration from $HAC_CONF_SOURCE; keepalived on ${_ctls[*]}, running the hooks in $HAC_HOOKS$( ((_HAC_SANITIZED)) && echo " (sanitizer build: reports to ${ASAN_OPTIONS##*log_path=})")"
     echo "$HAC_HOOKS" >"$(hat_state_dir)/hooks.path"
     echo "$HAC_CONF_SOURCE" >"$(hat_state_dir)/conf.source"
     for h in "${_ctls[@]}"; do hac_keepalived_start "$h"; done
@@ -511,7 +513,8 @@ hac_keepalived_start() {
     local -a env=()
     # Daemons start with a clean environment (hat_spawn); the sanitizer build's hooks need the
     # sanitizers' options (reports to files), which keepalived hands on to its scripts.
-    if [[ $HAC_HOOKS == "${HAC_SANITIZED_HOOKS:-/nonexistent}" ]]; then
+    # (HAC_HOOKS may be root-only copies of them by now: see hac_boot.)
+    if ((_HAC_SANITIZED)); then
         env=(env "ASAN_OPTIONS=${ASAN_OPTIONS:-}" "UBSAN_OPTIONS=${UBSAN_OPTIONS:-}")
     fi
     hat_spawn "$1" keepalived "${env[@]}" keepalived -n -l -D \

@@ -275,4 +275,5 @@ t_match "$new: MESSAGE_ID=promote: lease granted, slurmctld in control, promoted
         "$(jmid "$new" -o cat MESSAGE_ID="$MID_PROMOTE")" \
         'lease: granted(.|\n)*in control: (.|\n)*promoted: slurmctld in control'
 t_match "$new: MESSAGE_ID=fault: none (it did not fail)" "$(jmid "$new" -o cat MESSAGE_ID="$MID_FAULT")" '^(-- No entries --)?$'
+hsd_no_sanitizer_reports
 t_done

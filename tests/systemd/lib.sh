@@ -41,7 +41,7 @@
 #   hsd_stop ctl1
 #
 # Functions: hsd_init hsd_clean hsd_prepare hsd_root hsd_boot hsd_wait_booted hsd_leader
-#            hsd_exec hsd_stop hsd_running hsd_console
+#            hsd_exec hsd_stop hsd_running hsd_console hsd_no_sanitizer_reports
 #
 # Settings: HSD_BOOT_TIMEOUT (seconds, default 90), HSD_STOP_TIMEOUT (default 8); the
 # HAT_* settings of tests/lib/hosts.sh.
@@ -60,6 +60,29 @@ HA_BUILD_DIR=${HA_BUILD_DIR:-$HA_SOURCE_DIR/build}
 HSD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 _hsd_dir() { echo "$(hat_state_dir)/nspawn/$1"; }
+
+# A sanitizer build (tests/run.sh runs these tests with it): the programs keepalived runs in a
+# container write their reports to files there (their output goes to keepalived's /dev/null),
+# which hsd_no_sanitizer_reports looks for.
+HSD_SANITIZED=0
+grep -qs '^HA_SANITIZE:BOOL=ON' "$HA_BUILD_DIR/CMakeCache.txt" && HSD_SANITIZED=1
+HSD_SANITIZER_DIR=/var/log/ha-slurm-sanitizer
+
+# hsd_no_sanitizer_reports: asserts (testlib) that no program in any container of this prefix
+# wrote a sanitizer report; prints them if one did. Says nothing for a release build.
+hsd_no_sanitizer_reports() {
+    local f
+    local -a found=()
+    ((HSD_SANITIZED)) || return 0
+    for f in "$(hat_state_dir)"/nspawn/*/upper"$HSD_SANITIZER_DIR"/*; do
+        [[ -f $f ]] && found+=("$f")
+    done
+    for f in "${found[@]}"; do
+        echo "# --- $f" >&2
+        sed 's/^/# /' "$f" >&2
+    done
+    _t_report $((${#found[@]} > 0)) "sanitizer build: no report from the programs in the containers (${#found[@]} found)"
+}
 
 # hsd_root NAME: the container's root (the overlay), as seen from this machine.
 hsd_root() { echo "$(_hsd_dir "$1")/root"; }
@@ -217,6 +240,13 @@ hsd_prepare() {
     _hat_mkdir "$root/etc/systemd/journald.conf.d"
     printf '[Journal]\nStorage=volatile\nRateLimitBurst=0\n' \
         >"$root/etc/systemd/journald.conf.d/ha-slurm-tests.conf"
+    # The sanitizers' options for what keepalived runs (the check, the hooks, ExecStopPost).
+    if ((HSD_SANITIZED)); then
+        _hat_mkdir "$root$HSD_SANITIZER_DIR" "$root/etc/systemd/system/keepalived.service.d"
+        printf '[Service]\nEnvironment=ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:log_path=%s/asan\nEnvironment=UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=%s/ubsan\n' \
+            "$HSD_SANITIZER_DIR" "$HSD_SANITIZER_DIR" \
+            >"$root/etc/systemd/system/keepalived.service.d/ha-slurm-tests-sanitizers.conf"
+    fi
     tr -d - </proc/sys/kernel/random/uuid >"$root/etc/machine-id"
     echo "$name" >"$root/etc/hostname"
     cp "$(hat_host_dir "$name")/etc-hosts" "$root/etc/hosts"

@@ -79,6 +79,12 @@ t0=$(date +%s%3N)
 hsd_boot ctl1 --bind="$shared:/mnt/state"
 hsd_wait_booted ctl1
 t_note "ctl1 booted in $(($(date +%s%3N) - t0)) ms"
+if ((HSD_SANITIZED)); then
+    t_match "sanitizer build: the installed check is the sanitized one" \
+        "$(x ldd /usr/libexec/ha-slurm/ha-check-slurmctld)" 'libasan'
+    t_match "sanitizer build: keepalived hands the sanitizers' options on (reports to files)" \
+        "$(prop keepalived.service Environment)" "ASAN_OPTIONS=[^ ]*log_path=$HSD_SANITIZER_DIR/asan"
+fi
 
 # ---- the units ----
 t_match "slurmctld.service is disabled" "$(x systemctl is-enabled slurmctld.service || true)" '^disabled$'
@@ -308,4 +314,5 @@ t_nomatch "install a third time: keepalived not reloaded" \
         "$(x journalctl -u keepalived.service -o cat --since "$since")" 'Reloading'
 t_match "install a third time: keepalived's MainPID the same" "$(prop keepalived.service MainPID)" "^$ka_pid\$"
 
+hsd_no_sanitizer_reports
 t_done
