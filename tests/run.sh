@@ -18,7 +18,9 @@
 #      C: the harness's own tests, the drills (above), the fuzzers (their own sanitized tree),
 #      the package (a release package built from the sources), install.sh (shell; ha-genconf's
 #      code runs sanitized in genconf.*), valgrind (it cannot run a sanitized program), the
-#      catalog and the format check. The systemd containers (sd-bus service control, journald)
+#      keepalived variants of check and notify (the code of integration.check and .notify,
+#      which the drills run sanitized under keepalived; beside the drills, their 1 s script
+#      interval flapped under the sanitizers' load: ci10), the catalog and the format check. The systemd containers (sd-bus service control, journald)
 #      run once, with the sanitizer build (reports to files in the containers, checked by the
 #      tests): the sanitizer side has minutes to spare beside the drills, step 1 has not.
 set -euo pipefail
@@ -46,7 +48,7 @@ for kind in release asan; do
 done
 
 asan_labels='harness|drill|fuzz|package'
-asan_names='^lint\.|^install\.|^integration\.valgrind$|^ecosystem\.catalog$'
+asan_names='^lint\.|^install\.|^integration\.(valgrind|check_keepalived|notify_keepalived)$|^ecosystem\.catalog$'
 
 if (($#)); then
         step "tests (release)"
