@@ -39,7 +39,7 @@ VIP=10.213.0.100
 # pass beside the drills (ci10).
 DEADLINE_MS=$((3000 + 500 * ${HA_TEST_SLACK:-1}))
 # What a check that waits for nothing may take, host entry included. A speed bound, not a
-# deadline: HA_TEST_SLACK (tests/run.sh sets 4 for the sanitizer pass, which runs beside the
+# deadline: HA_TEST_SLACK (tests/run.sh sets 8 for the sanitizer pass, which runs beside the
 # drills) widens it.
 FAST_MS=$((500 * ${HA_TEST_SLACK:-1}))
 export HAT_COMPUTE_HOSTS=cn1 HAT_SHARED_MODE=fuse

@@ -63,7 +63,7 @@ out=$(hat_exec ctl2 cat /run/ha-slurm/protocol-10.213.0.11-6817 2>&1 || true)
 t_match "the probed protocol version is remembered" "$out" '^9728$'
 out=$(rpc ctl2 --cache /run/ha-slurm 10.213.0.11 status)
 ms=$(t_field ms "$out")
-# Speed bounds (not deadlines) are widened by HA_TEST_SLACK (4 in the sanitizer pass).
+# Speed bounds (not deadlines) are widened by HA_TEST_SLACK (8 in the sanitizer pass).
 slack=${HA_TEST_SLACK:-1}
 t_lt "a remembered version needs no probing (under $((50 * slack)) ms)" "$ms" $((50 * slack))
 
