@@ -25,6 +25,8 @@
 #      interval flapped under the sanitizers' load: ci10), the catalog and the format check. The systemd containers (sd-bus service control, journald)
 #      run once, with the sanitizer build (reports to files in the containers, checked by the
 #      tests): the sanitizer side has minutes to spare beside the drills, step 1 has not.
+#   Tests that boot hosts of their own (the drills, the systemd containers) take one lock across
+#      both sides (tests/lib/one-cluster.sh): never two clusters booting or failing over at once.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
