@@ -156,6 +156,10 @@ parse_options() {
                 fi
                 die "the cluster-in-a-box demo (tests/cluster/demo.sh) is not available yet"
         fi
+        # The copy CMake makes in a build folder is the package's (no source tree beside it either):
+        # it would take the build folder for an installed system.
+        ((PACKAGED == 0)) || [[ ! -f $SRC_DIR/CMakeCache.txt ]] ||
+                die "this is the build folder's copy, made for the package: run it installed (/usr/sbin/ha-slurm-install), or run install.sh in the source tree"
         [[ -n $ROLE ]] || usage_error "give --controller or --compute"
         ((DBD == 0)) || [[ $ROLE == controller ]] || usage_error "--dbd goes with --controller"
         ((NEW_MUNGE_KEY == 0)) || [[ $ROLE == controller ]] ||

@@ -134,4 +134,9 @@ for prog in "$src/install.sh" "$build/ha-slurm-install"; do
     run "$prog" --no-such-option
     t_match "$name: unknown option: exit 2" "$rc" '^2$'
 done
+# The build folder's copy is the package's: it does not take the build folder for a system.
+run "$build/ha-slurm-install" --controller --dry-run --config /nonexistent.yaml
+t_match "ha-slurm-install in the build folder: refused, exit 1" "$rc" '^1$'
+t_match "ha-slurm-install in the build folder: says to install it or use install.sh" "$err" \
+    "build folder's copy, made for the package: run it installed \\(/usr/sbin/ha-slurm-install\\), or run install.sh in the source tree"
 t_done
