@@ -303,6 +303,13 @@ static void promote(struct run *r, const struct ha_observation *o)
                                       "refused: %s", o->probe[HA_PROBE_MUNGE].detail);
                 return;
         }
+        /* slurmctld starts as root with [slurm] conf: not with one others may have written. */
+        if (o->probe[HA_PROBE_CONF].state != HA_PROBE_OK) {
+                r->res->refused = true;
+                r->res->result = step(r, "conf", t, o->probe[HA_PROBE_CONF].error ?: -EIO, true,
+                                      "%s", o->probe[HA_PROBE_CONF].detail);
+                return;
+        }
         if (o->probe[HA_PROBE_STORAGE].state != HA_PROBE_OK && o->storage_hung_ms > 0 &&
             !r->dry_run && wait_storage(r, &o)) {
                 r->res->refused = true;

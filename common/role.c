@@ -296,13 +296,26 @@ static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
         }
 }
 
+/* Slurm's file the hooks start slurmctld with ([slurm] conf): readable, and as trusted as the
+ * hooks' own configuration (fsutil.h, rule 1, a link followed to it as doas(1) does): slurmctld
+ * starts as root and loads what it names (plugins, their folder) before it becomes SlurmUser,
+ * so whoever may write it may run code as root. A standby refusing it is unhealthy, and a
+ * promotion does not start slurmctld with it (reconcile.c). */
 static void probe_conf(const struct ha_cfg *cfg, struct ha_observation *o)
 {
         struct ha_probe *p = &o->probe[HA_PROBE_CONF];
         usec_t start = ha_now();
+        const char *why;
         char byte;
         int fd = open(cfg->slurm.conf, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
+        if (fd >= 0 && ha_fs_is_safe(fd, &why) < 0) {
+                (void)close(fd);
+                ha_fs_refused(cfg->slurm.conf, why);
+                done(p, start, -EPERM, "unsafe %s: %s (slurmctld starts as root with it)",
+                     cfg->slurm.conf, why);
+                return;
+        }
         if (fd < 0 || read(fd, &byte, 1) != 1) {
                 int r = fd < 0 || errno ? -errno : -ENODATA;
 

@@ -91,6 +91,10 @@ refused() {
 check() { run "$HOOKS/ha-check-slurmctld" -c "$CONF"; }
 
 in1 sh -c "echo '$CANARY_TEXT' >$CANARY && chmod 0644 $CANARY"
+# Slurm's file the hooks start slurmctld with ([slurm] conf: the default, slurm.conf), as
+# install.sh writes it: root's, 0644.
+SCONF=/etc/slurm/slurm.conf
+in1 sh -c "echo 'ClusterName=unsafe' >$SCONF && chmod 0644 $SCONF"
 TEXTDIR=/run/node-exporter
 TEXTFILE=$TEXTDIR/ha-slurm.prom
 CONF_M="$CONF.metrics"
@@ -268,6 +272,35 @@ t_match "... not written" "$OUT" "metrics not written to $TEXTFILE"
 t_ok "... the canary is unchanged" canary_ok
 t_match "... and the link is left as it was" "$(in1 stat -c %F "$TEXTFILE")" 'symbolic link'
 in1 rm "$TEXTFILE"
+
+t_note "Slurm's file the hooks start slurmctld with ([slurm] conf)"
+# slurmctld starts as root with it and loads what it names before it becomes SlurmUser: a file
+# others may write is refused as the hooks' own configuration is, by a standby's check and by
+# a promotion; the master in control is not failed for it (that would fail every node at once).
+checkv() { run "$HOOKS/ha-check-slurmctld" -c "$CONF" -v; }
+checkv
+t_match "check: $SCONF root's, 0644: the conf probe passes (control)" "$OUT" "conf +ok .*$SCONF readable"
+in1 chmod 0664 "$SCONF"
+checkv
+refused "check: $SCONF writable by its group" "$SCONF" 'writable by group or others'
+t_match "... the conf probe fails, saying why" "$OUT" "conf +FAIL .*unsafe $SCONF: writable by group or others \\(slurmctld starts as root with it\\)"
+t_match "... the standby is unhealthy (exit 1)" "$RC $OUT" '^1 (.|\n)*verdict: UNHEALTHY: not ready to take over: unsafe '
+in1 chmod 0644 "$SCONF"
+in1 chown slurm "$SCONF"
+checkv
+refused "check: $SCONF of the slurm user's" "$SCONF" 'not owned by root'
+t_match "... the standby is unhealthy (exit 1)" "$RC $OUT" '^1 (.|\n)*verdict: UNHEALTHY: not ready to take over: unsafe '
+in1 ip addr add "$VIP/24" dev eth0
+run "$HOOKS/ha-notify-master" -c "$CONF"
+t_ok "ha-notify-master: $SCONF of the slurm user's: promotion refused (exit 1)" test "$RC" = 1
+refused "ha-notify-master" "$SCONF" 'not owned by root'
+t_match "... the conf step says why, before the lease" "$OUT" "conf: unsafe $SCONF: not owned by root \\(slurmctld starts as root with it\\)(.|\n)*promotion refused"
+t_nomatch "... slurmctld not started, the lease not taken" "$OUT" 'start slurmctld|lease: '
+t_fail "... (no lease file)" in1 test -e "$LEASE"
+in1 ip addr del "$VIP/24" dev eth0
+in1 chown root "$SCONF"
+checkv
+t_match "... root's again: the conf probe passes" "$OUT" "conf +ok .*$SCONF readable"
 
 t_note "the lease, in the slurm user's shared folder, planted by the slurm user"
 t_match "the shared folder is the slurm user's" "$(in1 stat -c %U "$SHARED")" '^slurm$'
