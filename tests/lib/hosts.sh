@@ -872,12 +872,25 @@ _hat_gluster_bricks_ok() {
     ((n >= $3))
 }
 
+# _hat_gluster_clients HOST MP: the pids of the glusterfs processes of HOST's network namespace
+# serving mount point MP (the client daemon forks away from mount).
+_hat_gluster_clients() {
+    local p
+    for p in $(ip netns pids "$(_hat_netns "$1")"); do
+        if [[ $(cat "/proc/$p/comm" 2>/dev/null) == glusterfs ]] &&
+            tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- " $2 *\$"; then
+            echo "$p"
+        fi
+    done
+}
+
 # _hat_gluster_setup DIR KEY HOST...: GlusterFS (Debian's glusterfs-server) for real: in each
 # HOST its own /var/lib/glusterd and /var/log/glusterfs (bound over the machine's, in the
 # host's mount namespace only), glusterd in the foreground, a brick folder /mnt/bricks/KEY; the
 # first HOST probes the others, creates volume KEY (replica N: one brick per HOST, "force"
 # because the bricks are on the root file system) and starts it; every HOST mounts it at DIR
-# with the FUSE client (mount -t glusterfs HOST:/KEY: its own glusterd serves the volume file).
+# with the FUSE client (mount -t glusterfs HOST:/KEY: its own glusterd serves the volume file;
+# a member that boots again gets it from another member first, see below).
 # Volume options: client-side caches off (a lease or a state file read on one node must show
 # what another node wrote, not a cached copy), quorum (a minority of bricks refuses writes
 # rather than diverge), network.ping-timeout $HAT_GLUSTER_PING_TIMEOUT, and the bricks noticing a
@@ -958,18 +971,31 @@ _hat_gluster_setup() {
     for h in "$@"; do
         mp=$dir
         _hat_record fuse.list "$h $mp glusterfs-$key"
-        hat_exec "$h" mount -t glusterfs -o "log-level=WARNING,log-file=/var/log/glusterfs/mnt-$key.log" \
-            "$h:/$key" "$mp" || { _hat_err "$h: cannot mount $h:/$key on $mp"; return 1; }
-        # The client daemon (it forked away from mount): the glusterfs process of this host's
-        # network namespace serving this mount point.
-        pid=
-        for p in $(ip netns pids "$(_hat_netns "$h")"); do
-            if [[ $(cat "/proc/$p/comm" 2>/dev/null) == glusterfs ]] &&
-                tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- " $mp *\$"; then
-                pid=$p
-                break
+        # The volume file from the host's own glusterd; but a member that boots again after it
+        # was lost gets it from another member first (its own is the last fallback): its
+        # glusterd may still be in its handshake with the others, and a mount from it waits as
+        # long (seen in CI, drill 6: a peer's answer bailed out after glusterd's 600 s, the mount
+        # hung that long). Each mount has a deadline; one that misses it is undone.
+        local server=$h opts others=()
+        opts="log-level=WARNING,log-file=/var/log/glusterfs/mnt-$key.log"
+        if [[ " ${new[*]} " != *" $h "* ]]; then
+            for p in "${all[@]}"; do [[ $p == "$h" ]] || others+=("$p"); done
+            if ((${#others[@]})); then
+                server=${others[0]}
+                others=("${others[@]:1}" "$h")
+                opts+=",backup-volfile-servers=$(IFS=:; echo "${others[*]}")"
             fi
-        done
+        fi
+        if ! hat_exec "$h" timeout 60 mount -t glusterfs -o "$opts" "$server:/$key" "$mp"; then
+            for p in $(_hat_gluster_clients "$h" "$mp"); do kill -9 "$p" 2>/dev/null || true; done
+            hat_exec "$h" umount -l "$mp" 2>/dev/null || true
+            _hat_err "$h: cannot mount $server:/$key on $mp (60 s deadline)"
+            return 1
+        fi
+        # The client daemon (it forked away from mount).
+        local clients=()
+        mapfile -t clients < <(_hat_gluster_clients "$h" "$mp")
+        pid=${clients[0]-}
         [[ -n $pid ]] || { _hat_err "$h: no GlusterFS client daemon for $mp"; return 1; }
         start=$(_hat_starttime "$pid") || return 1
         echo "$pid $start" >"$st/pids/$h/glusterfs-$key"
