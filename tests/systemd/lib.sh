@@ -276,6 +276,7 @@ hsd_boot() {
         exec env -i "PATH=$HSD_PATH" LANG=C SYSTEMD_LOG_COLOR=0 setsid sh -c \
             'echo $$ >"$1.new"; shift
              exec unshare --mount --propagation private sh -c "
+                 mkdir -p /run/systemd/nspawn &&
                  mount -t tmpfs -o mode=0755,size=16m hsd-nspawn /run/systemd/nspawn &&
                  exec systemd-nspawn \"\$@\"" nspawn "$@"' \
             sh "$(_hsd_pidfile "$name")" \
@@ -320,21 +321,31 @@ hsd_exec() {
         nsenter --target "$l" --mount --uts --ipc --net --pid --cgroup --root --wd -- "$@"
 }
 
+# _hsd_booted NAME: done booting (0), still booting (1), or nspawn gone (0 too, so the wait
+# ends at once; hsd_wait_booted tells the two apart).
 _hsd_booted() {
     local s
+    hsd_running "$1" || return 0
     s=$(hsd_exec "$1" systemctl is-system-running 2>/dev/null) || true
     [[ $s == running || $s == degraded ]]
 }
 
+# _hsd_boot_failed NAME WHY: says why the container did not boot, the console's last lines
+# (what nspawn and the container's systemd said) first, and fails.
+_hsd_boot_failed() {
+    _hat_err "$1: $2; the console ($(hsd_console "$1")) ends with:" || true
+    tail -n 30 "$(hsd_console "$1")" | sed 's/^/hsd:   /' >&2 || true
+    return 1
+}
+
 # hsd_wait_booted NAME [TIMEOUT_S]: waits until the container's systemd has finished booting
-# (running or degraded; a degraded boot lists the failed units on stderr).
+# (running or degraded; a degraded boot lists the failed units on stderr). Fails at once if
+# nspawn ends meanwhile.
 hsd_wait_booted() {
     local name=$1 t=${2:-$HSD_BOOT_TIMEOUT}
-    if ! hat_wait_for "$t" _hsd_booted "$name"; then
-        _hat_err "$name: not booted in ${t}s"
-        tail -n 30 "$(hsd_console "$name")" >&2 || true
-        return 1
-    fi
+    hat_wait_for "$t" _hsd_booted "$name" ||
+        { _hsd_boot_failed "$name" "not booted in ${t}s"; return 1; }
+    hsd_running "$name" || { _hsd_boot_failed "$name" "nspawn ended before the boot did"; return 1; }
     if [[ $(hsd_exec "$name" systemctl is-system-running 2>/dev/null || true) == degraded ]]; then
         echo "hsd: $name booted degraded: $(hsd_exec "$name" systemctl --failed --plain --no-legend | awk '{print $1}' | tr '\n' ' ')" >&2
     fi
