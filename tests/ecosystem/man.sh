@@ -4,8 +4,9 @@
 #   - every page in man/ formats without a warning (groff -ww -z -man from the source, and
 #     man --warnings -l from the installed tree, where the .so links of ha-notify-backup.8 and
 #     ha-notify-fault.8 resolve);
-#   - cmake --install (component man) puts a page for every program and both file formats
-#     where man finds them (man -w NAME), the two hook links showing ha-notify-master's text;
+#   - cmake --install (component man) puts a page for every program, both file formats and the
+#     ha-slurm(7) overview where man finds them (man -w NAME), the two hook links showing
+#     ha-notify-master's text;
 #   - every program's page has an EXIT STATUS section with the codes its --help lists, and
 #     documents every long option its --help lists;
 #   - ha-slurm.conf(5) documents every key of common/cfg.c's key table (read from the source by
@@ -38,7 +39,7 @@ t_ok "cmake --install --component man" \
     env DESTDIR="$root" cmake --install "$build" --prefix /usr --component man
 mandir=$root/usr/share/man
 for page in ha-check-slurmctld.8 ha-notify-master.8 ha-notify-backup.8 ha-notify-fault.8 \
-    ha-genconf.8 ha-slurm-install.8 ha-slurm.conf.5 ha-slurm-cluster.yaml.5; do
+    ha-genconf.8 ha-slurm-install.8 ha-slurm.conf.5 ha-slurm-cluster.yaml.5 ha-slurm.7; do
     name=${page%.*} sec=${page##*.}
     # The two hook links: man follows the .so to ha-notify-master's page.
     want=$page

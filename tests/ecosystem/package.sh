@@ -93,7 +93,8 @@ for f in usr/share/man/man8/ha-check-slurmctld.8 usr/share/man/man8/ha-notify-ma
     usr/share/man/man8/ha-notify-backup.8 usr/share/man/man8/ha-notify-fault.8 \
     usr/share/man/man8/ha-genconf.8 usr/share/man/man8/ha-slurm-install.8 \
     usr/share/man/man5/ha-slurm.conf.5 \
-    usr/share/man/man5/ha-slurm-cluster.yaml.5 usr/lib/systemd/catalog/ha-slurm.catalog \
+    usr/share/man/man5/ha-slurm-cluster.yaml.5 usr/share/man/man7/ha-slurm.7 \
+    usr/lib/systemd/catalog/ha-slurm.catalog \
     etc/ha-slurm/ha-slurm.conf.example etc/ha-slurm/cluster.example.yaml; do
     t_match "ships /$f" "$contents" " \\./${f//./\\.}($nl|\$)"
 done
@@ -155,6 +156,8 @@ t_match "man -w ha-check-slurmctld" "$(in_root man -w ha-check-slurmctld 2>&1)" 
     '^/usr/share/man/man8/ha-check-slurmctld\.8(\.gz)?$'
 t_match "man -w 5 ha-slurm.conf" "$(in_root man -w 5 ha-slurm.conf 2>&1)" \
     '^/usr/share/man/man5/ha-slurm\.conf\.5(\.gz)?$'
+t_match "man -w 7 ha-slurm" "$(in_root man -w 7 ha-slurm 2>&1)" \
+    '^/usr/share/man/man7/ha-slurm\.7(\.gz)?$'
 t_match "man renders ha-notify-fault (a .so link)" \
     "$(in_root env MANWIDTH=80 man ha-notify-fault 2>&1)" 'make this node.s slurmctld follow'
 t_ok "journalctl --root builds the catalog database" journalctl --root="$r" --update-catalog
