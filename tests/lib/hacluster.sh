@@ -3,7 +3,7 @@
 # hacluster.sh - an HA controller set on the harness (hosts.sh): each controller's two views of
 # slurm.conf, and the hooks' configuration.
 #
-# The design (README, "How a former master is kept from taking control back"):
+# The design (README, "How it works": only the VIP holder runs slurmctld):
 #   /etc/slurm/slurm.conf         every controller but this host, and SlurmctldAddr=VIP: what
 #                                 clients, slurmd and any slurmctld started by hand or at boot
 #                                 read. A slurmctld started with it exits at once ("This host
