@@ -5,7 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "genconf/template.h"
 
 /* Which controllers a slurm.conf lists, and in which order. */
 enum view {
@@ -164,82 +167,63 @@ static void render_slurm_conf(struct gc_buf *b, const struct gc_model *m, const 
         }
 }
 
+/* keepalived.conf: the template keepalived/keepalived.conf.in, built in, filled. Its top says
+ * what each placeholder stands for; every one it names is filled here and every one filled
+ * here is used there (gc_tpl_render() refuses a disagreement). */
 static void render_keepalived(struct gc_buf *b, const struct gc_model *m, const char *host,
-                              const struct gc_controller *self)
+                              const struct gc_controller *self, struct gc_problems *problems)
 {
-        const char *hooks = m->hooks_dir.s;
+        char interval[24], timeout[24], fall[24], rise[24], vrid[24], priority[24], advert[24],
+                prefix[24], err[256];
+        const char **peers = calloc(m->n_order ? m->n_order : 1, sizeof(*peers));
+        size_t n_peers = 0;
+        int r;
 
-        header(b, m, "keepalived.conf", host);
-        gc_buf_printf(b,
-                      "#\n"
-                      "# Every controller starts as BACKUP without preemption: the VIP moves "
-                      "only when its\n"
-                      "# holder fails (its check fails, or it stops advertising). The check "
-                      "has weight 0, so a\n"
-                      "# failing check puts this node in FAULT. The notify hooks promote and "
-                      "demote slurmctld.\n"
-                      "#\n"
-                      "# After a partition heals, two masters see each other: the lower "
-                      "priority one leaves,\n"
-                      "# and the one that stays sends gratuitous ARPs again, or clients keep "
-                      "sending to the\n"
-                      "# MAC address of the one that left until their ARP entry expires.\n"
-                      "global_defs {\n"
-                      "    enable_script_security\n"
-                      "    script_user root\n"
-                      "    router_id %s\n"
-                      "    vrrp_higher_prio_send_advert true\n"
-                      "    vrrp_garp_lower_prio_repeat 3\n"
-                      "    vrrp_garp_master_refresh 60\n"
-                      "}\n"
-                      "\n"
-                      "vrrp_script chk_slurmctld {\n"
-                      "    script \"%s/ha-check-slurmctld -c " GC_HA_CONF "\"\n"
-                      "    interval %lld\n"
-                      "    timeout %lld\n"
-                      "    fall %lld\n"
-                      "    rise %lld\n"
-                      "    weight 0\n"
-                      "    user root\n"
-                      "}\n"
-                      "\n"
-                      "vrrp_instance VI_1 {\n"
-                      "    state BACKUP\n"
-                      "    nopreempt\n"
-                      "    interface %s\n"
-                      "    virtual_router_id %lld\n"
-                      "    priority %u\n"
-                      "    advert_int %lld\n",
-                      host, hooks, m->check_interval.n, m->check_timeout.n, m->check_fall.n,
-                      m->check_rise.n, m->vip_interface.s, m->vrrp_router_id.n, self->priority,
-                      m->vrrp_advert_int.n);
-        if (m->vrrp_auth_pass.set)
-                gc_buf_printf(b,
-                              "    authentication {\n"
-                              "        auth_type PASS\n"
-                              "        auth_pass %s\n"
-                              "    }\n",
-                              m->vrrp_auth_pass.s);
-        gc_buf_printf(b, "    unicast_src_ip %s\n    unicast_peer {\n", self->ip_address.s);
+        if (!peers) {
+                b->failed = true;
+                return;
+        }
         for (size_t k = 0; k < m->n_order; k++) {
                 const struct gc_controller *c = &m->controllers[m->order[k]];
 
                 if (c != self)
-                        gc_buf_printf(b, "        %s\n", c->ip_address.s);
+                        peers[n_peers++] = c->ip_address.s;
         }
-        gc_buf_printf(b,
-                      "    }\n"
-                      "    virtual_ipaddress {\n"
-                      "        %s/%lld dev %s\n"
-                      "    }\n"
-                      "    track_script {\n"
-                      "        chk_slurmctld\n"
-                      "    }\n"
-                      "    notify_master \"%s/ha-notify-master -c " GC_HA_CONF "\"\n"
-                      "    notify_backup \"%s/ha-notify-backup -c " GC_HA_CONF "\"\n"
-                      "    notify_fault \"%s/ha-notify-fault -c " GC_HA_CONF "\"\n"
-                      "}\n",
-                      m->vip.s, m->vip_prefix.n, m->vip_interface.s, hooks, hooks, hooks);
+        (void)snprintf(interval, sizeof(interval), "%lld", m->check_interval.n);
+        (void)snprintf(timeout, sizeof(timeout), "%lld", m->check_timeout.n);
+        (void)snprintf(fall, sizeof(fall), "%lld", m->check_fall.n);
+        (void)snprintf(rise, sizeof(rise), "%lld", m->check_rise.n);
+        (void)snprintf(vrid, sizeof(vrid), "%lld", m->vrrp_router_id.n);
+        (void)snprintf(priority, sizeof(priority), "%u", self->priority);
+        (void)snprintf(advert, sizeof(advert), "%lld", m->vrrp_advert_int.n);
+        (void)snprintf(prefix, sizeof(prefix), "%lld", m->vip_prefix.n);
+        const struct gc_tpl_var vars[] = {
+                GC_TPL_ONE("HOST", host),
+                GC_TPL_ONE("CLUSTER", m->cluster_name.s),
+                GC_TPL_ONE("HOOKS_DIR", m->hooks_dir.s),
+                GC_TPL_ONE("HA_CONF", GC_HA_CONF),
+                GC_TPL_ONE("CHECK_INTERVAL", interval),
+                GC_TPL_ONE("CHECK_TIMEOUT", timeout),
+                GC_TPL_ONE("CHECK_FALL", fall),
+                GC_TPL_ONE("CHECK_RISE", rise),
+                GC_TPL_ONE("INTERFACE", m->vip_interface.s),
+                GC_TPL_ONE("VIRTUAL_ROUTER_ID", vrid),
+                GC_TPL_ONE("PRIORITY", priority),
+                GC_TPL_ONE("ADVERT_INT", advert),
+                /* No value without network.vrrp.auth_pass: its @if block is left out. */
+                {"AUTH_PASS", (const char *const[]){m->vrrp_auth_pass.s},
+                 m->vrrp_auth_pass.set ? 1 : 0},
+                GC_TPL_ONE("SRC_IP", self->ip_address.s),
+                {"PEER_IP", peers, n_peers},
+                GC_TPL_ONE("VIP", m->vip.s),
+                GC_TPL_ONE("VIP_PREFIX", prefix),
+        };
+
+        r = gc_tpl_render(b, gc_keepalived_conf_in, vars, sizeof(vars) / sizeof(vars[0]), err,
+                          sizeof(err));
+        if (r < 0)
+                gc_problem_add(problems, 0, 0, "", "keepalived/keepalived.conf.in:%s", err);
+        free(peers);
 }
 
 /* One "key = value" line of ha-slurm.conf; a line libinih would cut is a problem of the field
@@ -422,7 +406,7 @@ int gc_render_host(const struct gc_model *m, const char *host, const char *db_pa
                 /* The VRRP password is a secret too. */
                 files[n] = (struct gc_file){.name = "keepalived.conf",
                                             .mode = m->vrrp_auth_pass.set ? 0600 : 0644};
-                render_keepalived(&files[n++].text, m, host, self);
+                render_keepalived(&files[n++].text, m, host, self, problems);
                 files[n] = (struct gc_file){.name = "ha-slurm.conf", .mode = 0644};
                 render_ha_conf(&files[n++].text, m, host, self, problems);
         }

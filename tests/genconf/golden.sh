@@ -5,13 +5,14 @@
 # each file; a second run changes nothing (every file "unchanged", no .bak, same inode); a file
 # changed by hand is replaced and its content kept as FILE.bak; a wrong mode alone is fixed
 # without a rewrite; etc/cluster.example.yaml, which writes every default out, gives the same
-# files as scenario1.yaml.
+# files as scenario1.yaml; keepalived/keepalived.conf.example is what ha-genconf writes for its
+# first controller.
 #
 # golden/scenario1.yaml is the seed's Scenario 1 (with slurmdbd on server1 and the secrets from
 # the environment); golden/extended.yaml uses every key of the schema and the host-list cases.
 #
-# GOLDEN_UPDATE=1 rewrites the expected files from the current output instead of comparing
-# (then review `git diff tests/genconf/golden`).
+# GOLDEN_UPDATE=1 rewrites the expected files (and keepalived/keepalived.conf.example) from the
+# current output instead of comparing (then review `git diff tests/genconf/golden keepalived`).
 #
 # Needs no root and no daemon. Exit 0: all checks passed.
 set -euo pipefail
@@ -77,10 +78,26 @@ for yaml in *.yaml; do
             "before: $before; after: $after"
     done
 done
+
+# keepalived/keepalived.conf.example: the template filled for server1, the first controller of
+# etc/cluster.example.yaml, with VRRP_PASS=CHANGEME; it stays what ha-genconf writes.
+ka_example=$src/keepalived/keepalived.conf.example
+rc=0
+VRRP_PASS=CHANGEME "$GENCONF" --config "$src/etc/cluster.example.yaml" --host server1 \
+    --output-dir "$tmp/ka-example" >/dev/null 2>"$tmp/stderr" || rc=$?
+_t_report "$rc" "etc/cluster.example.yaml renders for server1" "$(cat "$tmp/stderr")"
 if [[ ${GOLDEN_UPDATE:-0} == 1 ]]; then
+    cp "$tmp/ka-example/keepalived.conf" "$ka_example"
+    t_note "updated keepalived/keepalived.conf.example"
     t_done
     exit
 fi
+rc=0
+d=$(diff -u "$ka_example" "$tmp/ka-example/keepalived.conf" 2>&1) || rc=$?
+_t_report "$rc" "keepalived/keepalived.conf.example is ha-genconf's keepalived.conf for server1" "$d"
+((rc == 0)) || printf '%s\n' "$d" | sed 's/^/#   /'
+leftover=$(grep -rlE '@[A-Z][A-Z0-9_]*@' "$tmp" || true)
+t_match "no file ha-genconf wrote holds a template's placeholder @NAME@" "$leftover" '^$'
 
 # A file edited by hand is replaced; its content is kept as FILE.bak. A wrong mode is fixed.
 out=$tmp/scenario1/server1
