@@ -14,6 +14,8 @@ packages=(
         # hosts, shared storage and roots for the tests
         iproute2 iputils-arping util-linux procps psmisc bindfs fuse3 debootstrap
         glusterfs-server glusterfs-client nftables
+        # power fencing: BMC simulators, ipmitool and the fence agents (tests/lib/bmc.sh)
+        openipmi ipmitool fence-agents
         debian-archive-keyring
         # hostile_peer.sh: a misbehaving controller port, and peak memory
         python3 time curl perl
