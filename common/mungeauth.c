@@ -191,7 +191,7 @@ static int finish(struct call *c, int r, const char **ret_reason)
                 (void)snprintf(last_reason, sizeof(last_reason),
                                "munged did not answer before the deadline");
         else if (r < 0)
-                (void)snprintf(last_reason, sizeof(last_reason), "cannot start a thread: %s",
+                (void)snprintf(last_reason, sizeof(last_reason), "failed to start a thread: %s",
                                strerror(-r));
         else if (c->err != EMUNGE_SUCCESS)
                 (void)snprintf(last_reason, sizeof(last_reason), "%s", c->reason);
