@@ -9,7 +9,8 @@
 #pragma once
 
 /* Formats a reason into this process's reason storage and returns it. Its arguments may be an
- * earlier reason (the storage alternates between two buffers). */
+ * earlier reason (the storage alternates between two buffers). For the program's own thread:
+ * helper threads (mungeauth.c) leave their words to it. */
 const char *ha_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Sets *ret_reason (if `ret_reason` is not NULL) to `reason`, and returns `r`: for
