@@ -1,6 +1,7 @@
 /* cfg.c: strict INI configuration through libinih. */
 #include "common/cfg.h"
 #include "common/fsutil.h"
+#include "common/reason.h"
 #include "common/svc.h"
 
 #include <arpa/inet.h>
@@ -467,7 +468,18 @@ void ha_cfg_free(struct ha_cfg *cfg)
         free(cfg);
 }
 
-int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
+/* Frees what the parser built and returns -EINVAL with every problem as the reason. */
+static int refuse_contents(struct parser *p, const char **ret_reason)
+{
+        const char *reason = ha_reason("%zu problem%s:\n%s", p->n_errors,
+                                       p->n_errors == 1 ? "" : "s", p->errors ? p->errors : "");
+
+        ha_cfg_free(p->cfg);
+        free(p->errors);
+        return ha_fail(ret_reason, reason, -EINVAL);
+}
+
+int ha_cfg_load(const char *path, struct ha_cfg **ret, const char **ret_reason)
 {
         struct parser p = {.path = path};
         const char *reason;
@@ -476,30 +488,26 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0) {
                 r = -errno;
-                if (asprintf(ret_error, "%s: cannot open: %s%s", path, strerror(-r),
-                             r == -ELOOP ? " (a symbolic link is not accepted)" : "") < 0)
-                        *ret_error = NULL;
-                return r;
+                return ha_fail(ret_reason,
+                               ha_reason("%s%s", strerror(-r),
+                                         r == -ELOOP ? " (a symbolic link is not accepted)" : ""),
+                               r);
         }
         r = ha_fs_is_safe(fd, &reason);
         if (r < 0) {
                 (void)close(fd);
-                if (asprintf(ret_error, "%s: refused: %s", path, reason) < 0)
-                        *ret_error = NULL;
-                return r;
+                return ha_fail(ret_reason, ha_reason("refused: %s", reason), r);
         }
         p.file = fdopen(fd, "r");
         if (!p.file) {
                 r = -errno;
                 (void)close(fd);
-                *ret_error = strdup("out of memory");
-                return r;
+                return ha_fail(ret_reason, "out of memory", r);
         }
         p.cfg = calloc(1, sizeof(*p.cfg));
         if (!p.cfg) {
                 (void)fclose(p.file);
-                *ret_error = strdup("out of memory");
-                return -ENOMEM;
+                return ha_fail(ret_reason, "out of memory", -ENOMEM);
         }
         for (size_t i = 0; i < N_KEYS; i++)
                 if (keys[i].default_value) {
@@ -517,7 +525,7 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
                 add_error(&p, (unsigned)r, NULL, NULL,
                           "syntax error (expected \"[section]\" or \"key = value\")");
         else if (r < 0)
-                add_error(&p, 0, NULL, NULL, "cannot read");
+                add_error(&p, 0, NULL, NULL, "failed to read");
 
         for (size_t i = 0; i < N_KEYS; i++) {
                 if (p.seen[i])
@@ -531,11 +539,8 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
                                   keys[i].default_value);
         }
 
-        if (p.n_errors > 0) {
-                ha_cfg_free(p.cfg);
-                *ret_error = p.errors;
-                return -EINVAL;
-        }
+        if (p.n_errors > 0)
+                return refuse_contents(&p, ret_reason);
         if (!p.cfg->lease.path && p.cfg->storage.path &&
             asprintf(&p.cfg->lease.path, "%s/ha-slurm.lease", p.cfg->storage.path) < 0)
                 p.cfg->lease.path = NULL;
@@ -568,11 +573,8 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
                 add_error(&p, 0, "lease", "wait",
                           "must be at least [lease] ttl, or a promotion could never outwait "
                           "a dead holder");
-        if (p.n_errors > 0) {
-                ha_cfg_free(p.cfg);
-                *ret_error = p.errors;
-                return -EINVAL;
-        }
+        if (p.n_errors > 0)
+                return refuse_contents(&p, ret_reason);
         if (!p.cfg->ha.node) {
                 char host[256] = "";
 
@@ -583,8 +585,7 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error)
         p.cfg->path = strdup(path);
         if (!p.cfg->path) {
                 ha_cfg_free(p.cfg);
-                *ret_error = strdup("out of memory");
-                return -ENOMEM;
+                return ha_fail(ret_reason, "out of memory", -ENOMEM);
         }
         *ret = p.cfg;
         return 0;

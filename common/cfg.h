@@ -81,10 +81,11 @@ struct ha_cfg {
 };
 
 /* Reads and validates `path`. On success stores a new configuration in *ret (free it with
- * ha_cfg_free()) and returns 0. On failure returns -errno and stores in *ret_error a message
- * naming the file, line and key of every problem found, one per line (free() it); *ret is
- * untouched. -EPERM: the file is unsafe (owner or mode); -EINVAL: its contents are wrong. */
-int ha_cfg_load(const char *path, struct ha_cfg **ret, char **ret_error);
+ * ha_cfg_free()) and returns 0. On failure returns -errno with *ret_reason (reason.h); *ret is
+ * untouched. -EPERM: the file is unsafe (owner or mode), reason "refused: WHY"; -EINVAL: its
+ * contents are wrong, reason "N problems:" and then every problem, one per line, naming the
+ * file, line and key; -ENOMEM; other errors from open(2). */
+int ha_cfg_load(const char *path, struct ha_cfg **ret, const char **ret_reason);
 
 /* Frees a configuration from ha_cfg_load(). NULL is allowed. */
 void ha_cfg_free(struct ha_cfg *cfg);

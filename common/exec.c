@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/reason.h"
+
 int ha_env_scrub(void)
 {
         if (clearenv() != 0 || setenv("PATH", HA_ENV_PATH, 1) < 0 ||
@@ -22,14 +24,10 @@ int ha_env_scrub(void)
 
 static int root_only(const struct stat *st, const char **ret_reason)
 {
-        if (st->st_uid != 0) {
-                *ret_reason = "not owned by root";
-                return -EPERM;
-        }
-        if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-                *ret_reason = "writable by group or others";
-                return -EPERM;
-        }
+        if (st->st_uid != 0)
+                return ha_fail(ret_reason, "not owned by root", -EPERM);
+        if (st->st_mode & (S_IWGRP | S_IWOTH))
+                return ha_fail(ret_reason, "writable by group or others", -EPERM);
         return 0;
 }
 
@@ -42,15 +40,13 @@ static int folders_root_only(const char *path, bool real, const char **ret_reaso
         char *slash;
         int r;
 
-        if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
-                *ret_reason = "path too long";
-                return -ENAMETOOLONG;
-        }
+        if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+                return ha_fail(ret_reason, "path too long", -ENAMETOOLONG);
         while ((slash = strrchr(dir, '/'))) {
                 slash[slash == dir ? 1 : 0] = '\0';
                 if (stat(dir, &st) < 0) {
-                        *ret_reason = real ? "cannot stat a folder on its real path"
-                                           : "cannot stat a folder on its path";
+                        *ret_reason = real ? "failed to stat a folder on its real path"
+                                           : "failed to stat a folder on its path";
                         return -errno;
                 }
                 r = root_only(&st, ret_reason);
@@ -78,18 +74,12 @@ int ha_exec_check(const char *path, const char **ret_reason)
         struct stat st;
         int r;
 
-        if (path[0] != '/') {
-                *ret_reason = "not an absolute path";
-                return -EINVAL;
-        }
-        if (stat(path, &st) < 0) {
-                *ret_reason = "cannot stat";
-                return -errno;
-        }
-        if (!S_ISREG(st.st_mode)) {
-                *ret_reason = "not a regular file";
-                return -EPERM;
-        }
+        if (path[0] != '/')
+                return ha_fail(ret_reason, "not an absolute path", -EINVAL);
+        if (stat(path, &st) < 0)
+                return ha_fail(ret_reason, "failed to stat", -errno);
+        if (!S_ISREG(st.st_mode))
+                return ha_fail(ret_reason, "not a regular file", -EPERM);
         r = root_only(&st, ret_reason);
         if (r < 0)
                 return r;
@@ -99,10 +89,8 @@ int ha_exec_check(const char *path, const char **ret_reason)
                 return r;
         /* And, when links lead elsewhere, the folders of the file itself: a root-owned file in
          * a folder others may write could be swapped under the link. */
-        if (!realpath(path, real)) {
-                *ret_reason = "cannot resolve its path";
-                return -errno;
-        }
+        if (!realpath(path, real))
+                return ha_fail(ret_reason, "failed to resolve its path", -errno);
         if (strcmp(real, path) != 0)
                 return folders_root_only(real, true, ret_reason);
         return 0;

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/reason.h"
+
 static ha_fs_refusal_fn refusal_handler;
 
 ha_fs_refusal_fn ha_fs_set_refusal_handler(ha_fs_refusal_fn fn)
@@ -36,14 +38,10 @@ static int refuse(const char *path, const char *reason, int r, const char **ret_
 
 static int stat_is_safe(const struct stat *st, const char **ret_reason)
 {
-        if (st->st_uid != 0 && st->st_uid != geteuid()) {
-                *ret_reason = "not owned by root";
-                return -EPERM;
-        }
-        if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-                *ret_reason = "writable by group or others";
-                return -EPERM;
-        }
+        if (st->st_uid != 0 && st->st_uid != geteuid())
+                return ha_fail(ret_reason, "not owned by root", -EPERM);
+        if (st->st_mode & (S_IWGRP | S_IWOTH))
+                return ha_fail(ret_reason, "writable by group or others", -EPERM);
         return 0;
 }
 
@@ -51,14 +49,10 @@ int ha_fs_is_safe(int fd, const char **ret_reason)
 {
         struct stat st;
 
-        if (fstat(fd, &st) < 0) {
-                *ret_reason = "cannot stat";
-                return -errno;
-        }
-        if (!S_ISREG(st.st_mode)) {
-                *ret_reason = "not a regular file";
-                return -EPERM;
-        }
+        if (fstat(fd, &st) < 0)
+                return ha_fail(ret_reason, "failed to stat", -errno);
+        if (!S_ISREG(st.st_mode))
+                return ha_fail(ret_reason, "not a regular file", -EPERM);
         return stat_is_safe(&st, ret_reason);
 }
 
@@ -94,17 +88,15 @@ int ha_fs_open_dir_nofollow(const char *path, const char **ret_reason)
 
         if (!ret_reason)
                 ret_reason = &dummy;
-        if (path[0] != '/') {
-                *ret_reason = "not an absolute path";
-                return -EINVAL;
-        }
+        if (path[0] != '/')
+                return ha_fail(ret_reason, "not an absolute path", -EINVAL);
         copy = strdup(path);
         if (!copy)
                 return -ENOMEM;
         fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
                 free(copy);
-                *ret_reason = "cannot open /";
+                *ret_reason = "failed to open /";
                 return -errno;
         }
         for (comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
@@ -127,7 +119,7 @@ int ha_fs_open_dir_nofollow(const char *path, const char **ret_reason)
                 }
                 if (next < 0) {
                         r = -errno;
-                        *ret_reason = r == -ENOTDIR ? "not a folder" : "cannot open";
+                        *ret_reason = r == -ENOTDIR ? "not a folder" : "failed to open";
                         break;
                 }
                 (void)close(fd);
@@ -156,7 +148,7 @@ int ha_fs_open_dir_shared(const char *path, const char **ret_reason)
                 int r = -errno;
 
                 (void)close(fd);
-                *ret_reason = "cannot stat";
+                *ret_reason = "failed to stat";
                 return r;
         }
         /* Its owner and group may write there (node_exporter's user, often): a file is put in
@@ -185,7 +177,7 @@ static int read_fd(int fd, size_t max, char **ret, const char **ret_reason)
                         continue;
                 if (n < 0) {
                         r = -errno;
-                        *ret_reason = "cannot read";
+                        *ret_reason = "failed to read";
                         break;
                 }
                 if (n == 0)
@@ -220,7 +212,7 @@ int ha_fs_read_at(int dfd, const char *name, const char *path, size_t max, char 
                 r = -errno;
                 if (r == -ELOOP)
                         return refuse(path, "a symbolic link", r, ret_reason);
-                *ret_reason = "cannot open";
+                *ret_reason = "failed to open";
                 return r;
         }
         r = ha_fs_is_safe(fd, ret_reason);
@@ -240,10 +232,8 @@ int ha_fs_read_small(const char *path, size_t max, char **ret, const char **ret_
         if (!ret_reason)
                 ret_reason = &dummy;
         dfd = ha_fs_open_parent(path, &name);
-        if (dfd < 0) {
-                *ret_reason = "cannot open its folder";
-                return dfd;
-        }
+        if (dfd < 0)
+                return ha_fail(ret_reason, "failed to open its folder", dfd);
         r = ha_fs_read_at(dfd, name, path, max, ret, ret_reason);
         (void)close(dfd);
         return r;
@@ -339,36 +329,6 @@ int ha_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
         return r;
 }
 
-int ha_fs_ensure_dir(const char *path, mode_t mode, const char **ret_reason)
-{
-        const char *dummy;
-        struct stat st;
-
-        if (!ret_reason)
-                ret_reason = &dummy;
-        if (mkdir(path, mode) == 0) {
-                /* mkdir() applies the umask: set the mode we mean. */
-                if (chmod(path, mode) < 0) {
-                        *ret_reason = "cannot chmod";
-                        return -errno;
-                }
-                return 0;
-        }
-        if (errno != EEXIST) {
-                *ret_reason = "cannot create";
-                return -errno;
-        }
-        if (lstat(path, &st) < 0) {
-                *ret_reason = "cannot stat";
-                return -errno;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-                *ret_reason = "not a folder";
-                return -ENOTDIR;
-        }
-        return stat_is_safe(&st, ret_reason);
-}
-
 int ha_fs_state_dir(const char *path, const char **ret_reason)
 {
         const char *dummy;
@@ -378,18 +338,13 @@ int ha_fs_state_dir(const char *path, const char **ret_reason)
                 ret_reason = &dummy;
         if (mkdir(path, 0700) == 0) {
                 /* mkdir() applies the umask: keepalived's 0177 would leave 0600. */
-                if (chmod(path, 0700) < 0) {
-                        *ret_reason = "cannot chmod";
-                        return -errno;
-                }
+                if (chmod(path, 0700) < 0)
+                        return ha_fail(ret_reason, "failed to chmod", -errno);
         } else if (errno != EEXIST) {
-                *ret_reason = "cannot create";
-                return -errno;
+                return ha_fail(ret_reason, "failed to create", -errno);
         }
-        if (lstat(path, &st) < 0) {
-                *ret_reason = "cannot stat";
-                return -errno;
-        }
+        if (lstat(path, &st) < 0)
+                return ha_fail(ret_reason, "failed to stat", -errno);
         *ret_reason = S_ISLNK(st.st_mode)                        ? "a symbolic link, not a folder"
                       : !S_ISDIR(st.st_mode)                     ? "not a folder"
                       : st.st_uid != 0 && st.st_uid != geteuid() ? "not owned by root"
@@ -404,10 +359,8 @@ int ha_fs_state_dir(const char *path, const char **ret_reason)
          * it is still checked on its own (owner, mode, not a link) before it is trusted. */
         int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-        if (fd < 0) {
-                *ret_reason = "cannot open";
-                return -errno;
-        }
+        if (fd < 0)
+                return ha_fail(ret_reason, "failed to open", -errno);
         int e = 0;
 
         if (fstat(fd, &st) < 0)
@@ -418,7 +371,7 @@ int ha_fs_state_dir(const char *path, const char **ret_reason)
                 e = errno;
         if (e) {
                 (void)close(fd);
-                *ret_reason = "group or others have access, and it cannot be set to 0700";
+                *ret_reason = "group or others have access, and setting it to 0700 failed";
                 return -e;
         }
         (void)close(fd);

@@ -81,10 +81,6 @@ int ha_fs_replace_at(int dfd, const char *name, const char *tmp_name, const void
  * part. Never follows a symbolic link. Returns 0 or -errno. */
 int ha_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
-/* Creates the folder `path` (not its parents) with `mode` if missing. An existing folder must be
- * safe as above (owned by root or us, not writable by group or others). Returns 0 or -errno. */
-int ha_fs_ensure_dir(const char *path, mode_t mode, const char **ret_reason);
-
 /* The state folder (rule 4): created with mode 0700 if missing; refused unless it is a folder,
  * not a link, owned by root (or us). One of ours that group or others may access is set to 0700
  * (returns 1, with what was done in *ret_reason). Returns 0, 1 or -errno (-EPERM, -ENOTDIR:

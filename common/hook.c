@@ -16,14 +16,8 @@
 #include "common/lock.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/program.h"
 #include "common/role.h"
-
-enum {
-        EXIT_DONE = 0,
-        EXIT_REFUSED = 1,
-        EXIT_USAGE = 2,
-        EXIT_SYSTEM = 3,
-};
 
 struct hook {
         const char *program;
@@ -133,7 +127,6 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
         struct ha_observation obs;
         struct ha_reconcile res;
         struct ha_cfg *cfg = NULL;
-        char *error = NULL;
         usec_t start = ha_now(), deadline;
         int lock_fd = -1, r;
 
@@ -143,52 +136,37 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
         (void)signal(SIGTERM, SIG_DFL);
         (void)signal(SIGPIPE, SIG_IGN);
         if (ha_env_scrub() < 0)
-                return EXIT_SYSTEM;
+                return HA_EXIT_SYSTEM;
         ha_fs_set_refusal_handler(ha_log_refusal);
 
         /* 1. Arguments. */
         r = parse_args(argc, argv, &h, &config);
         if (r <= 0)
-                return r == 0 ? EXIT_DONE : EXIT_USAGE;
+                return r == 0 ? HA_EXIT_OK : HA_EXIT_CONFIG;
         ha_log_open(program, HA_LOG_STDERR | (h.dry_run ? 0 : HA_LOG_JOURNAL),
                     h.verbose ? LOG_DEBUG : LOG_NOTICE);
 
         /* 2. Configuration. */
-        r = ha_cfg_load(config, &cfg, &error);
-        if (r < 0) {
-                ha_log_event(LOG_ERR, HA_MID_CONFIG, NULL, "configuration refused:\n%s",
-                             error ? error : strerror(-r));
-                free(error);
-                return EXIT_USAGE;
-        }
+        r = ha_program_load_cfg(config, &cfg);
+        if (r != HA_EXIT_OK)
+                return r;
         deadline = ha_deadline_in(cfg->notify.deadline);
 
         /* 3. One hook at a time (a dry run changes nothing and needs no lock), with the lock in
          *    a state folder that is root's alone. */
         if (!h.dry_run) {
-                const char *why;
-
-                r = ha_fs_state_dir(cfg->ha.state_dir, &why);
-                if (r < 0) {
-                        if (r == -EPERM || r == -ENOTDIR)
-                                ha_log_refusal(cfg->ha.state_dir, why);
-                        else
-                                ha_log_event(LOG_ERR, HA_MID_SYSTEM, NULL,
-                                             "cannot use the state folder %s: %s: %s",
-                                             cfg->ha.state_dir, why, strerror(-r));
+                r = ha_program_state_dir(cfg->ha.state_dir);
+                if (r != HA_EXIT_OK) {
                         ha_cfg_free(cfg);
-                        return EXIT_SYSTEM;
+                        return r;
                 }
-                if (r > 0)
-                        ha_log_event(LOG_WARNING, HA_MID_SYSTEM, NULL, "state folder %s: %s",
-                                     cfg->ha.state_dir, why);
                 r = ha_lock_take(cfg->ha.state_dir, deadline, &lock_fd);
                 if (r < 0) {
                         ha_log_event(LOG_ERR, HA_MID_SYSTEM, NULL,
-                                     "cannot take the hook lock in %s: %s", cfg->ha.state_dir,
+                                     "Failed to take the hook lock in '%s': %s", cfg->ha.state_dir,
                                      strerror(-r));
                         ha_cfg_free(cfg);
-                        return EXIT_SYSTEM;
+                        return HA_EXIT_SYSTEM;
                 }
         }
 
@@ -262,9 +240,9 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
                 r = ha_metrics_hook(cfg, &m);
                 if (r < 0)
                         ha_log_event(LOG_WARNING, HA_MID_SYSTEM, NULL,
-                                     "metrics not written to %s: %s", cfg->metrics.textfile,
+                                     "Failed to write metrics to '%s': %s", cfg->metrics.textfile,
                                      strerror(-r));
         }
         ha_cfg_free(cfg);
-        return res.result < 0 ? EXIT_REFUSED : EXIT_DONE;
+        return res.result < 0 ? HA_EXIT_REFUSED : HA_EXIT_OK;
 }

@@ -179,6 +179,16 @@ static int write_lease(const struct lease_dir *d, const struct ha_lease *l)
 
 /* The lock file beside the lease: O_EXCL creation, so one node at a time reads and writes.
  * A lock older than LOCK_STALE_US was left by a node that died holding it. */
+/* Stamps the lease with `now`, `ttl` and `released`, and writes it. */
+static int write_stamped(const struct lease_dir *d, struct ha_lease *l, usec_t now, usec_t ttl,
+                         bool released)
+{
+        l->renewed = now;
+        l->ttl = ttl;
+        l->released = released;
+        return write_lease(d, l);
+}
+
 static int lock_lease(const struct lease_dir *d)
 {
         for (;;) {
@@ -245,29 +255,17 @@ int ha_lease_do_here(enum ha_lease_op op, const char *path, const char *node, us
                                 if (new_owner)
                                         l.epoch++;
                                 (void)snprintf(l.owner, sizeof(l.owner), "%s", node);
-                                l.renewed = now;
-                                l.ttl = ttl;
-                                l.released = false;
-                                r = write_lease(&d, &l);
+                                r = write_stamped(&d, &l, now, ttl, false);
                         } else {
                                 r = -EBUSY;
                         }
                         break;
                 case HA_LEASE_RENEW:
-                        if (ours && !l.released) {
-                                l.renewed = now;
-                                l.ttl = ttl;
-                                r = write_lease(&d, &l);
-                        } else {
-                                r = -ESTALE;
-                        }
+                        r = ours && !l.released ? write_stamped(&d, &l, now, ttl, false) : -ESTALE;
                         break;
                 case HA_LEASE_RELEASE:
-                        if (ours && !l.released) {
-                                l.released = true;
-                                l.renewed = now;
-                                r = write_lease(&d, &l);
-                        }
+                        if (ours && !l.released)
+                                r = write_stamped(&d, &l, now, l.ttl, true);
                         break;
                 case HA_LEASE_READ:
                         break;

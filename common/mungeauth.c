@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/reason.h"
+
 enum op { OP_ENCODE, OP_DECODE };
 
 /* One libmunge call, shared by the caller and the worker thread. Whoever drops the last
@@ -36,8 +38,6 @@ struct call {
         int out_len;
         uid_t uid;
 };
-
-static __thread char last_reason[256];
 
 static void call_unref(struct call *c)
 {
@@ -187,18 +187,18 @@ static struct call *call_new(enum op op, const char *socket, const void *in, siz
 /* Finishes a call: copies the reason out, maps the error, drops the caller's reference. */
 static int finish(struct call *c, int r, const char **ret_reason)
 {
+        const char *reason = NULL;
+
         if (r == -ETIMEDOUT)
-                (void)snprintf(last_reason, sizeof(last_reason),
-                               "munged did not answer before the deadline");
+                reason = "munged did not answer before the deadline";
         else if (r < 0)
-                (void)snprintf(last_reason, sizeof(last_reason), "cannot start a thread: %s",
-                               strerror(-r));
+                reason = ha_reason("failed to start a thread: %s", strerror(-r));
         else if (c->err != EMUNGE_SUCCESS)
-                (void)snprintf(last_reason, sizeof(last_reason), "%s", c->reason);
+                reason = ha_reason("%s", c->reason);
         if (r == 0)
                 r = err_to_errno(c->err);
-        if (r < 0 && ret_reason)
-                *ret_reason = last_reason;
+        if (r < 0)
+                (void)ha_fail(ret_reason, reason ? reason : strerror(-r), r);
         call_unref(c);
         return r;
 }
@@ -258,11 +258,7 @@ int ha_munge_selftest(const char *socket, usec_t deadline, const char **ret_reas
         if (r < 0)
                 return r;
         if (len != sizeof(nonce) || memcmp(payload, nonce, len) != 0 || uid != geteuid()) {
-                (void)snprintf(last_reason, sizeof(last_reason),
-                               "round trip returned a different payload or uid");
-                if (ret_reason)
-                        *ret_reason = last_reason;
-                r = -EBADMSG;
+                r = ha_fail(ret_reason, "round trip returned a different payload or uid", -EBADMSG);
         }
         free(payload);
         return r;

@@ -16,8 +16,8 @@
 /* Encodes `payload` into a credential that only `uid_restriction` (and root) may decode, through
  * munged at `socket`. Stores the credential in *ret_cred (free() it) and returns 0, or returns
  * -errno: -ETIMEDOUT past the deadline, -ECONNREFUSED if munged cannot be reached, -EIO for
- * other MUNGE errors. On failure *ret_reason (may be NULL) gets MUNGE's own message, a static
- * or thread-owned string valid until the next call. */
+ * other MUNGE errors. On failure *ret_reason (may be NULL) gets MUNGE's own message
+ * (reason.h). */
 int ha_munge_encode(const char *socket, uid_t uid_restriction, const void *payload, size_t len,
                     usec_t deadline, char **ret_cred, const char **ret_reason);
 

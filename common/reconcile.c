@@ -158,7 +158,7 @@ static void wait_dbd(struct run *r)
 static void start_followers(struct run *r, bool early, const char *reason_prefix)
 {
         const struct ha_cfg *cfg = r->cfg;
-        char reason[256] = "";
+        const char *reason = "";
 
         for (size_t i = 0; cfg->notify.followers && cfg->notify.followers[i]; i++) {
                 struct follower f;
@@ -174,7 +174,7 @@ static void start_followers(struct run *r, bool early, const char *reason_prefix
                                    reason_prefix);
                         continue;
                 }
-                e = ha_svc_start(&f.svc, r->deadline, reason, sizeof(reason));
+                e = ha_svc_start(&f.svc, r->deadline, &reason);
                 (void)step(r, "start follower", t, e, false, "%s: %s%s", f.what,
                            e < 0 ? reason : "started", reason_prefix);
                 if (e < 0 && r->res->result == 0)
@@ -197,7 +197,7 @@ static int take_lease(struct run *r)
                 e = ha_lease_do(HA_LEASE_READ, cfg->lease.path, cfg->ha.node, cfg->lease.ttl, until,
                                 stuck, &l);
                 if (e < 0)
-                        return step(r, "lease", start, e, true, "cannot read the lease %s: %s",
+                        return step(r, "lease", start, e, true, "failed to read the lease '%s': %s",
                                     cfg->lease.path, strerror(-e));
                 return step(r, "lease", start, 0, false,
                             "would acquire the lease (now: owner %s, epoch %llu, %s)",
@@ -223,7 +223,7 @@ static int take_lease(struct run *r)
                             l.owner, (unsigned long long)l.epoch,
                             (double)(ha_now_realtime() - l.renewed) / 1e6,
                             ha_msec_between(start, ha_now()) / 1e3);
-        return step(r, "lease", start, e, true, "refused: cannot take the lease %s: %s",
+        return step(r, "lease", start, e, true, "refused: failed to take the lease '%s': %s",
                     cfg->lease.path,
                     e == -ETIMEDOUT || e == -EALREADY ? "storage hung" : strerror(-e));
 }
@@ -233,6 +233,7 @@ static int take_lease(struct run *r)
 static int wait_in_control(struct run *r, struct ha_slurm_control *ret)
 {
         struct ha_slurm_client c = ha_slurmctld_client(r->cfg);
+        const char *reason = "", *takeover_reason = "";
         usec_t start = ha_now();
         bool asked = false;
         int e;
@@ -241,7 +242,7 @@ static int wait_in_control(struct run *r, struct ha_slurm_control *ret)
                 usec_t call =
                         ha_deadline_min(r->deadline, ha_deadline_in(r->cfg->slurm.rpc_timeout));
 
-                e = ha_slurm_control_status(&c, call, ret);
+                e = ha_slurm_control_status(&c, call, ret, &reason);
                 if (e == 0 && ret->control_time)
                         return step(r, "in control", start, 0, false,
                                     "slurmctld in control (index %u, protocol %s)", ret->backup_inx,
@@ -249,17 +250,17 @@ static int wait_in_control(struct run *r, struct ha_slurm_control *ret)
                 if (e == 0 && !asked) {
                         usec_t t = ha_now();
                         /* A takeover is acknowledged after about 2 s (22.05): its own call. */
-                        int k = ha_slurm_takeover(&c, r->deadline);
+                        int k = ha_slurm_takeover(&c, r->deadline, &takeover_reason);
 
                         asked = true;
                         (void)step(r, "takeover", t, k, false, "%s",
                                    k == 0 ? "slurmctld was in standby: takeover accepted"
-                                          : c.reason);
+                                          : takeover_reason);
                 }
                 if (ha_deadline_passed(r->deadline))
                         return step(r, "in control", start, e < 0 ? e : -ETIMEDOUT, false,
                                     "slurmctld not in control before the deadline: %s",
-                                    e < 0 ? c.reason : "still in standby");
+                                    e < 0 ? reason : "still in standby");
                 (void)ha_sleep_until(r->deadline, POLL_GAP);
         }
 }
@@ -290,7 +291,7 @@ static void promote(struct run *r, const struct ha_observation *o)
 {
         const struct ha_cfg *cfg = r->cfg;
         struct ha_slurm_control ctl;
-        char reason[256] = "";
+        const char *reason = "";
         struct ha_svc s;
         usec_t t;
         int e;
@@ -350,7 +351,7 @@ static void promote(struct run *r, const struct ha_observation *o)
                 (void)step(r, "start slurmctld", t, 0, false, "would start slurmctld (%s)",
                            ha_svc_uses_systemd(&s) ? cfg->slurm.unit : cfg->slurm.command[0]);
         } else {
-                e = ha_svc_start(&s, r->deadline, reason, sizeof(reason));
+                e = ha_svc_start(&s, r->deadline, &reason);
                 (void)step(r, "start slurmctld", t, e, false, "%s", e < 0 ? reason : "started");
                 if (e < 0) {
                         r->res->result = e;
@@ -401,7 +402,7 @@ static int run_alert(struct run *r, enum ha_hint hint)
         (void)snprintf(state, sizeof(state), "HA_STATE=%s", ha_hint_name(hint));
         pid = fork();
         if (pid < 0)
-                return step(r, "alert", t, -errno, false, "cannot fork: %s", strerror(errno));
+                return step(r, "alert", t, -errno, false, "failed to fork: %s", strerror(errno));
         if (pid == 0)
                 ha_exec_clean(cfg->notify.alert_command, extra);
         until = ha_deadline_min(r->deadline, ha_deadline_in(cfg->notify.alert_timeout));
@@ -447,7 +448,8 @@ static bool munged_gone(const struct ha_observation *o)
 static void demote(struct run *r, const struct ha_observation *o, enum ha_hint hint)
 {
         const struct ha_cfg *cfg = r->cfg;
-        char reason[256] = "", stuck[PATH_MAX];
+        const char *reason = "";
+        char stuck[PATH_MAX];
         struct ha_lease l;
         struct ha_svc s;
         usec_t t;
@@ -466,7 +468,7 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
                 e = ha_svc_stop(
                         &f.svc,
                         ha_deadline_min(r->deadline, ha_deadline_in(cfg->notify.stop_timeout)),
-                        r->deadline, reason, sizeof(reason));
+                        r->deadline, &reason);
                 (void)step(r, "stop follower", t, e, false, "%s: %s", f.what,
                            e < 0 ? reason : "stopped");
         }
@@ -493,7 +495,7 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
                         why_kill = " (storage hung: SIGKILL at once)";
                 if (*why_kill)
                         kill_at = ha_now();
-                e = ha_svc_stop(&s, kill_at, r->deadline, reason, sizeof(reason));
+                e = ha_svc_stop(&s, kill_at, r->deadline, &reason);
                 (void)step(r, "stop slurmctld", t, e, false, "%s%s", e < 0 ? reason : "stopped",
                            why_kill);
                 if (e < 0) {
@@ -514,7 +516,7 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
                                 ha_deadline_min(r->deadline, ha_deadline_in(cfg->storage.timeout)),
                                 stuck, &l);
                 (void)step(r, "release lease", t, e, false, "%s",
-                           e < 0 ? "cannot release the lease (it will expire)"
+                           e < 0 ? "failed to release the lease (it will expire)"
                            : strcmp(l.owner, cfg->ha.node) == 0 ? "released"
                                                                 : "not ours: nothing to do");
         }
@@ -543,7 +545,7 @@ void ha_reconcile(const struct ha_cfg *cfg, const struct ha_observation *obs, en
                 ret->result = obs->probe[HA_PROBE_VIP].error ?: -EIO;
                 ret->refused = true;
                 (void)snprintf(ret->summary, sizeof(ret->summary),
-                               "cannot tell whether this node holds the VIP: %s",
+                               "failed to tell whether this node holds the VIP: %s",
                                obs->probe[HA_PROBE_VIP].detail);
                 return;
         }

@@ -68,7 +68,7 @@ static void probe_vip(const struct ha_cfg *cfg, struct ha_observation *o)
         int r = ha_vip_held(cfg->vip.address, cfg->vip.interface, &o->vip_here);
 
         if (r < 0)
-                done(p, start, r, "cannot read the interfaces: %s", strerror(-r));
+                done(p, start, r, "failed to read the interfaces: %s", strerror(-r));
         else
                 done(p, start, 0, "%s %s%s%s", cfg->vip.address,
                      o->vip_here ? "held here" : "not here", cfg->vip.interface ? " on " : "",
@@ -117,12 +117,12 @@ static void probe_process(const struct ha_cfg *cfg, usec_t deadline, struct ha_o
 {
         struct ha_probe *p = &o->probe[HA_PROBE_PROCESS];
         usec_t start = ha_now();
-        char reason[256] = "";
+        const char *reason = "";
         struct ha_svc s;
         int r;
 
         ha_slurmctld_svc(cfg, &s);
-        r = ha_svc_state(&s, deadline, &o->ctld_running, &o->ctld_pid, reason, sizeof(reason));
+        r = ha_svc_state(&s, deadline, &o->ctld_running, &o->ctld_pid, &reason);
         if (r < 0)
                 done(p, start, r, "%s", reason);
         else if (o->ctld_running && o->ctld_pid)
@@ -138,14 +138,16 @@ static void probe_control(const struct ha_cfg *cfg, usec_t deadline, struct ha_o
         struct ha_probe *p = &o->probe[HA_PROBE_CONTROL];
         usec_t start = ha_now();
         struct ha_slurm_client c = ha_slurmctld_client(cfg);
+        const char *reason = "";
         char when[64];
         int r;
 
         r = ha_slurm_control_status(
-                &c, ha_deadline_min(deadline, ha_deadline_in(cfg->slurm.rpc_timeout)), &o->control);
+                &c, ha_deadline_min(deadline, ha_deadline_in(cfg->slurm.rpc_timeout)), &o->control,
+                &reason);
         o->protocol = c.version;
         if (r < 0) {
-                done(p, start, r, "%s", c.reason);
+                done(p, start, r, "%s", reason);
                 return;
         }
         o->ctld_answers = true;
@@ -214,7 +216,8 @@ static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
 {
         struct ha_probe *p = &o->probe[HA_PROBE_STORAGE];
         usec_t start = ha_now(), since = 0;
-        char stuck[PATH_MAX], reason[512] = "";
+        char stuck[PATH_MAX];
+        const char *reason = "";
         struct ha_store s = {
                 .path = cfg->storage.path,
                 .fstype = cfg->storage.fstype,
@@ -231,7 +234,7 @@ static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
         struct storage_answer a;
         ssize_t r;
 
-        r = ha_store_check_mount(&s, reason, sizeof(reason));
+        r = ha_store_check_mount(&s, &reason);
         if (r < 0) {
                 done(p, start, (int)r, "%s", reason);
                 return;
@@ -264,13 +267,13 @@ static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
                 return;
         }
         if (r < 0 || (size_t)r != sizeof(a)) {
-                done(p, start, r < 0 ? (int)r : -EIO, "cannot probe %s: %s", cfg->storage.path,
+                done(p, start, r < 0 ? (int)r : -EIO, "failed to probe '%s': %s", cfg->storage.path,
                      strerror(r < 0 ? (int)-r : EIO));
                 return;
         }
         a.step[sizeof(a.step) - 1] = '\0';
         if (a.probe < 0) {
-                done(p, start, a.probe, "cannot %s %s: %s", a.step, cfg->storage.path,
+                done(p, start, a.probe, "failed to %s '%s': %s", a.step, cfg->storage.path,
                      strerror(-a.probe));
                 return;
         }
@@ -291,8 +294,8 @@ static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
                              "held by %s (epoch %llu): this node has been replaced", o->lease_owner,
                              o->lease_epoch);
                 else
-                        done(lp, start, a.lease, "cannot renew the lease %s: %s", cfg->lease.path,
-                             strerror(-a.lease));
+                        done(lp, start, a.lease, "failed to renew the lease '%s': %s",
+                             cfg->lease.path, strerror(-a.lease));
         }
 }
 
@@ -321,7 +324,7 @@ static void probe_conf(const struct ha_cfg *cfg, struct ha_observation *o)
 
                 if (fd >= 0)
                         (void)close(fd);
-                done(p, start, r, "cannot read %s: %s", cfg->slurm.conf,
+                done(p, start, r, "failed to read '%s': %s", cfg->slurm.conf,
                      r == -ENODATA ? "empty" : strerror(-r));
                 return;
         }
@@ -336,6 +339,7 @@ static void probe_dbd(const struct ha_cfg *cfg, usec_t deadline, struct ha_obser
 {
         struct ha_probe *p = &o->probe[HA_PROBE_DBD];
         struct ha_slurm_client c = ha_slurmctld_client(cfg);
+        const char *reason = "";
         usec_t start = ha_now();
         int r;
 
@@ -354,10 +358,11 @@ static void probe_dbd(const struct ha_cfg *cfg, usec_t deadline, struct ha_obser
         c.address = cfg->vip.address;
         c.port = cfg->check.dbd_port;
         c.version = o->protocol;
-        r = ha_slurmdbd_ping(&c, ha_deadline_min(deadline, ha_deadline_in(cfg->slurm.rpc_timeout)));
+        r = ha_slurmdbd_ping(&c, ha_deadline_min(deadline, ha_deadline_in(cfg->slurm.rpc_timeout)),
+                             &reason);
         if (r < 0) {
                 done(p, start, r, "slurmdbd at %s:%u: %s", cfg->vip.address, cfg->check.dbd_port,
-                     c.reason);
+                     reason);
                 return;
         }
         done(p, start, 0, "slurmdbd at %s:%u answers, its database too", cfg->vip.address,

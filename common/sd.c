@@ -64,7 +64,7 @@ const struct ha_sd *ha_sd(const char **ret_reason)
         }
         if (loaded < 0) {
                 if (ret_reason)
-                        *ret_reason = load_error ? load_error : "cannot load libsystemd.so.0";
+                        *ret_reason = load_error ? load_error : "failed to load libsystemd.so.0";
                 return NULL;
         }
         return &table;

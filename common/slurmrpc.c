@@ -13,6 +13,7 @@
 #include "common/k12.h"
 #include "common/mungeauth.h"
 #include "common/net.h"
+#include "common/reason.h"
 
 #define HEADER_LEN 16 /* version .. address family, with an AF_UNSPEC address */
 
@@ -233,7 +234,7 @@ static int verify_reply(struct ha_slurm_client *c, const struct ha_slurm_reply *
         }
         r = ha_munge_decode(c->munge_socket, reply->cred, deadline, &payload, &len, &uid, &why);
         if (r == -ETIMEDOUT || r == -ECONNREFUSED)
-                FAIL(c, r, "cannot check the reply's credential: munged: %s", why);
+                FAIL(c, r, "failed to check the reply's credential: munged: %s", why);
         if (r < 0)
                 FAIL(c, -EBADMSG, "reply credential rejected by MUNGE: %s", why);
         if (uid != c->slurm_uid && uid != 0) {
@@ -272,7 +273,7 @@ static int sign(struct ha_slurm_client *c, uint16_t msg_type, const void *body, 
         r = ha_munge_encode(c->munge_socket, c->slurm_uid, hash, sizeof(hash), deadline, ret_cred,
                             &why);
         if (r < 0)
-                FAIL(c, r, "cannot make a MUNGE credential: %s", why);
+                FAIL(c, r, "failed to make a MUNGE credential: %s", why);
         return 0;
 }
 
@@ -294,7 +295,8 @@ static int connect_send(struct ha_slurm_client *c, const char *daemon, uint8_t *
                 if (r == -ETIMEDOUT)
                         FAIL(c, r, "no connection to %s port %u before the deadline", c->address,
                              c->port);
-                FAIL(c, r, "cannot connect to %s port %u: %s", c->address, c->port, strerror(-r));
+                FAIL(c, r, "failed to connect to %s port %u: %s", c->address, c->port,
+                     strerror(-r));
         }
         r = ha_net_write_all(*ret_fd, req, req_len, deadline);
         free(req);
@@ -577,25 +579,31 @@ static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
         }
 }
 
-int ha_slurm_ping(struct ha_slurm_client *c, usec_t deadline)
+/* Hands the reason of a failed call to the caller (reason.h), and returns `r`. */
+static int said(const struct ha_slurm_client *c, int r, const char **ret_reason)
 {
-        return call(c, HA_SLURM_REQUEST_PING, deadline, NULL);
+        return r < 0 ? ha_fail(ret_reason, ha_reason("%s", c->reason), r) : r;
+}
+
+int ha_slurm_ping(struct ha_slurm_client *c, usec_t deadline, const char **ret_reason)
+{
+        return said(c, call(c, HA_SLURM_REQUEST_PING, deadline, NULL), ret_reason);
 }
 
 int ha_slurm_control_status(struct ha_slurm_client *c, usec_t deadline,
-                            struct ha_slurm_control *ret)
+                            struct ha_slurm_control *ret, const char **ret_reason)
 {
         struct ha_slurm_control control;
         int r = call(c, HA_SLURM_REQUEST_CONTROL_STATUS, deadline, &control);
 
         if (r == 0)
                 *ret = control;
-        return r;
+        return said(c, r, ret_reason);
 }
 
-int ha_slurm_takeover(struct ha_slurm_client *c, usec_t deadline)
+int ha_slurm_takeover(struct ha_slurm_client *c, usec_t deadline, const char **ret_reason)
 {
-        return call_slow(c, HA_SLURM_REQUEST_TAKEOVER, deadline);
+        return said(c, call_slow(c, HA_SLURM_REQUEST_TAKEOVER, deadline), ret_reason);
 }
 
 const char *ha_slurm_strerror(int r)
@@ -695,7 +703,7 @@ int ha_slurmdbd_reply_parse(const uint8_t *frame, size_t len, int32_t *ret_rc, c
 }
 #undef BAD
 
-int ha_slurmdbd_ping(struct ha_slurm_client *c, usec_t deadline)
+static int dbd_ping(struct ha_slurm_client *c, usec_t deadline)
 {
         uint16_t version =
                 c->version && c->version <= HA_SLURM_DBD_NEWEST ? c->version : HA_SLURM_DBD_NEWEST;
@@ -759,4 +767,9 @@ int ha_slurmdbd_ping(struct ha_slurm_client *c, usec_t deadline)
                      *comment ? comment : "Slurm error 7000");
         FAIL(c, -EREMOTEIO, "slurmdbd answered with Slurm error %d%s%s%s (asked in protocol %s)",
              rc, *comment ? " (" : "", comment, *comment ? ")" : "", ha_protocol_release(version));
+}
+
+int ha_slurmdbd_ping(struct ha_slurm_client *c, usec_t deadline, const char **ret_reason)
+{
+        return said(c, dbd_ping(c, deadline), ret_reason);
 }

@@ -61,7 +61,7 @@ struct ha_slurm_client {
 
         /* Filled by every call, for the caller's log line. */
         int32_t slurm_rc; /* Slurm's return code when it sent one, else 0 */
-        char reason[256]; /* what went wrong, in words, when a call fails */
+        char reason[256]; /* the calls' own: callers get it through *ret_reason */
 };
 
 /* What REQUEST_CONTROL_STATUS says. */
@@ -81,17 +81,17 @@ struct ha_slurm_control {
  *   -EPROTONOSUPPORT  it refused the protocol version
  *   -EREMOTEIO        another Slurm error: see slurm_rc
  *   others            from connect(2) or MUNGE (-EHOSTUNREACH, ...)
- * c->reason says what happened in words. */
-int ha_slurm_ping(struct ha_slurm_client *c, usec_t deadline);
+ * *ret_reason (reason.h) says what happened in words. */
+int ha_slurm_ping(struct ha_slurm_client *c, usec_t deadline, const char **ret_reason);
 
 /* Asks whether the controller is in control. Returns 0 and fills *ret, or -errno as above. */
 int ha_slurm_control_status(struct ha_slurm_client *c, usec_t deadline,
-                            struct ha_slurm_control *ret);
+                            struct ha_slurm_control *ret, const char **ret_reason);
 
 /* Asks a standby to take control (SlurmUser or root only). A controller already in control
  * answers success. Slurm 22.05 acknowledges after about 2 s and is in control some seconds
  * later: poll ha_slurm_control_status() for that. Returns 0 or -errno as above. */
-int ha_slurm_takeover(struct ha_slurm_client *c, usec_t deadline);
+int ha_slurm_takeover(struct ha_slurm_client *c, usec_t deadline, const char **ret_reason);
 
 /* ---- slurmdbd ---- */
 
@@ -113,9 +113,9 @@ int ha_slurm_takeover(struct ha_slurm_client *c, usec_t deadline);
  *   -ENOLINK       slurmdbd answers, but cannot reach its database (Slurm error 7000)
  *   -ECONNRESET    closed without an answer;  -EBADMSG / -EMSGSIZE  not a PERSIST_RC
  *   -EREMOTEIO     another Slurm error (slurm_rc; version or credential refused, ...)
- * c->reason says what happened in words. The answer carries no credential (slurmdbd sends
- * none): it shows that a slurmdbd answers at that address, not which one. */
-int ha_slurmdbd_ping(struct ha_slurm_client *c, usec_t deadline);
+ * *ret_reason (reason.h) says what happened in words. The answer carries no credential
+ * (slurmdbd sends none): it shows that a slurmdbd answers at that address, not which one. */
+int ha_slurmdbd_ping(struct ha_slurm_client *c, usec_t deadline, const char **ret_reason);
 
 /* The REQUEST_PERSIST_INIT frame (length prefix included) for `version`, with no cluster name:
  * *ret (free() it), *ret_len. The credential must carry ha_slurm_hash() of the body, which

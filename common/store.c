@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/fsutil.h"
+#include "common/reason.h"
 
 /* Undoes mountinfo's octal escapes ("\040" for a space) in place. */
 static void unescape(char *s)
@@ -144,29 +145,29 @@ fail:
         return r;
 }
 
-int ha_store_check_mount(const struct ha_store *s, char *reason, size_t reason_len)
+int ha_store_check_mount(const struct ha_store *s, const char **ret_reason)
 {
         char mp[PATH_MAX], type[64];
         int r, ro = 0;
 
         r = ha_store_mount_of(s->path, mp, sizeof(mp), type, sizeof(type), &ro);
         if (r < 0) {
-                (void)snprintf(reason, reason_len, "cannot read the mount table: %s", strerror(-r));
-                return r;
+                return ha_fail(ret_reason,
+                               ha_reason("failed to read the mount table: %s", strerror(-r)), r);
         }
         if (s->mount_point ? strcmp(mp, s->mount_point) != 0 : strcmp(mp, "/") == 0) {
-                (void)snprintf(reason, reason_len, "%s is not mounted (it is on %s)",
-                               s->mount_point ? s->mount_point : s->path, mp);
-                return -ENOTCONN;
+                return ha_fail(ret_reason,
+                               ha_reason("%s is not mounted (it is on %s)",
+                                         s->mount_point ? s->mount_point : s->path, mp),
+                               -ENOTCONN);
         }
         if (s->fstype && strcmp(type, s->fstype) != 0) {
-                (void)snprintf(reason, reason_len, "%s is mounted as %s, not %s", mp, type,
-                               s->fstype);
-                return -EMEDIUMTYPE;
+                return ha_fail(ret_reason,
+                               ha_reason("%s is mounted as %s, not %s", mp, type, s->fstype),
+                               -EMEDIUMTYPE);
         }
         if (ro) {
-                (void)snprintf(reason, reason_len, "%s is mounted read-only", mp);
-                return -EROFS;
+                return ha_fail(ret_reason, ha_reason("%s is mounted read-only", mp), -EROFS);
         }
         return 0;
 }

@@ -26,8 +26,8 @@ int ha_store_mount_of(const char *path, char *ret_mount_point, size_t mp_len, ch
 
 /* Checks, from the mount table only, that the folder is on the expected mount, of the expected
  * type, and not read-only. Returns 0, or -ENOTCONN (not mounted), -EMEDIUMTYPE (another type),
- * -EROFS (read-only), with a sentence in `reason`. */
-int ha_store_check_mount(const struct ha_store *s, char *reason, size_t reason_len);
+ * -EROFS (read-only), with *ret_reason (reason.h). */
+int ha_store_check_mount(const struct ha_store *s, const char **ret_reason);
 
 /* The probe proper, which touches the folder and so may hang: run it in a child (child.h).
  * Opens the folder (no link planted on the way: fsutil.h), then creates (O_EXCL, after removing

@@ -13,6 +13,7 @@
 
 #include "common/exec.h"
 #include "common/proc.h"
+#include "common/reason.h"
 #include "common/sd.h"
 
 #define SD_DEST         "org.freedesktop.systemd1"
@@ -24,7 +25,7 @@
 #define SD_NO_SUCH_UNIT "org.freedesktop.systemd1.NoSuchUnit"
 #define POLL_GAP        (20 * HA_USEC_PER_MSEC)
 
-#define SAY(...) (void)snprintf(reason, reason_len, __VA_ARGS__)
+#define SAY(...) (void)ha_fail(ret_reason, ha_reason(__VA_ARGS__), 0)
 
 bool ha_svc_uses_systemd(const struct ha_svc *s)
 {
@@ -170,7 +171,7 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *err)
  * would: systemd itself would wait the unit's TimeoutStopSec (90 s by default), longer than
  * a hook may run, and a demotion must not end with slurmctld still running. */
 static int systemd_job(const struct ha_svc *s, const char *method, usec_t kill_at, usec_t deadline,
-                       char *reason, size_t reason_len)
+                       const char **ret_reason)
 {
         _cleanup_bus_ sd_bus *b = NULL;
         _cleanup_msg_ sd_bus_message *reply = NULL;
@@ -182,7 +183,7 @@ static int systemd_job(const struct ha_svc *s, const char *method, usec_t kill_a
 
         r = bus_open(&b);
         if (r < 0) {
-                SAY("cannot connect to systemd: %s", strerror(-r));
+                SAY("failed to connect to systemd: %s", strerror(-r));
                 return r;
         }
         r = ha_sd(NULL)->bus_match_signal(b, NULL, SD_DEST, SD_PATH, SD_MGR, "JobRemoved",
@@ -255,7 +256,7 @@ static pid_t direct_pid(const struct ha_svc *s)
         return pid > 0 && ha_proc_is(pid, s->comm) ? pid : 0;
 }
 
-static int direct_start(const struct ha_svc *s, usec_t deadline, char *reason, size_t reason_len)
+static int direct_start(const struct ha_svc *s, usec_t deadline, const char **ret_reason)
 {
         const char *why;
         pid_t child;
@@ -269,7 +270,7 @@ static int direct_start(const struct ha_svc *s, usec_t deadline, char *reason, s
         }
         child = fork();
         if (child < 0) {
-                SAY("cannot fork: %s", strerror(errno));
+                SAY("failed to fork: %s", strerror(errno));
                 return -errno;
         }
         /* A clean process, as a service manager would make it. */
@@ -299,8 +300,8 @@ static int direct_start(const struct ha_svc *s, usec_t deadline, char *reason, s
         }
 }
 
-static int direct_stop(const struct ha_svc *s, usec_t kill_at, usec_t deadline, char *reason,
-                       size_t reason_len)
+static int direct_stop(const struct ha_svc *s, usec_t kill_at, usec_t deadline,
+                       const char **ret_reason)
 {
         pid_t pid = direct_pid(s);
         unsigned long long start;
@@ -310,7 +311,7 @@ static int direct_stop(const struct ha_svc *s, usec_t kill_at, usec_t deadline, 
                 return 0;
         start = ha_proc_start_time(pid);
         if (kill(pid, SIGTERM) < 0 && errno != ESRCH) {
-                SAY("cannot signal %s (pid %d): %s", s->comm, (int)pid, strerror(errno));
+                SAY("failed to signal %s (pid %d): %s", s->comm, (int)pid, strerror(errno));
                 return -errno;
         }
         for (;;) {
@@ -334,7 +335,7 @@ static int direct_stop(const struct ha_svc *s, usec_t kill_at, usec_t deadline, 
 /* ---- public ---- */
 
 int ha_svc_state(const struct ha_svc *s, usec_t deadline, bool *ret_running, pid_t *ret_pid,
-                 char *reason, size_t reason_len)
+                 const char **ret_reason)
 {
         if (ha_svc_uses_systemd(s)) {
                 _cleanup_bus_ sd_bus *b = NULL;
@@ -346,7 +347,7 @@ int ha_svc_state(const struct ha_svc *s, usec_t deadline, bool *ret_running, pid
                 if (r >= 0)
                         r = unit_state(b, s->unit, deadline, &state, &pid, &err);
                 if (r < 0) {
-                        SAY("cannot ask systemd about %s: %s", s->unit,
+                        SAY("failed to ask systemd about %s: %s", s->unit,
                             err.message ? err.message : strerror(-r));
                         return r;
                 }
@@ -370,17 +371,16 @@ int ha_svc_state(const struct ha_svc *s, usec_t deadline, bool *ret_running, pid
         }
 }
 
-int ha_svc_start(const struct ha_svc *s, usec_t deadline, char *reason, size_t reason_len)
+int ha_svc_start(const struct ha_svc *s, usec_t deadline, const char **ret_reason)
 {
         if (ha_svc_uses_systemd(s))
-                return systemd_job(s, "StartUnit", HA_USEC_INFINITY, deadline, reason, reason_len);
-        return direct_start(s, deadline, reason, reason_len);
+                return systemd_job(s, "StartUnit", HA_USEC_INFINITY, deadline, ret_reason);
+        return direct_start(s, deadline, ret_reason);
 }
 
-int ha_svc_stop(const struct ha_svc *s, usec_t kill_at, usec_t deadline, char *reason,
-                size_t reason_len)
+int ha_svc_stop(const struct ha_svc *s, usec_t kill_at, usec_t deadline, const char **ret_reason)
 {
         if (ha_svc_uses_systemd(s))
-                return systemd_job(s, "StopUnit", kill_at, deadline, reason, reason_len);
-        return direct_stop(s, kill_at, deadline, reason, reason_len);
+                return systemd_job(s, "StopUnit", kill_at, deadline, ret_reason);
+        return direct_stop(s, kill_at, deadline, ret_reason);
 }

@@ -36,17 +36,18 @@ struct ha_svc {
 bool ha_svc_uses_systemd(const struct ha_svc *s);
 
 /* Sets *ret_running (and *ret_pid, may be NULL: the main pid, 0 if unknown; with systemd the
- * unit's MainPID). Returns 0 or -errno with a sentence in `reason`. */
+ * unit's MainPID). Returns 0 or -errno with *ret_reason (reason.h). */
 int ha_svc_state(const struct ha_svc *s, usec_t deadline, bool *ret_running, pid_t *ret_pid,
-                 char *reason, size_t reason_len);
+                 const char **ret_reason);
 
 /* Starts the service and waits until it runs (systemd: the start job is done; direct: the pid
- * file names a live process of the right name). Running already is success. */
-int ha_svc_start(const struct ha_svc *s, usec_t deadline, char *reason, size_t reason_len);
+ * file names a live process of the right name). Running already is success. Returns 0 or
+ * -errno with *ret_reason (reason.h). */
+int ha_svc_start(const struct ha_svc *s, usec_t deadline, const char **ret_reason);
 
 /* Stops the service and waits until it has stopped. Stopped already is success, and so is a
  * systemd unit that does not exist. Direct: SIGTERM, and SIGKILL when `kill_at` passes (then
  * waits until `deadline`). systemd: StopUnit, and KillUnit with SIGKILL when `kill_at` passes
- * with the stop job still running (systemd alone would wait the unit's TimeoutStopSec). */
-int ha_svc_stop(const struct ha_svc *s, usec_t kill_at, usec_t deadline, char *reason,
-                size_t reason_len);
+ * with the stop job still running (systemd alone would wait the unit's TimeoutStopSec).
+ * Returns 0 or -errno with *ret_reason (reason.h). */
+int ha_svc_stop(const struct ha_svc *s, usec_t kill_at, usec_t deadline, const char **ret_reason);

@@ -7,11 +7,11 @@
  * rendered in memory; only then is anything written, each file atomically and only if it
  * changes, the previous one kept as FILE.bak.
  *
- * Exit status:
+ * Exit status (common/program.h):
  *   0  done (or, with --check, the file is valid)
- *   1  the input is wrong: every problem is printed, nothing is written
- *   2  usage
- *   3  system error (a file cannot be read or written, out of memory)
+ *   2  usage or configuration error: the cluster file (or a file it names) is missing, refused
+ *      or wrong, or --host names no host; every problem is printed, nothing is written
+ *   3  system error: the output folder is refused, a file cannot be written, out of memory
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,16 +22,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/program.h"
 #include "genconf/model.h"
 #include "genconf/output.h"
 #include "genconf/render.h"
-
-enum {
-        EXIT_DONE = 0,
-        EXIT_INVALID = 1,
-        EXIT_USAGE = 2,
-        EXIT_SYSTEM = 3,
-};
 
 static void usage(FILE *f)
 {
@@ -51,9 +45,10 @@ static void usage(FILE *f)
                 "  -V, --version          print the version and exit\n\n"
                 "Exit status:\n"
                 "  0  done (with --check: the file is valid)\n"
-                "  1  invalid input: every problem printed, nothing written\n"
-                "  2  usage\n"
-                "  3  system error (a file cannot be read or written, out of memory)\n\n"
+                "  2  usage or configuration error: the cluster file is missing, refused or\n"
+                "     wrong (every problem printed, nothing written)\n"
+                "  3  system error: the output folder is refused, a file cannot be written,\n"
+                "     out of memory\n\n"
                 "See ha-genconf(8) and ha-slurm-cluster.yaml(5).\n",
                 HA_SYSCONFDIR);
 }
@@ -128,7 +123,7 @@ int main(int argc, char **argv)
         char *password = NULL;
         size_t n_files = 0;
         bool check = false;
-        int o, r, dfd = -1, status = EXIT_DONE;
+        int o, r, dfd = -1, status = HA_EXIT_OK;
 
         /* 1. Arguments. */
         while ((o = getopt_long(argc, argv, "c:H:o:nhV", opts, NULL)) != -1) {
@@ -147,13 +142,13 @@ int main(int argc, char **argv)
                         break;
                 case 'h':
                         usage(stdout);
-                        return EXIT_DONE;
+                        return HA_EXIT_OK;
                 case 'V':
                         printf("ha-genconf (%s) %s\n", HA_PACKAGE, HA_VERSION);
-                        return EXIT_DONE;
+                        return HA_EXIT_OK;
                 default:
                         usage(stderr);
-                        return EXIT_USAGE;
+                        return HA_EXIT_CONFIG;
                 }
         }
         if (optind != argc || !config || (check && outdir) || (!check && (!host || !outdir))) {
@@ -163,7 +158,7 @@ int main(int argc, char **argv)
                         : check        ? "--check writes nothing: no --output-dir"
                                        : "--host and --output-dir are required (or --check)");
                 usage(stderr);
-                return EXIT_USAGE;
+                return HA_EXIT_CONFIG;
         }
 
         /* 2. Load and check the cluster file: every problem, nothing written. */
@@ -171,11 +166,10 @@ int main(int argc, char **argv)
         if (r < 0) {
                 gc_problems_print(&problems, config, stderr);
                 gc_problems_free(&problems);
-                if (r == -EINVAL) {
-                        fprintf(stderr, "ha-genconf: %s is not valid: nothing written\n", config);
-                        return EXIT_INVALID;
-                }
-                return EXIT_SYSTEM;
+                if (r == -ENOMEM)
+                        return HA_EXIT_SYSTEM;
+                fprintf(stderr, "ha-genconf: Failed to render '%s': nothing written\n", config);
+                return HA_EXIT_CONFIG;
         }
 
         /* 3. The host, and the database password where it runs slurmdbd. */
@@ -186,7 +180,7 @@ int main(int argc, char **argv)
                 gc_problems_print(&problems, config, stderr);
                 gc_problems_free(&problems);
                 gc_model_free(m);
-                return EXIT_INVALID;
+                return HA_EXIT_CONFIG;
         }
         if (host) {
                 r = password_for(m, &self, 1, &password, &problems);
@@ -210,10 +204,12 @@ int main(int argc, char **argv)
         if (r < 0) {
                 gc_problems_print(&problems, config, stderr);
                 if (r == -ENOMEM)
-                        fprintf(stderr, "ha-genconf: out of memory\n");
+                        fprintf(stderr, "ha-genconf: Failed to render '%s': %s\n", config,
+                                strerror(-r));
                 else
-                        fprintf(stderr, "ha-genconf: %s is not valid: nothing written\n", config);
-                status = r == -ENOMEM ? EXIT_SYSTEM : EXIT_INVALID;
+                        fprintf(stderr, "ha-genconf: Failed to render '%s': nothing written\n",
+                                config);
+                status = r == -ENOMEM ? HA_EXIT_SYSTEM : HA_EXIT_CONFIG;
                 goto out;
         }
 
@@ -229,9 +225,10 @@ int main(int argc, char **argv)
         /* 6. Write, file by file, only what changed. */
         dfd = gc_open_output_dir(outdir, &reason);
         if (dfd < 0) {
-                fprintf(stderr, "ha-genconf: refused output folder %s: %s%s%s\n", outdir, reason,
-                        dfd == -EPERM ? "" : ": ", dfd == -EPERM ? "" : strerror(-dfd));
-                status = EXIT_SYSTEM;
+                fprintf(stderr, "ha-genconf: Failed to open the output folder '%s': %s%s%s\n",
+                        outdir, reason, dfd == -EPERM ? "" : ": ",
+                        dfd == -EPERM ? "" : strerror(-dfd));
+                status = HA_EXIT_SYSTEM;
                 goto out;
         }
         for (size_t i = 0; i < n_files; i++) {
@@ -246,7 +243,7 @@ int main(int argc, char **argv)
                                 r == -EINVAL  ? "not a regular file"
                                 : r == -ELOOP ? "a symbolic link (refused)"
                                               : strerror(-r));
-                        status = EXIT_SYSTEM;
+                        status = HA_EXIT_SYSTEM;
                         continue;
                 }
                 switch (done) {
@@ -269,7 +266,7 @@ int main(int argc, char **argv)
         r = gc_sync_dir(dfd);
         if (r < 0) {
                 fprintf(stderr, "ha-genconf: Failed to sync '%s': %s\n", outdir, strerror(-r));
-                status = EXIT_SYSTEM;
+                status = HA_EXIT_SYSTEM;
         }
 
 out:

@@ -26,14 +26,8 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/program.h"
 #include "common/role.h"
-
-enum {
-        EXIT_HEALTHY = 0,
-        EXIT_UNHEALTHY = 1,
-        EXIT_USAGE = 2,
-        EXIT_SYSTEM = 3,
-};
 
 static void usage(FILE *f)
 {
@@ -116,8 +110,6 @@ int main(int argc, char **argv)
         struct ha_verdict verdict;
         struct ha_cfg *cfg = NULL;
         bool verbose = false;
-        char *error = NULL;
-        const char *why;
         usec_t deadline;
         int o, r;
 
@@ -126,7 +118,7 @@ int main(int argc, char **argv)
         (void)signal(SIGPIPE, SIG_IGN);
         /* Nothing inherited steers what follows (exec.h). */
         if (ha_env_scrub() < 0)
-                return EXIT_SYSTEM;
+                return HA_EXIT_SYSTEM;
         ha_log_open("ha-check-slurmctld", HA_LOG_STDERR | HA_LOG_JOURNAL, LOG_WARNING);
         ha_fs_set_refusal_handler(ha_log_refusal);
 
@@ -140,45 +132,32 @@ int main(int argc, char **argv)
                         break;
                 case 'h':
                         usage(stdout);
-                        return EXIT_HEALTHY;
+                        return HA_EXIT_OK;
                 case 'V':
                         printf("ha-check-slurmctld (%s) %s\n", HA_PACKAGE, HA_VERSION);
-                        return EXIT_HEALTHY;
+                        return HA_EXIT_OK;
                 default:
                         usage(stderr);
-                        return EXIT_USAGE;
+                        return HA_EXIT_CONFIG;
                 }
         }
         if (optind != argc) {
                 usage(stderr);
-                return EXIT_USAGE;
+                return HA_EXIT_CONFIG;
         }
 
         /* 1. Configuration. */
-        r = ha_cfg_load(config, &cfg, &error);
-        if (r < 0) {
-                ha_log_event(LOG_ERR, HA_MID_CONFIG, NULL, "configuration refused:\n%s",
-                             error ? error : strerror(-r));
-                free(error);
-                return r == -ENOMEM ? EXIT_SYSTEM : EXIT_USAGE;
-        }
+        r = ha_program_load_cfg(config, &cfg);
+        if (r != HA_EXIT_OK)
+                return r;
         deadline = ha_deadline_in(cfg->check.deadline);
 
         /* 2. The state folder: root's alone, or nothing recorded in it can be trusted. */
-        r = ha_fs_state_dir(cfg->ha.state_dir, &why);
-        if (r < 0) {
-                if (r == -EPERM || r == -ENOTDIR)
-                        ha_log_refusal(cfg->ha.state_dir, why);
-                else
-                        ha_log_event(LOG_ERR, HA_MID_SYSTEM, NULL,
-                                     "cannot use the state folder %s: %s: %s", cfg->ha.state_dir,
-                                     why, strerror(-r));
+        r = ha_program_state_dir(cfg->ha.state_dir);
+        if (r != HA_EXIT_OK) {
                 ha_cfg_free(cfg);
-                return EXIT_SYSTEM;
+                return r;
         }
-        if (r > 0)
-                ha_log_event(LOG_WARNING, HA_MID_SYSTEM, NULL, "state folder %s: %s",
-                             cfg->ha.state_dir, why);
 
         /* 3. Observe: every probe bounded by the one deadline. A storage probe that got stuck
          *    in this run is logged now, once; later runs find it recorded. */
@@ -202,9 +181,9 @@ int main(int argc, char **argv)
          *    never part of the verdict. */
         r = ha_metrics_check(cfg, &obs, &verdict);
         if (r < 0 && verbose)
-                fprintf(stderr, "ha-check-slurmctld: metrics not written to %s: %s\n",
+                fprintf(stderr, "ha-check-slurmctld: Failed to write metrics to '%s': %s\n",
                         cfg->metrics.textfile, strerror(-r));
 
         ha_cfg_free(cfg);
-        return verdict.healthy ? EXIT_HEALTHY : EXIT_UNHEALTHY;
+        return verdict.healthy ? HA_EXIT_OK : HA_EXIT_REFUSED;
 }

@@ -173,10 +173,10 @@ cp "$conf" "$conf.good"
 sed -i "s|^textfile = .*|textfile = /run/no-such-folder/ha-slurm.prom|" "$conf"
 check=$(run ha-check-slurmctld -v)
 t_match "missing folder: the check is still healthy (exit 0)" "$check" 'verdict: healthy.*exit=0'
-t_match "... and says why there are no metrics" "$check" 'metrics not written to /run/no-such-folder/ha-slurm.prom: No such file'
+t_match "... and says why there are no metrics" "$check" "Failed to write metrics to '/run/no-such-folder/ha-slurm.prom': No such file"
 hook=$(run ha-notify-backup)
 t_match "missing folder: the hook still succeeds (exit 0)" "$hook" 'demoted: no slurmctld here.*exit=0'
-t_match "... with a warning" "$hook" 'metrics not written'
+t_match "... with a warning" "$hook" 'Failed to write metrics'
 
 HAT_SHARED_MODE=fuse hat_shared_setup /mnt/metrics ctl1
 sed -i "s|^textfile = .*|textfile = /mnt/metrics/ha-slurm.prom|" "$conf"
@@ -187,17 +187,17 @@ s=$(date +%s%3N)
 check=$(run ha-check-slurmctld -v)
 ms=$(($(date +%s%3N) - s))
 t_match "hung mount: the check is still healthy (exit 0)" "$check" 'verdict: healthy.*exit=0'
-t_match "... the writer timed out" "$check" 'metrics not written to /mnt/metrics/ha-slurm.prom: Connection timed out'
+t_match "... the writer timed out" "$check" "Failed to write metrics to '/mnt/metrics/ha-slurm.prom': Connection timed out"
 t_lt "... and the check took $ms ms: under 3 s (metrics timeout 500 ms)" "$ms" 3000
 t_ok "... the stuck writer is recorded" hat_exec ctl1 test -s /run/ha-slurm/metrics.stuck
 check=$(run ha-check-slurmctld -v)
 t_match "next run: healthy, and no second writer (the first is still stuck)" "$check" \
-    'metrics not written.*Operation already in progress.*exit=0'
+    'Failed to write metrics.*Operation already in progress.*exit=0'
 resume
 written() { # the check runs healthy and writes its metrics
     local o
     o=$(run ha-check-slurmctld -v)
-    [[ $o == *"verdict: healthy"* && $o != *"metrics not written"* ]]
+    [[ $o == *"verdict: healthy"* && $o != *"Failed to write metrics"* ]]
 }
 t_ok "mount back: a later run writes again" hat_wait_for 10 written
 
@@ -209,7 +209,7 @@ cp "$conf.good" "$conf"
 t_note "e. the textfile's folder"
 sum() { hat_exec ctl1 md5sum "$TEXTDIR/ha-slurm.prom"; }
 t_match "the standard layout is written" "$(run ha-check-slurmctld -v)" 'verdict: healthy.*exit=0'
-t_nomatch "... and nothing refused" "$(run ha-check-slurmctld -v)" 'refused|metrics not written'
+t_nomatch "... and nothing refused" "$(run ha-check-slurmctld -v)" 'refused|Failed to write metrics'
 before=$(sum)
 hat_exec ctl1 chmod 0777 "$TEXTDIR"
 check=$(run ha-check-slurmctld -v)
@@ -219,7 +219,7 @@ t_match "... and the file not written" "$(sum)" "^${before%% *} "
 hat_exec ctl1 chown root:prometheus "$TEXTDIR"
 hat_exec ctl1 chmod 0775 "$TEXTDIR"
 check=$(run ha-check-slurmctld -v)
-t_nomatch "a folder its group may write (root:prometheus 0775): not refused" "$check" 'refused|metrics not written'
+t_nomatch "a folder its group may write (root:prometheus 0775): not refused" "$check" 'refused|Failed to write metrics'
 t_nomatch "... the file written" "$(sum)" "^${before%% *} "
 hat_exec ctl1 chown root:root "$TEXTDIR"
 hat_exec ctl1 chmod 0755 "$TEXTDIR"
@@ -233,7 +233,7 @@ t_match "... the folder is refused, saying why" "$check" \
     "refused $TEXTDIR: a symbolic link on the way, in a folder others may write"
 t_match "... nothing written where it points" "$(hat_exec ctl1 ls -A /run/decoy)" '^$'
 hook=$(run ha-notify-backup)
-t_match "... nor by a hook (exit 0, a warning)" "$hook" "refused $TEXTDIR: a symbolic link.*metrics not written.*exit=0"
+t_match "... nor by a hook (exit 0, a warning)" "$hook" "refused $TEXTDIR: a symbolic link.*Failed to write metrics.*exit=0"
 t_match "... still nothing there" "$(hat_exec ctl1 ls -A /run/decoy)" '^$'
 as_prometheus rm "$TEXTDIR"
 as_prometheus mv "$TEXTROOT/node-exporter.real" "$TEXTDIR"

@@ -171,7 +171,7 @@ check() { unshare --net chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$
 rc=0
 out=$(check /usr/libexec/ha-slurm/ha-check-slurmctld 2>&1) || rc=$?
 t_match "no configuration: exit 2" "$rc" '^2$'
-t_match "... naming the file" "$out" '/etc/ha-slurm/ha-slurm\.conf: cannot open: No such file'
+t_match "... naming the file" "$out" "Failed to load '/etc/ha-slurm/ha-slurm\\.conf': No such file"
 install -m 0644 "$r/etc/ha-slurm/ha-slurm.conf.example" "$r/etc/ha-slurm/ha-slurm.conf"
 rc=0
 out=$(check /usr/libexec/ha-slurm/ha-check-slurmctld -v 2>&1) || rc=$?

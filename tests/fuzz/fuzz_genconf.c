@@ -38,8 +38,7 @@ static int user_known(const char *user)
 static void check_hooks_accept(const struct gc_model *m, const struct gc_file *f)
 {
         struct ha_cfg *cfg = NULL;
-        char *error = NULL;
-        const char *path;
+        const char *error = NULL, *path;
         int r;
 
         if (!m->slurm_user.s || !user_known(m->slurm_user.s))

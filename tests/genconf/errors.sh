@@ -4,15 +4,15 @@
 # Each bad/NAME.yaml says what ha-genconf must print, one "# expect: LINE:COL: field: what"
 # line per problem. For each file, run with --host ctl1 into an output folder that holds a
 # slurm.conf already, and into one that does not exist yet:
-#   - exit status 1;
+#   - exit status 2 (a configuration error);
 #   - for every expect line, a line "bad/NAME.yaml:LINE:COL: field: what..." on stderr (the
 #     expected text is a prefix of the line);
 #   - no other problem line (all problems, and only those, in one run);
 #   - nothing written: the existing slurm.conf keeps its content, inode and time, no other file
 #     appears, the missing folder is not created;
-#   - --check says the same, with exit status 1.
-# Then the usage and system errors: exit 2 for bad arguments, 3 for an unreadable file, 1 for an
-# unknown host, 0 for --help and --version.
+#   - --check says the same, with exit status 2.
+# Then the usage and system errors: exit 2 for bad arguments, a missing file and an unknown host,
+# 3 for an output folder that cannot be used, 0 for --help and --version.
 #
 # Needs no root and no daemon. Exit 0: all checks passed.
 set -euo pipefail
@@ -56,7 +56,7 @@ for file in bad/*.yaml; do
     before=$(stat -c '%i %Y %s' "$existing/slurm.conf")
 
     run "$file" --host ctl1 --output-dir "$existing"
-    t_match "$name: exit status 1" "$rc" '^1$'
+    t_match "$name: exit status 2" "$rc" '^2$'
     for e in "${expects[@]}"; do
         found=1
         while IFS= read -r line; do
@@ -66,7 +66,7 @@ for file in bad/*.yaml; do
     done
     n=$(grep -c "^$file:" <<<"$err" || true)
     t_match "$name: ${#expects[@]} problem(s), no other" "$n" "^${#expects[@]}\$"
-    t_match "$name: says nothing was written" "$err" "$file is not valid: nothing written"
+    t_match "$name: says nothing was written" "$err" "Failed to render '$file': nothing written"
     t_match "$name: the existing file is untouched" \
         "$(stat -c '%i %Y %s' "$existing/slurm.conf") $(ls -A "$existing" | tr '\n' ' ')" \
         "^$before slurm.conf \$"
@@ -75,7 +75,7 @@ for file in bad/*.yaml; do
     t_fail "$name: a missing output folder is not created" test -e "$tmp/$name/new"
 
     run "$file" --check
-    t_match "$name: --check fails too" "$rc" '^1$'
+    t_match "$name: --check fails too" "$rc" '^2$'
     t_match "$name: --check gives the same problems" "$(grep -c "^$file:" <<<"$err" || true)" \
         "^${#expects[@]}\$"
 done
@@ -95,10 +95,10 @@ t_match "an extra argument: exit 2" "$rc" '^2$'
 run "$good" --bogus
 t_match "an unknown option: exit 2" "$rc" '^2$'
 run "$tmp/does-not-exist.yaml" --check
-t_match "a missing file: exit 3" "$rc" '^3$'
+t_match "a missing file: exit 2" "$rc" '^2$'
 t_match "a missing file: says why" "$err" 'does-not-exist.yaml: cannot read: No such file'
 run "$good" --host nosuchhost --output-dir "$tmp/unknown-host"
-t_match "an unknown host: exit 1" "$rc" '^1$'
+t_match "an unknown host: exit 2" "$rc" '^2$'
 t_match "an unknown host: says so" "$err" \
     "$good: --host: no host \"nosuchhost\" in nodes.controllers or nodes.compute_nodes"
 t_fail "an unknown host: nothing written" test -e "$tmp/unknown-host"

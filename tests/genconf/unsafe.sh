@@ -46,7 +46,7 @@ run --config "$tmp/c.yaml" --check
 t_match "a YAML of ours, 0644: accepted" "$rc" '^0$'
 chmod 0664 "$tmp/c.yaml"
 run --config "$tmp/c.yaml" --check
-t_match "a group-writable YAML: exit 3" "$rc" '^3$'
+t_match "a group-writable YAML: exit 2" "$rc" '^2$'
 t_match "... names the file and the reason" "$out" "^$tmp/c\\.yaml: refused: writable by group or others"
 chmod 0646 "$tmp/c.yaml"
 run --config "$tmp/c.yaml" --host server1 --output-dir "$tmp/out-ww"
@@ -55,7 +55,7 @@ t_fail "... nothing written" test -e "$tmp/out-ww"
 chmod 0644 "$tmp/c.yaml"
 mkfifo "$tmp/fifo.yaml"
 run --config "$tmp/fifo.yaml" --check
-t_match "a FIFO as the YAML: refused at once, not waited on (exit 3, not timeout's 124)" "$rc" '^3$'
+t_match "a FIFO as the YAML: refused at once, not waited on (exit 2, not timeout's 124)" "$rc" '^2$'
 t_match "... says it is not a regular file" "$out" "fifo\\.yaml: refused: not a regular file"
 ln -s "$tmp/c.yaml" "$tmp/link.yaml"
 run --config "$tmp/link.yaml" --check
@@ -77,7 +77,7 @@ pw_case() { # NAME MODE [OWNER] EXPECTED-REASON
     chmod "$mode" "$f"
     chown "$owner" "$f"
     GENCONF_DB_PASSWORD_FILE=$f run --config "$yaml" --host db1 --output-dir "$tmp/out-pw-$name"
-    t_match "password file $name: exit 1" "$rc" '^1$'
+    t_match "password file $name: exit 2" "$rc" '^2$'
     t_match "... names the field, the file and the reason" "$out" \
         "database\\.mariadb\\.password_file: refused $f: $want"
     t_fail "... nothing written" test -e "$tmp/out-pw-$name"
@@ -105,13 +105,13 @@ ln -s "$tmp/target" "$tmp/pub/out"
 run --config "$here/golden/scenario1.yaml" --host server1 --output-dir "$tmp/pub/out"
 t_match "an output folder through a link planted in a world-writable folder: exit 3" "$rc" '^3$'
 t_match "... refused with the reason" "$out" \
-    "refused output folder $tmp/pub/out: a symbolic link on the way, in a folder others may write"
+    "Failed to open the output folder '$tmp/pub/out': a symbolic link on the way, in a folder others may write"
 t_match "... the link's target is untouched" "$(ls -A "$tmp/target") $(cat "$tmp/target/slurm.conf")" \
     '^slurm\.conf canary$'
 mkdir -m 0775 "$tmp/gw"
 run --config "$here/golden/scenario1.yaml" --host server1 --output-dir "$tmp/gw"
 t_match "a group-writable output folder: refused" "$out" \
-    "refused output folder $tmp/gw: writable by group or others"
+    "Failed to open the output folder '$tmp/gw': writable by group or others"
 t_match "... nothing written in it" "$(ls -A "$tmp/gw" | wc -l)" '^0$'
 mkdir "$tmp/site" "$tmp/real"
 ln -s "$tmp/real" "$tmp/site/etc"
@@ -129,7 +129,7 @@ t_match "... with mode 0755 whatever the umask" \
 # ---- a secret that fails its check is not printed ----
 sed 's/auth_pass: .*/auth_pass: ${GENCONF_TEST_SECRET}/' "$here/golden/scenario1.yaml" >"$tmp/s.yaml"
 GENCONF_TEST_SECRET='Sekr3t#TooLong' run --config "$tmp/s.yaml" --check
-t_match "an invalid auth_pass: exit 1" "$rc" '^1$'
+t_match "an invalid auth_pass: exit 2" "$rc" '^2$'
 t_match "... says what is wrong with it" "$out" 'network\.vrrp\.auth_pass: expected 1 to 8 letters'
 t_nomatch "... never its value" "$out" 'Sekr3t'
 

@@ -203,7 +203,7 @@ t_match "file of another user: exit 2" "$RC" '^2$'
 t_match "file of another user: refused" "$OUT" 'not owned by root'
 run_check ctl1 "$(conf ctl1 missing.conf)"
 t_match "missing file: exit 2" "$RC" '^2$'
-t_match "missing file: said so" "$OUT" 'missing.conf: cannot open: No such file'
+t_match "missing file: said so" "$OUT" "Failed to load '[^']*/missing\\.conf': No such file"
 t_lt "configuration errors are immediate ($MS ms)" "$MS" "$FAST_MS"
 
 # a. Healthy ---------------------------------------------------------------------------------

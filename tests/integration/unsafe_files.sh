@@ -114,7 +114,7 @@ t_note "the state folder"
 in1 sh -c "mkdir -m 0777 $STATE && chmod 0777 $STATE"
 check
 t_nomatch "check: a state folder of root's that others may write is not refused" "$OUT" 'refused'
-t_match "... but set to 0700, with a warning" "$OUT" "state folder $STATE: group or others had access: set to 0700"
+t_match "... but set to 0700, with a warning" "$OUT" "state folder '$STATE': group or others had access: set to 0700"
 t_match "... now root's, 0700" "$(in1 stat -c '%U %a' "$STATE")" '^root 700$'
 in1 chmod 0755 "$STATE"
 run "$HOOKS/ha-notify-backup" -c "$CONF"
@@ -214,17 +214,17 @@ in1 rm -f "$STATE/lease.stuck"
 live_record "$STATE/lease.stuck" ""
 run "$HOOKS/ha-notify-backup" -c "$CONF"
 t_match "ha-notify-backup: lease.stuck of root's, of a live process: believed (control)" "$OUT" \
-    'cannot release the lease'
+    'failed to release the lease'
 in1 chown nobody "$STATE/lease.stuck"
 run "$HOOKS/ha-notify-backup" -c "$CONF"
 refused "ha-notify-backup: lease.stuck of another owner" "$STATE/lease.stuck" 'not owned by root'
-t_nomatch "... not believed: the lease is released as usual" "$OUT" 'cannot release the lease'
+t_nomatch "... not believed: the lease is released as usual" "$OUT" 'failed to release the lease'
 in1 rm -f "$STATE/lease.stuck"
 
 t_note "metrics: the records and the stuck file in the state folder, the textfile"
 checkm
 RC_M=$RC
-t_nomatch "check with [metrics]: nothing refused" "$OUT" 'refused|metrics not written'
+t_nomatch "check with [metrics]: nothing refused" "$OUT" 'refused|Failed to write metrics'
 t_match "... the textfile is written" "$(in1 cat "$TEXTFILE")" 'ha_slurm_check_healthy'
 in1 ln -s "$CANARY" "$STATE/metrics.hook"
 checkm
@@ -251,16 +251,16 @@ in1 ln -s "$CANARY" "$STATE/metrics.stuck"
 checkm
 refused "check: metrics.stuck a symbolic link" "$STATE/metrics.stuck" 'a symbolic link'
 t_ok "... the canary is unchanged" canary_ok
-t_nomatch "... not believed: the metrics are written" "$OUT" 'metrics not written'
+t_nomatch "... not believed: the metrics are written" "$OUT" 'Failed to write metrics'
 in1 rm -f "$STATE/metrics.stuck"
 live_record "$STATE/metrics.stuck" ""
 checkm
 t_match "check: metrics.stuck of root's, of a live process: believed (control)" "$OUT" \
-    'metrics not written.*Operation already in progress'
+    'Failed to write metrics.*Operation already in progress'
 in1 chown nobody "$STATE/metrics.stuck"
 checkm
 refused "check: metrics.stuck of another owner" "$STATE/metrics.stuck" 'not owned by root'
-t_nomatch "... not believed: the metrics are written" "$OUT" 'metrics not written'
+t_nomatch "... not believed: the metrics are written" "$OUT" 'Failed to write metrics'
 in1 rm -f "$STATE/metrics.stuck"
 
 in1 rm -f "$TEXTFILE"
@@ -268,7 +268,7 @@ in1 ln -s "$CANARY" "$TEXTFILE"
 checkm
 t_ok "check: the textfile a symbolic link: the same exit status ($RC_M)" test "$RC" = "$RC_M"
 refused "check" "$TEXTFILE" 'a symbolic link'
-t_match "... not written" "$OUT" "metrics not written to $TEXTFILE"
+t_match "... not written" "$OUT" "Failed to write metrics to '$TEXTFILE'"
 t_ok "... the canary is unchanged" canary_ok
 t_match "... and the link is left as it was" "$(in1 stat -c %F "$TEXTFILE")" 'symbolic link'
 in1 rm "$TEXTFILE"
@@ -309,7 +309,7 @@ as_slurm ln -s "$CANARY" "$LEASE"
 run "$HOOKS/ha-notify-master" -c "$CONF"
 t_ok "ha-notify-master: the lease a link to root's canary: promotion refused (exit 1)" test "$RC" = 1
 refused "ha-notify-master" "$LEASE" 'a symbolic link'
-t_match "... the lease step says why" "$OUT" 'lease: refused: cannot take the lease'
+t_match "... the lease step says why" "$OUT" 'lease: refused: failed to take the lease'
 t_ok "... the canary is unchanged" canary_ok
 t_match "... and the link is left as it was" "$(in1 stat -c %F "$LEASE")" 'symbolic link'
 as_slurm rm "$LEASE"
@@ -344,7 +344,7 @@ as_slurm sh -c "rm -f $LEASE && ln -s $CANARY $LEASE"
 run "$HOOKS/ha-notify-backup" -c "$CONF"
 t_ok "ha-notify-backup: the lease a link: the demotion itself is done (exit 0)" test "$RC" = 0
 refused "ha-notify-backup" "$LEASE" 'a symbolic link'
-t_match "... and the release step says it was not" "$OUT" 'cannot release the lease'
+t_match "... and the release step says it was not" "$OUT" 'failed to release the lease'
 t_ok "... the canary is unchanged" canary_ok
 
 t_done

@@ -6,7 +6,8 @@
  * of slurmctld; give the slurmdbd port (6819) and --uid SlurmUser. Prints one line of key=value
  * pairs per call, so a test can assert on it: op=status result=ok error=- control=standby
  * backup_inx=1 control_time=0 protocol=22.05 ms=0.91 With --repeat N it makes N calls and adds the
- * median, minimum and maximum time. Exit status: 0 every call succeeded, 1 a call failed, 2 usage.
+ * median, minimum and maximum time. Exit status (common/program.h): 0 every call succeeded, 1 a
+ * call failed, 2 usage, 3 out of memory.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include "common/clock.h"
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/program.h"
 #include "common/slurmrpc.h"
 
 static const char *errno_name(int r)
@@ -97,8 +99,9 @@ int main(int argc, char **argv)
                 switch (o) {
                 case 'p':
                         if (ha_parse_protocol(optarg, &c.version) < 0) {
-                                fprintf(stderr, "ha-rpc: bad protocol '%s'\n", optarg);
-                                return 2;
+                                fprintf(stderr, "ha-rpc: Failed to parse --protocol '%s'\n",
+                                        optarg);
+                                return HA_EXIT_CONFIG;
                         }
                         break;
                 case 'u':
@@ -112,26 +115,30 @@ int main(int argc, char **argv)
                         break;
                 case 't':
                         if (ha_parse_duration(optarg, &timeout) < 0) {
-                                fprintf(stderr, "ha-rpc: bad duration '%s'\n", optarg);
-                                return 2;
+                                fprintf(stderr, "ha-rpc: Failed to parse --timeout '%s'\n", optarg);
+                                return HA_EXIT_CONFIG;
                         }
                         break;
                 case 'n':
                         repeat = strtol(optarg, NULL, 10);
-                        if (repeat < 1 || repeat > 1000000)
-                                return 2;
+                        if (repeat < 1 || repeat > 1000000) {
+                                fprintf(stderr,
+                                        "ha-rpc: Failed to parse --repeat '%s': 1 to 1000000\n",
+                                        optarg);
+                                return HA_EXIT_CONFIG;
+                        }
                         break;
                 case 'h':
                         usage(stdout);
-                        return 0;
+                        return HA_EXIT_OK;
                 default:
                         usage(stderr);
-                        return 2;
+                        return HA_EXIT_CONFIG;
                 }
         }
         if (argc - optind != 2) {
                 usage(stderr);
-                return 2;
+                return HA_EXIT_CONFIG;
         }
         (void)snprintf(address, sizeof(address), "%s", argv[optind]);
         colon = strrchr(address, ':');
@@ -144,25 +151,26 @@ int main(int argc, char **argv)
         if (strcmp(op, "ping") && strcmp(op, "status") && strcmp(op, "takeover") &&
             strcmp(op, "dbd-ping")) {
                 usage(stderr);
-                return 2;
+                return HA_EXIT_CONFIG;
         }
 
         ms = calloc((size_t)repeat, sizeof(*ms));
         if (!ms)
-                return 3;
+                return HA_EXIT_SYSTEM;
         for (long i = 0; i < repeat; i++) {
                 struct ha_slurm_control ctl = {0};
+                const char *reason = "";
                 usec_t start = ha_now(), deadline = ha_deadline_in(timeout);
                 int r;
 
                 if (strcmp(op, "ping") == 0)
-                        r = ha_slurm_ping(&c, deadline);
+                        r = ha_slurm_ping(&c, deadline, &reason);
                 else if (strcmp(op, "dbd-ping") == 0)
-                        r = ha_slurmdbd_ping(&c, deadline);
+                        r = ha_slurmdbd_ping(&c, deadline, &reason);
                 else if (strcmp(op, "status") == 0)
-                        r = ha_slurm_control_status(&c, deadline, &ctl);
+                        r = ha_slurm_control_status(&c, deadline, &ctl, &reason);
                 else
-                        r = ha_slurm_takeover(&c, deadline);
+                        r = ha_slurm_takeover(&c, deadline, &reason);
                 ms[i] = ha_msec_between(start, ha_now());
                 if (r < 0)
                         failed = 1;
@@ -176,7 +184,7 @@ int main(int argc, char **argv)
                         printf(" slurm_rc=%d protocol=%s ms=%.3f\n", c.slurm_rc,
                                c.version ? ha_protocol_release(c.version) : "-", ms[i]);
                         if (r < 0)
-                                printf("reason=%s\n", c.reason);
+                                printf("reason=%s\n", reason);
                 }
         }
         if (repeat > 1) {
@@ -185,5 +193,5 @@ int main(int argc, char **argv)
                        repeat, failed, ms[repeat / 2], ms[0], ms[repeat - 1]);
         }
         free(ms);
-        return failed;
+        return failed ? HA_EXIT_REFUSED : HA_EXIT_OK;
 }

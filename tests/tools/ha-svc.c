@@ -9,7 +9,8 @@
  * (JobRemoved) or the deadline (--timeout, default 10s); `stop` kills the unit with SIGKILL when
  * --kill-after passes (default: the timeout). Only the systemd manager is driven by a unit
  * name; direct mode needs a pid file and a command, which this tool does not take.
- * Exit status: 0 the call succeeded, 1 it failed, 2 usage.
+ * Exit status (common/program.h): 0 the call succeeded, 1 it failed, 2 usage, 3 systemd does not
+ * run here.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@
 
 #include "common/cfg.h"
 #include "common/clock.h"
+#include "common/program.h"
 #include "common/svc.h"
 
 /* A stable name for the errors a test asserts on (strerrorname_np() is glibc 2.32 and later). */
@@ -59,8 +61,7 @@ int main(int argc, char **argv)
         };
         struct ha_svc s = {.manager = HA_SVC_SYSTEMD};
         usec_t timeout = 10 * HA_USEC_PER_SEC, kill_after = HA_USEC_INFINITY, start, deadline;
-        char reason[256] = "";
-        const char *op;
+        const char *op, *reason = NULL;
         bool running = false;
         pid_t pid = 0;
         int c, r;
@@ -76,52 +77,53 @@ int main(int argc, char **argv)
                                 s.manager = HA_SVC_AUTO;
                         else {
                                 usage(stderr);
-                                return 2;
+                                return HA_EXIT_CONFIG;
                         }
                         break;
                 case 't':
                 case 'k':
                         if (ha_parse_duration(optarg, c == 't' ? &timeout : &kill_after) < 0) {
-                                fprintf(stderr, "ha-svc: bad duration \"%s\"\n", optarg);
-                                return 2;
+                                fprintf(stderr, "ha-svc: Failed to parse the duration '%s'\n",
+                                        optarg);
+                                return HA_EXIT_CONFIG;
                         }
                         break;
                 case 'h':
                         usage(stdout);
-                        return 0;
+                        return HA_EXIT_OK;
                 default:
                         usage(stderr);
-                        return 2;
+                        return HA_EXIT_CONFIG;
                 }
         }
         if (argc - optind != 2) {
                 usage(stderr);
-                return 2;
+                return HA_EXIT_CONFIG;
         }
         s.unit = argv[optind];
         op = argv[optind + 1];
         if (!ha_svc_uses_systemd(&s)) {
-                fprintf(stderr, "ha-svc: systemd does not run here (or --manager direct)\n");
-                return 2;
+                fprintf(stderr, "ha-svc: Failed to use systemd: it does not run here (or --manager "
+                                "direct)\n");
+                return HA_EXIT_SYSTEM;
         }
         start = ha_now();
         deadline = ha_deadline_in(timeout);
         if (strcmp(op, "start") == 0) {
-                r = ha_svc_start(&s, deadline, reason, sizeof(reason));
+                r = ha_svc_start(&s, deadline, &reason);
         } else if (strcmp(op, "stop") == 0) {
                 r = ha_svc_stop(&s, ha_deadline_min(deadline, ha_deadline_in(kill_after)), deadline,
-                                reason, sizeof(reason));
+                                &reason);
         } else if (strcmp(op, "state") == 0) {
-                r = ha_svc_state(&s, deadline, &running, &pid, reason, sizeof(reason));
+                r = ha_svc_state(&s, deadline, &running, &pid, &reason);
         } else {
                 usage(stderr);
-                return 2;
+                return HA_EXIT_CONFIG;
         }
         if (r >= 0 && strcmp(op, "state") != 0)
-                (void)ha_svc_state(&s, ha_deadline_in(timeout), &running, &pid, reason,
-                                   sizeof(reason));
+                (void)ha_svc_state(&s, ha_deadline_in(timeout), &running, &pid, &reason);
         printf("op=%s unit=%s result=%s error=%s running=%s pid=%d ms=%.1f reason=%s\n", op, s.unit,
                r < 0 ? "failed" : "ok", errno_name(r < 0 ? r : 0), running ? "yes" : "no", (int)pid,
-               ha_msec_between(start, ha_now()), reason[0] ? reason : "-");
-        return r < 0 ? 1 : 0;
+               ha_msec_between(start, ha_now()), reason ? reason : "-");
+        return r < 0 ? HA_EXIT_REFUSED : HA_EXIT_OK;
 }

@@ -34,28 +34,30 @@ static const char *write_file(const char *text, mode_t mode)
         return path;
 }
 
-/* Loads `text`; expects failure with every string of `want` (NULL-terminated) in the error. */
+/* Loads `text`; expects failure with every string of `want` (NULL-terminated) in the reason. */
 static void expect_error(const char *text, mode_t mode, int want_r, const char *const *want)
 {
         const char *path = write_file(text, mode);
         struct ha_cfg *cfg = NULL;
-        char *err = NULL;
+        const char *err = NULL;
 
         assert_int_equal(ha_cfg_load(path, &cfg, &err), want_r);
         assert_null(cfg);
         assert_non_null(err);
-        assert_non_null(strstr(err, path));
+        /* The problems name the file and line; a refusal's reason is only why (the program
+         * names the file). */
+        if (want_r == -EINVAL)
+                assert_non_null(strstr(err, path));
         for (size_t i = 0; want[i]; i++) {
                 if (!strstr(err, want[i]))
                         fail_msg("error \"%s\" lacks \"%s\"", err, want[i]);
         }
-        free(err);
 }
 
 static void test_defaults(void **state)
 {
         struct ha_cfg *cfg = NULL;
-        char *err = NULL;
+        const char *err = NULL;
 
         (void)state;
         assert_int_equal(ha_cfg_load(write_file(REQUIRED, 0600), &cfg, &err), 0);
@@ -79,7 +81,7 @@ static void test_defaults(void **state)
 static void test_dbd(void **state)
 {
         struct ha_cfg *cfg = NULL;
-        char *err = NULL;
+        const char *err = NULL;
         char text[512];
 
         (void)state;
@@ -114,7 +116,7 @@ static void test_required(void **state)
 static void test_values(void **state)
 {
         struct ha_cfg *cfg = NULL;
-        char *err = NULL;
+        const char *err = NULL;
         const char *text = "[slurm]\n"
                            "controller = 10.0.0.5\n"
                            "port = 7817\n"
@@ -211,7 +213,8 @@ static void test_unsafe_files(void **state)
 {
         const char *path;
         struct ha_cfg *cfg = NULL;
-        char *err = NULL, link[300];
+        const char *err = NULL;
+        char link[300];
 
         (void)state;
         expect_error("[slurm]\n", 0666, -EPERM,
@@ -224,7 +227,6 @@ static void test_unsafe_files(void **state)
                 assert_int_equal(chown(path, 65534, 65534), 0);
                 assert_int_equal(ha_cfg_load(path, &cfg, &err), -EPERM);
                 assert_non_null(strstr(err, "refused: not owned by root"));
-                free(err);
         }
 
         path = write_file("[slurm]\n", 0600);
@@ -232,11 +234,9 @@ static void test_unsafe_files(void **state)
         assert_int_equal(symlink(path, link), 0);
         assert_int_equal(ha_cfg_load(link, &cfg, &err), -ELOOP);
         assert_non_null(strstr(err, "symbolic link"));
-        free(err);
 
         assert_int_equal(ha_cfg_load("/nonexistent/ha-slurm.conf", &cfg, &err), -ENOENT);
-        assert_non_null(strstr(err, "/nonexistent/ha-slurm.conf: cannot open"));
-        free(err);
+        assert_string_equal(err, "No such file or directory");
         assert_null(cfg);
 }
 
@@ -244,7 +244,7 @@ static void test_unsafe_files(void **state)
 static void test_metrics(void **state)
 {
         struct ha_cfg *cfg = NULL;
-        char *err = NULL;
+        const char *err = NULL;
 
         (void)state;
         assert_int_equal(ha_cfg_load(write_file(REQUIRED, 0600), &cfg, &err), 0);
