@@ -102,13 +102,18 @@ render_template() {
         local template=$DATA_DIR/$1 out=$2
         shift 2
         [[ -f $template ]] || die "a template of the installer is missing: $template ($DATA_HINT)"
+        # shellcheck disable=SC2094 # the template's path is only named in messages: awk reads stdin
         awk '
+                # The arguments are data, not files or awk assignments: the template is read
+                # from standard input (its path may hold "=").
                 BEGIN {
-                        for (i = 1; i < ARGC - 1; i++) {
+                        src = ARGV[1]
+                        for (i = 2; i < ARGC; i++) {
                                 eq = index(ARGV[i], "=")
                                 val[substr(ARGV[i], 1, eq - 1)] = substr(ARGV[i], eq + 1)
-                                delete ARGV[i]
                         }
+                        for (i = 1; i < ARGC; i++)
+                                delete ARGV[i]
                 }
                 /^#@/ { next }
                 {
@@ -117,7 +122,7 @@ render_template() {
                         while (match(line, /@[A-Z_]+@/)) {
                                 name = substr(line, RSTART + 1, RLENGTH - 2)
                                 if (!(name in val)) {
-                                        printf "%s:%d: no value for @%s@\n", FILENAME, FNR, name > "/dev/stderr"
+                                        printf "%s:%d: no value for @%s@\n", src, NR, name > "/dev/stderr"
                                         bad = 1
                                         exit 1
                                 }
@@ -126,7 +131,7 @@ render_template() {
                         }
                         print out line
                 }
-                END { exit bad }' "$@" "$template" >"$out" ||
+                END { exit bad }' "$template" "$@" <"$template" >"$out" ||
                 die "could not write from the template $template (above)"
 }
 
