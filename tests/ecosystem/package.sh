@@ -87,6 +87,19 @@ for p in ha-genconf ha-slurm-install; do
     t_match "/usr/sbin/$p: root:root 0755" "$contents" \
         "(^|$nl)-rwxr-xr-x root/root +[0-9]+ [0-9-]+ [0-9:]+ \\./usr/sbin/$p($nl|\$)"
 done
+# The installer's parts (sourced by ha-slurm-install, which refuses them otherwise) and the
+# templates of the units it writes: root's, 0644.
+for f in install/lib.sh install/prepare.sh install/host.sh install/files.sh install/database.sh \
+    install/services.sh etc/systemd/ha-slurmctld.service keepalived/keepalived.service.d/ha-slurm.conf; do
+    t_match "/usr/share/ha-slurm/$f: root:root 0644" "$contents" \
+        "(^|$nl)-rw-r--r-- root/root +[0-9]+ [0-9-]+ [0-9:]+ \\./usr/share/ha-slurm/${f//./\\.}($nl|\$)"
+done
+unshipped=
+for f in "$src"/install/*.sh; do
+    f=install/${f##*/}
+    [[ "$contents$nl" == *" ./usr/share/ha-slurm/$f$nl"* ]] || unshipped+=" $f"
+done
+t_match "every part of the installer in the source tree is shipped" "$unshipped" '^$'
 t_match "nothing group- or world-writable" "$(awk 'substr($1, 6, 1) == "w" || substr($1, 9, 1) == "w"' <<<"$contents")" '^$'
 t_match "everything owned by root:root" "$(awk '$2 != "root/root"' <<<"$contents")" '^$'
 for f in usr/share/man/man8/ha-check-slurmctld.8 usr/share/man/man8/ha-notify-master.8 \
@@ -200,6 +213,11 @@ t_match "dpkg --verify: nothing of the package changed" "$(in_root dpkg --verify
 t_match "keepalived.conf runs the package's check" \
     "$(cat "$r/etc/keepalived/keepalived.conf" 2>&1)" '"/usr/libexec/ha-slurm/ha-check-slurmctld'
 t_ok "ha-slurmctld.service is written" test -f "$r/etc/systemd/system/ha-slurmctld.service"
+t_ok "... from the package's template, filled in" \
+    grep -qx 'RequiresMountsFor=/mnt/gluster/slurm/state' "$r/etc/systemd/system/ha-slurmctld.service"
+t_ok "the keepalived drop-in is written, from the package's template" \
+    grep -qx 'ExecStopPost=-/usr/libexec/ha-slurm/ha-notify-backup -c /etc/ha-slurm/ha-slurm.conf' \
+    "$r/etc/systemd/system/keepalived.service.d/ha-slurm.conf"
 rc=0
 out=$(check /usr/libexec/ha-slurm/ha-check-slurmctld -v 2>&1) || rc=$?
 t_match "the package's check loads the installed ha-slurm.conf (exit 1: unhealthy, not 2)" "$rc" '^1$'

@@ -2,7 +2,8 @@
 # errors.sh - every refusal of install.sh names what is wrong, exits non-zero and changes
 # nothing, on a clean root and on an installed one: usage errors, a YAML file with errors
 # (ha-genconf's FILE:LINE:COLUMN messages passed through), a host in the wrong role, no MUNGE
-# key, a hooks folder keepalived's script security would refuse, the shared storage mounted
+# key, a hooks folder keepalived's script security would refuse, a part of the installer or a
+# unit template missing, a template placeholder without a value, the shared storage mounted
 # with the wrong type (in a private mount namespace).
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/common.sh
@@ -100,6 +101,34 @@ t_match "two problems: script security" "$OUT" 'script security would refuse the
 t_match "two problems: every step still shown" "$OUT" '\[13/13\] Services'
 t_match "two problems: counted in the summary" "$OUT" 'dry run: 2 problem\(s\) \(above\): a real run would stop before changing anything'
 t_same "two problems, dry run: nothing changed" "$before" "$(listing "$P")"
+
+# ---- the installer's own files: a part or a template missing, a placeholder without a value ----
+# A copy of the source tree's installer (install.sh, install/*.sh, the unit templates).
+T=$TMP/tree
+mkdir -p "$T"
+cp -a "$SRC/install.sh" "$SRC/CMakeLists.txt" "$SRC/install" "$SRC/etc" "$SRC/keepalived" "$T/"
+E=$(new_root)
+mv "$T/install/host.sh" "$TMP/host.sh"
+RC=0
+OUT=$("$T/install.sh" --controller --config "$YAML" --host "$CTL" --root "$E" --new-munge-key 2>&1) || RC=$?
+t_ok "a part missing: refused (exit 1)" test "$RC" -eq 1
+t_match "a part missing: named" "$OUT" "a part of the installer is missing: $T/install/host\.sh"
+mv "$TMP/host.sh" "$T/install/host.sh"
+mv "$T/keepalived/keepalived.service.d/ha-slurm.conf" "$TMP/dropin.conf"
+RC=0
+OUT=$("$T/install.sh" --controller --config "$YAML" --host "$CTL" --root "$E" --new-munge-key 2>&1) || RC=$?
+t_ok "a template missing: refused (exit 1)" test "$RC" -eq 1
+t_match "a template missing: named" "$OUT" \
+        "a template of the installer is missing: $T/keepalived/keepalived\.service\.d/ha-slurm\.conf"
+t_match "a template missing: stopped before changing anything" "$OUT" 'stopped before changing anything'
+mv "$TMP/dropin.conf" "$T/keepalived/keepalived.service.d/ha-slurm.conf"
+sed -i 's|^PIDFile=.*|PIDFile=@PIDFILE@|' "$T/etc/systemd/ha-slurmctld.service"
+RC=0
+OUT=$("$T/install.sh" --controller --config "$YAML" --host "$CTL" --root "$E" --new-munge-key 2>&1) || RC=$?
+t_ok "a placeholder without a value: refused (exit 1)" test "$RC" -eq 1
+t_match "a placeholder without a value: the template, line and name" "$OUT" \
+        "$T/etc/systemd/ha-slurmctld\.service:[0-9]+: no value for @PIDFILE@"
+t_ok "the installer's own files: the root is still empty" test -z "$(ls -A "$E")"
 
 # ---- the shared storage: mounted with the wrong type ----
 # A private mount namespace: the tmpfs is seen by this test's install.sh only.

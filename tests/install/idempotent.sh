@@ -59,6 +59,30 @@ t_ok "the unit starts slurmctld with ha-slurmctld.conf" \
         grep -q '^ExecStart=/usr/sbin/slurmctld -D -s -f /etc/slurm/ha-slurmctld.conf' "$R/etc/systemd/system/ha-slurmctld.service"
 t_ok "the unit cannot be enabled (no [Install])" bash -c "! grep -q '^\[Install\]' '$R/etc/systemd/system/ha-slurmctld.service'"
 t_ok "no temporary file left in the root" test -z "$(find "$R" -name '.*.??????')"
+# The units come from the templates (etc/systemd/ha-slurmctld.service,
+# keepalived/keepalived.service.d/ha-slurm.conf): placeholders filled, template comments left out.
+UNIT=$R/etc/systemd/system/ha-slurmctld.service
+DROPIN=$R/etc/systemd/system/keepalived.service.d/ha-slurm.conf
+stat_is "the keepalived drop-in 0644 root" "$DROPIN" "644 root:root"
+t_ok "the unit waits for StateSaveLocation's mount" grep -qx 'RequiresMountsFor=/mnt/gluster/slurm/state' "$UNIT"
+t_ok "the unit names slurmctld's pid file" grep -qx 'PIDFile=/run/slurmctld.pid' "$UNIT"
+t_ok "the drop-in waits for the shared mount" grep -qx 'RequiresMountsFor=/mnt/gluster' "$DROPIN"
+t_ok "the drop-in runs the backup hook when keepalived stops" \
+        grep -qx "ExecStopPost=-$HOOKS_DIR/ha-notify-backup -c /etc/ha-slurm/ha-slurm.conf" "$DROPIN"
+t_nomatch "the units: no placeholder or template comment (\"#@\") left" "$(cat "$UNIT" "$DROPIN")" '@'
+t_match "the units: their own comments kept" "$(head -n 1 "$UNIT"; head -n 1 "$DROPIN")" \
+        "^# ha-slurmctld\\.service, written by ha-slurm's install\\.sh.*"$'\n'"# Written by ha-slurm's install\\.sh"
+# A value that looks like a placeholder is written as it is (one pass), not filled in again.
+# shellcheck disable=SC2016 # sed's "$a" command, and "@...@" written as they are
+AY=$(yaml_with -e 's|mount_point: /mnt/gluster|mount_point: /srv/@HOOKS_DIR@|' -e '$a ha:\n  hooks_dir: /opt/h@MOUNT_POINT@')
+A=$(new_root)
+run_install --controller --config "$AY" --host "$CTL" --root "$A" --new-munge-key
+t_ok "placeholder-like paths: exit 0" test "$RC" -eq 0
+t_ok "placeholder-like paths: the mount point as written" \
+        grep -qx 'RequiresMountsFor=/srv/@HOOKS_DIR@' "$A/etc/systemd/system/keepalived.service.d/ha-slurm.conf"
+t_ok "placeholder-like paths: the hooks folder as written" \
+        grep -qx 'ExecStopPost=-/opt/h@MOUNT_POINT@/ha-notify-backup -c /etc/ha-slurm/ha-slurm.conf' \
+        "$A/etc/systemd/system/keepalived.service.d/ha-slurm.conf"
 
 # ---- the second run changes nothing ----
 before=$(listing "$R")
