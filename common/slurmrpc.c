@@ -301,26 +301,43 @@ static int connect_send(struct ha_slurm_client *c, const char *daemon, uint8_t *
         return r;
 }
 
+/* Signs a request of `msg_type` with this body (slurmctld's requests have none; slurmdbd's
+ * REQUEST_PERSIST_INIT has ha_slurmdbd_init_body()), builds its frame at `version` and sends it:
+ * as connect_send(). */
+static int sign_send(struct ha_slurm_client *c, const char *daemon, uint16_t version,
+                     uint16_t msg_type, const void *body, size_t body_len, usec_t deadline,
+                     int *ret_fd)
+{
+        uint8_t *req = NULL;
+        char *cred = NULL;
+        size_t req_len;
+        int r;
+
+        *ret_fd = -1;
+        r = sign(c, msg_type, body, body_len, deadline, &cred);
+        if (r < 0)
+                return r;
+        r = msg_type == HA_SLURM_REQUEST_PERSIST_INIT
+                    ? ha_slurmdbd_request_build(version, cred, &req, &req_len)
+                    : ha_slurm_request_build(version, msg_type, cred, &req, &req_len);
+        free(cred);
+        if (r < 0)
+                FAIL(c, r, "out of memory");
+        return connect_send(c, daemon, req, req_len, deadline, ret_fd);
+}
+
 /* Sends one request at `version` and receives the reply. On success stores the frame in
  * *ret_frame (free() it) and the parsed reply in *ret. */
 static int exchange(struct ha_slurm_client *c, uint16_t version, uint16_t msg_type, usec_t deadline,
                     uint8_t **ret_frame, struct ha_slurm_reply *ret)
 {
-        uint8_t lenbuf[4], *req = NULL, *frame = NULL;
+        uint8_t lenbuf[4], *frame = NULL;
         const char *why = NULL;
-        char *cred = NULL;
-        size_t req_len, got;
+        size_t got;
         uint32_t len;
         int fd = -1, r;
 
-        r = sign(c, msg_type, NULL, 0, deadline, &cred);
-        if (r < 0)
-                return r;
-        r = ha_slurm_request_build(version, msg_type, cred, &req, &req_len);
-        free(cred);
-        if (r < 0)
-                FAIL(c, r, "out of memory");
-        r = connect_send(c, "slurmctld", req, req_len, deadline, &fd);
+        r = sign_send(c, "slurmctld", version, msg_type, NULL, 0, deadline, &fd);
         if (r < 0 && fd < 0)
                 return r;
         if (r < 0)
@@ -700,24 +717,18 @@ int ha_slurmdbd_ping(struct ha_slurm_client *c, usec_t deadline)
         uint16_t version =
                 c->version && c->version <= HA_SLURM_DBD_NEWEST ? c->version : HA_SLURM_DBD_NEWEST;
         uint8_t body[HA_SLURMDBD_INIT_BODY_LEN], lenbuf[4];
-        uint8_t *req = NULL, *frame = NULL;
+        uint8_t *frame = NULL;
         const char *why = NULL;
-        char *cred = NULL, comment[128];
-        size_t req_len, got;
+        char comment[128];
+        size_t got;
         uint32_t len = 0;
         int32_t rc = 0;
         int fd = -1, r;
 
         c->slurm_rc = 0;
         ha_slurmdbd_init_body(version, body);
-        r = sign(c, HA_SLURM_REQUEST_PERSIST_INIT, body, sizeof(body), deadline, &cred);
-        if (r < 0)
-                return r;
-        r = ha_slurmdbd_request_build(version, cred, &req, &req_len);
-        free(cred);
-        if (r < 0)
-                FAIL(c, r, "out of memory");
-        r = connect_send(c, "slurmdbd", req, req_len, deadline, &fd);
+        r = sign_send(c, "slurmdbd", version, HA_SLURM_REQUEST_PERSIST_INIT, body, sizeof(body),
+                      deadline, &fd);
         if (r < 0 && fd < 0)
                 return r;
         if (r == 0)
