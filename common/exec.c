@@ -148,28 +148,31 @@ _Noreturn void ha_exec_clean(char *const *argv, char *const *extra)
         exec_clean(argv, extra, -1);
 }
 
-/* Waits for `pid` until `deadline`, then kills its session. Returns its wait status, or -1 if
- * it was killed. */
-static int reap(pid_t pid, usec_t deadline)
+/* Waits for `pid` until `deadline`, then kills its session. Returns 0 with its wait status in
+ * *ret_status, -ETIMEDOUT if it was killed, or -errno from waitpid(2). */
+static int reap(pid_t pid, usec_t deadline, int *ret_status)
 {
-        int status = 0;
+        for (;;) {
+                pid_t w = waitpid(pid, ret_status, WNOHANG);
 
-        while (waitpid(pid, &status, WNOHANG) == 0) {
-                if (ha_deadline_passed(deadline)) {
+                if (w == pid)
+                        return 0;
+                if (w < 0 && errno != EINTR)
+                        return -errno;
+                if (w == 0 && ha_deadline_passed(deadline)) {
                         (void)kill(-pid, SIGKILL);
                         (void)kill(pid, SIGKILL);
-                        (void)waitpid(pid, &status, 0);
-                        return -1;
+                        (void)waitpid(pid, ret_status, 0);
+                        return -ETIMEDOUT;
                 }
                 (void)ha_sleep_until(deadline, 2 * HA_USEC_PER_MSEC);
         }
-        return status;
 }
 
 int ha_exec_output(char *const *argv, usec_t deadline, char *out, size_t size)
 {
+        int p[2], r = 0, w, status = 0;
         size_t n = 0;
-        int p[2], r = 0, status;
         pid_t pid;
 
         if (size == 0)
@@ -209,11 +212,11 @@ int ha_exec_output(char *const *argv, usec_t deadline, char *out, size_t size)
         }
         (void)close(p[0]);
         out[n] = '\0';
-        status = reap(pid, r < 0 ? 0 : deadline);
+        w = reap(pid, r < 0 ? 0 : deadline, &status);
         if (r < 0)
                 return r;
-        if (status < 0)
-                return -ETIMEDOUT;
+        if (w < 0)
+                return w;
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
                 return -EIO;
         return 0;

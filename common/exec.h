@@ -44,5 +44,5 @@ _Noreturn void ha_exec_clean(char *const *argv, char *const *extra);
 /* Runs argv (an absolute path the caller has checked with ha_exec_check()) as ha_exec_clean()
  * does, with its standard output into `out` (NUL-terminated; at most size - 1 bytes, the rest
  * unread). A command still running at `deadline` is killed. Returns 0 if it exited with status
- * 0, -ETIMEDOUT, -EIO for another end, or -errno from pipe2(2) or fork(2). */
+ * 0, -ETIMEDOUT, -EIO for another end, or -errno from pipe2(2), fork(2) or waitpid(2). */
 int ha_exec_output(char *const *argv, usec_t deadline, char *out, size_t size);
