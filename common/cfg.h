@@ -24,7 +24,7 @@ struct ha_cfg {
                 char *controller;   /* local slurmctld address, as the hooks reach it */
                 uint16_t port;      /* SlurmctldPort */
                 uid_t uid;          /* SlurmUser: credentials are restricted to this uid */
-                uint16_t protocol;  /* wire protocol version; 0 probes newest first */
+                uint16_t protocol;  /* wire protocol version; 0: auto (slurmrpc.h) */
                 char *munge_socket; /* AuthInfo socket= */
                 usec_t rpc_timeout; /* one RPC, connect to reply */
                 char *conf;         /* slurm.conf, read by the check for readability */

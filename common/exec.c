@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/reason.h"
@@ -96,7 +98,8 @@ int ha_exec_check(const char *path, const char **ret_reason)
         return 0;
 }
 
-_Noreturn void ha_exec_clean(char *const *argv, char *const *extra)
+/* ha_exec_clean(), with standard output to `out_fd` when it is not -1. */
+static _Noreturn void exec_clean(char *const *argv, char *const *extra, int out_fd)
 {
         char *env[2 + 8 + 1] = {"PATH=" HA_ENV_PATH, "LANG=" HA_ENV_LANG};
         size_t n = 2;
@@ -115,13 +118,94 @@ _Noreturn void ha_exec_clean(char *const *argv, char *const *extra)
         /* SIG_IGN survives execve(): the hooks ignore SIGPIPE, their commands must not. */
         for (int sig = 1; sig < NSIG; sig++)
                 (void)signal(sig, SIG_DFL);
+        if (out_fd >= 0 && out_fd < 3)
+                out_fd = fcntl(out_fd, F_DUPFD, 3);
         fd = open("/dev/null", O_RDWR);
         if (fd >= 0) {
                 (void)dup2(fd, 0);
-                (void)dup2(fd, 1);
+                (void)dup2(out_fd >= 0 ? out_fd : fd, 1);
                 (void)dup2(fd, 2);
         }
         (void)close_range(3, ~0U, 0);
         execve(argv[0], argv, env);
         _exit(127);
+}
+
+_Noreturn void ha_exec_clean(char *const *argv, char *const *extra)
+{
+        exec_clean(argv, extra, -1);
+}
+
+/* Waits for `pid` until `deadline`, then kills its session. Returns 0 with its wait status in
+ * *ret_status, -ETIMEDOUT if it was killed, or -errno from waitpid(2). */
+static int reap(pid_t pid, usec_t deadline, int *ret_status)
+{
+        for (;;) {
+                pid_t w = waitpid(pid, ret_status, WNOHANG);
+
+                if (w == pid)
+                        return 0;
+                if (w < 0 && errno != EINTR)
+                        return -errno;
+                if (w == 0 && ha_deadline_passed(deadline)) {
+                        (void)kill(-pid, SIGKILL);
+                        (void)kill(pid, SIGKILL);
+                        (void)waitpid(pid, ret_status, 0);
+                        return -ETIMEDOUT;
+                }
+                (void)ha_sleep_until(deadline, 2 * HA_USEC_PER_MSEC);
+        }
+}
+
+int ha_exec_output(char *const *argv, usec_t deadline, char *out, size_t size)
+{
+        int p[2], r = 0, w, status = 0;
+        size_t n = 0;
+        pid_t pid;
+
+        if (size == 0)
+                return -EINVAL;
+        out[0] = '\0';
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                (void)close(p[0]);
+                (void)close(p[1]);
+                return r;
+        }
+        if (pid == 0)
+                exec_clean(argv, NULL, p[1]);
+        (void)close(p[1]);
+        while (n < size - 1) {
+                struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+                ssize_t got;
+                int k = poll(&pfd, 1, ha_deadline_poll_ms(deadline));
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0) {
+                        r = k < 0 ? -errno : -ETIMEDOUT;
+                        break;
+                }
+                got = read(p[0], out + n, size - 1 - n);
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got <= 0) {
+                        r = got < 0 ? -errno : 0;
+                        break;
+                }
+                n += (size_t)got;
+        }
+        (void)close(p[0]);
+        out[n] = '\0';
+        w = reap(pid, r < 0 ? 0 : deadline, &status);
+        if (r < 0)
+                return r;
+        if (w < 0)
+                return w;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return -EIO;
+        return 0;
 }

@@ -16,6 +16,10 @@
  */
 #pragma once
 
+#include <stddef.h>
+
+#include "common/clock.h"
+
 /* The environment every program and command gets: */
 #define HA_ENV_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
 #define HA_ENV_LANG "C"
@@ -36,3 +40,9 @@ int ha_exec_check(const char *path, const char **ret_reason);
  * `extra` (NULL-terminated, may be NULL; at most 8). Never returns: exits 127 if execve()
  * fails. */
 _Noreturn void ha_exec_clean(char *const *argv, char *const *extra);
+
+/* Runs argv (an absolute path the caller has checked with ha_exec_check()) as ha_exec_clean()
+ * does, with its standard output into `out` (NUL-terminated; at most size - 1 bytes, the rest
+ * unread). A command still running at `deadline` is killed. Returns 0 if it exited with status
+ * 0, -ETIMEDOUT, -EIO for another end, or -errno from pipe2(2), fork(2) or waitpid(2). */
+int ha_exec_output(char *const *argv, usec_t deadline, char *out, size_t size);

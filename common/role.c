@@ -110,6 +110,7 @@ struct ha_slurm_client ha_slurmctld_client(const struct ha_cfg *cfg)
                 .munge_socket = cfg->slurm.munge_socket,
                 .version = cfg->slurm.protocol,
                 .cache_dir = cfg->ha.state_dir,
+                .binary = cfg->slurm.command[0],
         };
 }
 
@@ -142,6 +143,7 @@ static void probe_control(const struct ha_cfg *cfg, usec_t deadline, struct ha_o
         char when[64];
         int r;
 
+        c.pid = o->ctld_pid;
         r = ha_slurm_control_status(
                 &c, ha_deadline_min(deadline, ha_deadline_in(cfg->slurm.rpc_timeout)), &o->control,
                 &reason);

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cfg.h"
+#include "common/exec.h"
 #include "common/fsutil.h"
 #include "common/k12.h"
 #include "common/mungeauth.h"
@@ -303,26 +305,43 @@ static int connect_send(struct ha_slurm_client *c, const char *daemon, uint8_t *
         return r;
 }
 
+/* Signs a request of `msg_type` with this body (slurmctld's requests have none; slurmdbd's
+ * REQUEST_PERSIST_INIT has ha_slurmdbd_init_body()), builds its frame at `version` and sends it:
+ * as connect_send(). */
+static int sign_send(struct ha_slurm_client *c, const char *daemon, uint16_t version,
+                     uint16_t msg_type, const void *body, size_t body_len, usec_t deadline,
+                     int *ret_fd)
+{
+        uint8_t *req = NULL;
+        char *cred = NULL;
+        size_t req_len;
+        int r;
+
+        *ret_fd = -1;
+        r = sign(c, msg_type, body, body_len, deadline, &cred);
+        if (r < 0)
+                return r;
+        r = msg_type == HA_SLURM_REQUEST_PERSIST_INIT
+                    ? ha_slurmdbd_request_build(version, cred, &req, &req_len)
+                    : ha_slurm_request_build(version, msg_type, cred, &req, &req_len);
+        free(cred);
+        if (r < 0)
+                FAIL(c, r, "out of memory");
+        return connect_send(c, daemon, req, req_len, deadline, ret_fd);
+}
+
 /* Sends one request at `version` and receives the reply. On success stores the frame in
  * *ret_frame (free() it) and the parsed reply in *ret. */
 static int exchange(struct ha_slurm_client *c, uint16_t version, uint16_t msg_type, usec_t deadline,
                     uint8_t **ret_frame, struct ha_slurm_reply *ret)
 {
-        uint8_t lenbuf[4], *req = NULL, *frame = NULL;
+        uint8_t lenbuf[4], *frame = NULL;
         const char *why = NULL;
-        char *cred = NULL;
-        size_t req_len, got;
+        size_t got;
         uint32_t len;
         int fd = -1, r;
 
-        r = sign(c, msg_type, NULL, 0, deadline, &cred);
-        if (r < 0)
-                return r;
-        r = ha_slurm_request_build(version, msg_type, cred, &req, &req_len);
-        free(cred);
-        if (r < 0)
-                FAIL(c, r, "out of memory");
-        r = connect_send(c, "slurmctld", req, req_len, deadline, &fd);
+        r = sign_send(c, "slurmctld", version, msg_type, NULL, 0, deadline, &fd);
         if (r < 0 && fd < 0)
                 return r;
         if (r < 0)
@@ -440,7 +459,74 @@ static int call_at(struct ha_slurm_client *c, uint16_t version, uint16_t msg_typ
         FAIL(c, -EBADMSG, "unexpected reply type %u to request %u", reply.msg_type, msg_type);
 }
 
-/* ---- Protocol version: configured, remembered, or probed ---- */
+/* ---- Protocol version: configured, remembered, known from the binary, or probed ---- */
+
+/* The local slurmctld's executable as it is on disk: a package upgrade changes it. */
+struct binary_id {
+        bool known;
+        unsigned long long dev, ino, size, mtime_sec, mtime_nsec;
+};
+
+static struct binary_id binary_id_of(const char *path)
+{
+        struct stat st;
+
+        if (!path || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+                return (struct binary_id){0};
+        return (struct binary_id){
+                .known = true,
+                .dev = (unsigned long long)st.st_dev,
+                .ino = (unsigned long long)st.st_ino,
+                .size = (unsigned long long)st.st_size,
+                .mtime_sec = (unsigned long long)st.st_mtim.tv_sec,
+                .mtime_nsec = (unsigned long long)st.st_mtim.tv_nsec,
+        };
+}
+
+static bool same_binary(const struct binary_id *a, const struct binary_id *b)
+{
+        return a->known && b->known && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+               a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
+}
+
+/* The release of the binary the running slurmctld was started from: c->binary, unless the
+ * daemon (c->pid) runs another file (the package was upgraded and slurmctld not restarted yet:
+ * what is on disk would be asked in a release newer than the daemon's). `slurmctld -V` prints
+ * "slurm 24.11.5" ("slurm-wlm 22.05.8" on Debian). Only a program named slurmctld is run: a
+ * start script in its place might start a daemon whatever its arguments. Returns the protocol
+ * version, or 0. */
+static uint16_t binary_release(const struct ha_slurm_client *c, const struct binary_id *id,
+                               usec_t deadline)
+{
+        char *argv[] = {(char *)c->binary, "-V", NULL}, out[128], proc[64], release[16];
+        const char *why, *word, *base;
+        struct binary_id running;
+        unsigned major, minor;
+        uint16_t v;
+
+        if (!id->known)
+                return 0;
+        base = strrchr(c->binary, '/');
+        if (strcmp(base ? base + 1 : c->binary, "slurmctld") != 0)
+                return 0;
+        if (c->pid > 0) {
+                (void)snprintf(proc, sizeof(proc), "/proc/%d/exe", (int)c->pid);
+                running = binary_id_of(proc);
+                if (running.known && !same_binary(&running, id))
+                        return 0;
+        }
+        if (ha_exec_check(c->binary, &why) < 0 || ha_exec_output(argv, deadline, out, sizeof(out)))
+                return 0;
+        out[strcspn(out, "\n")] = '\0';
+        word = strrchr(out, ' ');
+        word = word ? word + 1 : out;
+        if (sscanf(word, "%2u.%2u", &major, &minor) != 2)
+                return 0;
+        (void)snprintf(release, sizeof(release), "%02u.%02u", major, minor);
+        if (ha_parse_protocol(release, &v) < 0 || !v)
+                return 0;
+        return v;
+}
 
 static char *cache_path(const struct ha_slurm_client *c)
 {
@@ -453,33 +539,47 @@ static char *cache_path(const struct ha_slurm_client *c)
         return p;
 }
 
-static uint16_t cache_load(const struct ha_slurm_client *c)
+/* The cache holds the version that worked, and the identity of the binary it was found with:
+ * "9728" or "9728 DEV INO SIZE MTIME_SEC MTIME_NSEC". */
+static uint16_t cache_load(const struct ha_slurm_client *c, struct binary_id *ret_id)
 {
-        char *path = cache_path(c), *text = NULL, *end;
+        char *path = cache_path(c), *text = NULL;
+        struct binary_id id = {0};
         unsigned long v = 0;
+        int used = 0;
 
-        if (path && ha_fs_read_small(path, 16, &text, NULL) == 0) {
-                v = strtoul(text, &end, 10);
-                if (*end != '\n' && *end != '\0')
+        if (path && ha_fs_read_small(path, 128, &text, NULL) == 0) {
+                if (sscanf(text, "%lu %llu %llu %llu %llu %llu%n", &v, &id.dev, &id.ino, &id.size,
+                           &id.mtime_sec, &id.mtime_nsec, &used) == 6)
+                        id.known = true;
+                else if (sscanf(text, "%lu%n", &v, &used) != 1)
+                        v = 0;
+                if (text[used] != '\n' && text[used] != '\0')
                         v = 0;
         }
         free(path);
         free(text);
+        *ret_id = v ? id : (struct binary_id){0};
         if (v < HA_SLURM_PROTO_OLDEST || v > HA_SLURM_PROTO_NEWEST || (v & 0xff))
                 return 0;
         return (uint16_t)v;
 }
 
-static void cache_store(const struct ha_slurm_client *c, uint16_t version)
+static void cache_store(const struct ha_slurm_client *c, uint16_t version,
+                        const struct binary_id *id)
 {
-        char *path, text[16];
+        char *path, text[128];
 
         if (!c->cache_dir || ha_fs_state_dir(c->cache_dir, NULL) < 0)
                 return;
         path = cache_path(c);
         if (!path)
                 return;
-        (void)snprintf(text, sizeof(text), "%u\n", version);
+        if (id->known)
+                (void)snprintf(text, sizeof(text), "%u %llu %llu %llu %llu %llu\n", version,
+                               id->dev, id->ino, id->size, id->mtime_sec, id->mtime_nsec);
+        else
+                (void)snprintf(text, sizeof(text), "%u\n", version);
         /* Only a cache: a failure to write it costs a probe next time, nothing else. */
         (void)ha_fs_write_atomic(path, text, strlen(text), 0644);
         free(path);
@@ -494,8 +594,14 @@ static bool version_mismatch(const struct ha_slurm_client *c, int r)
                (r == -EACCES && c->slurm_rc == HA_ESLURM_AUTHENTICATION);
 }
 
-/* Finds the protocol version of the controller: configured, remembered, or probed with the
- * given request newest first. Returns the result of that request. */
+/* slurmctld answered at this version: the reply was understood, whatever it said. */
+static bool answered(const struct ha_slurm_client *c, int r)
+{
+        return r == 0 || (c->slurm_rc != 0 && !version_mismatch(c, r));
+}
+
+/* Finds the protocol version of the controller and makes the request with it. Returns the
+ * result of that request. */
 static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
                 struct ha_slurm_control *ret_control);
 
@@ -515,43 +621,74 @@ static int call_slow(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadli
         return call_at(c, c->version, msg_type, deadline, NULL);
 }
 
+/* Every slurmctld logs an error for a request in a version it does not take, so a version is
+ * known before it is used where it can be: configured; remembered from the last call with the
+ * same binary; the release of the binary itself (read once with -V); what was remembered before
+ * the binary changed. Only when all of these fail are the versions probed, oldest first: a
+ * slurmctld takes its own release and the 2 before it (3 from 24.11), so the oldest versions
+ * are refused only by the newest releases, and fewer errors are logged than newest first. */
 static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
                 struct ha_slurm_control *ret_control)
 {
         usec_t probe = c->probe_timeout ? c->probe_timeout : 300 * HA_USEC_PER_MSEC;
-        uint16_t cached;
+        struct binary_id id = binary_id_of(c->binary), cached_id;
+        uint16_t cached, tried[3];
         int r = -ETIMEDOUT, first = 0;
+        size_t n_tried = 0;
         int32_t first_rc = 0;
+        bool same;
 
         c->slurm_rc = 0;
         c->reason[0] = '\0';
         if (c->version)
                 return call_at(c, c->version, msg_type, deadline, ret_control);
 
-        cached = cache_load(c);
-        if (cached) {
-                r = call_at(c, cached, msg_type, deadline, ret_control);
-                if (!version_mismatch(c, r)) {
-                        c->version = cached;
-                        return r;
-                }
-        }
-        /* Newest first: an older version than the daemon's window gets a useless answer
-         * (an error, or HTTP from 26.05), a newer one is refused or left unanswered. */
-        for (uint16_t v = HA_SLURM_PROTO_NEWEST; v >= HA_SLURM_PROTO_OLDEST; v -= 0x100) {
-                usec_t attempt = ha_deadline_min(deadline, ha_deadline_in(probe));
+        cached = cache_load(c, &cached_id);
+        same = !id.known || same_binary(&id, &cached_id);
+        /* The versions known: remembered for this binary, its release, remembered for another. */
+        for (int i = 0; i < 3; i++) {
+                bool again = false;
+                uint16_t v = 0;
 
-                if (v == cached)
+                if (i == 0 && same)
+                        v = cached;
+                else if (i == 1)
+                        v = binary_release(c, &id,
+                                           ha_deadline_min(deadline, ha_deadline_in(probe)));
+                else if (i == 2 && !same)
+                        v = cached;
+                for (size_t k = 0; k < n_tried; k++)
+                        again = again || tried[k] == v;
+                if (!v || again)
+                        continue;
+                c->slurm_rc = 0;
+                tried[n_tried++] = v;
+                r = call_at(c, v, msg_type, deadline, ret_control);
+                if (version_mismatch(c, r))
+                        continue;
+                if (answered(c, r)) {
+                        c->version = v;
+                        if (v != cached || (id.known && !same_binary(&id, &cached_id)))
+                                cache_store(c, v, &id);
+                }
+                return r;
+        }
+        for (uint16_t v = HA_SLURM_PROTO_OLDEST; v <= HA_SLURM_PROTO_NEWEST; v += 0x100) {
+                usec_t attempt = ha_deadline_min(deadline, ha_deadline_in(probe));
+                bool skip = false;
+
+                for (size_t i = 0; i < n_tried; i++)
+                        skip = skip || tried[i] == v;
+                if (skip)
                         continue;
                 if (ha_deadline_passed(deadline))
                         break;
                 c->slurm_rc = 0;
                 r = call_at(c, v, msg_type, attempt, ret_control);
                 if (r == 0 || (!version_mismatch(c, r) && r != -ETIMEDOUT)) {
-                        /* Understood at this version, whatever the answer. */
-                        if (r != -ECONNREFUSED && r != -EHOSTUNREACH && r != -ENETUNREACH) {
+                        if (answered(c, r)) {
                                 c->version = v;
-                                cache_store(c, v);
+                                cache_store(c, v, &id);
                         }
                         return r;
                 }
@@ -574,7 +711,7 @@ static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
                 memcpy(last, c->reason, sizeof(last));
                 FAIL(c, first ? first : r,
                      "no usable reply from %s port %u at any protocol "
-                     "version from 26.05 down to 22.05 (last: %.120s)",
+                     "version from 22.05 to 26.05 (last: %.120s)",
                      c->address, c->port, last);
         }
 }
@@ -708,24 +845,18 @@ static int dbd_ping(struct ha_slurm_client *c, usec_t deadline)
         uint16_t version =
                 c->version && c->version <= HA_SLURM_DBD_NEWEST ? c->version : HA_SLURM_DBD_NEWEST;
         uint8_t body[HA_SLURMDBD_INIT_BODY_LEN], lenbuf[4];
-        uint8_t *req = NULL, *frame = NULL;
+        uint8_t *frame = NULL;
         const char *why = NULL;
-        char *cred = NULL, comment[128];
-        size_t req_len, got;
+        char comment[128];
+        size_t got;
         uint32_t len = 0;
         int32_t rc = 0;
         int fd = -1, r;
 
         c->slurm_rc = 0;
         ha_slurmdbd_init_body(version, body);
-        r = sign(c, HA_SLURM_REQUEST_PERSIST_INIT, body, sizeof(body), deadline, &cred);
-        if (r < 0)
-                return r;
-        r = ha_slurmdbd_request_build(version, cred, &req, &req_len);
-        free(cred);
-        if (r < 0)
-                FAIL(c, r, "out of memory");
-        r = connect_send(c, "slurmdbd", req, req_len, deadline, &fd);
+        r = sign_send(c, "slurmdbd", version, HA_SLURM_REQUEST_PERSIST_INIT, body, sizeof(body),
+                      deadline, &fd);
         if (r < 0 && fd < 0)
                 return r;
         if (r == 0)

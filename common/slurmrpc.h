@@ -15,8 +15,11 @@
  *           (absent in a reply whose flags carry SLURM_NO_AUTH_CRED, as from 24.11 on)
  *   body:   body_length bytes
  *
- * The protocol version is configured, or probed newest first (26.05 down to 22.05) and then
- * remembered per controller in a small file, since no single version talks to every release.
+ * No single version talks to every release, and a slurmctld logs an error for each request in
+ * a version it does not take. The version is configured; or remembered per controller in a
+ * small file with the identity of the slurmctld binary; or the release that binary prints
+ * with -V (a new binary is read once); or, when none of these works, probed oldest first
+ * (22.05 up to 26.05) and remembered.
  */
 #pragma once
 
@@ -55,9 +58,12 @@ struct ha_slurm_client {
         uint16_t port;            /* SlurmctldPort, 6817 by default */
         uid_t slurm_uid;          /* SlurmUser: the credential is restricted to it */
         const char *munge_socket; /* the AuthInfo socket */
-        uint16_t version;         /* protocol version; 0: probe (then set to what worked) */
-        const char *cache_dir;    /* where probed versions are remembered; NULL: nowhere */
-        usec_t probe_timeout;     /* one attempt while probing; 0: 300 ms */
+        uint16_t version;         /* protocol version; 0: find it (then set to what worked) */
+        const char *cache_dir;    /* where found versions are remembered; NULL: nowhere */
+        const char *binary;       /* the controller's slurmctld executable, or NULL: its
+                                     release (`slurmctld -V`) is the version tried first */
+        pid_t pid;                /* the running slurmctld's pid when known, else 0 */
+        usec_t probe_timeout;     /* one attempt while probing, and -V; 0: 300 ms */
 
         /* Filled by every call, for the caller's log line. */
         int32_t slurm_rc; /* Slurm's return code when it sent one, else 0 */

@@ -135,7 +135,7 @@ if [[ -n ${HAC_ROOT_SUITE:-} ]]; then
     : "${HAC_PROTOCOL:=${_hac_rootver%.*}}"
 fi
 # The Slurm release the hosts run (22.05 on Debian 12): ha-rpc asks in that protocol at once,
-# instead of probing newest first (each probe of an unreachable controller costs a timeout).
+# instead of probing versions (each probe of an unreachable controller costs a timeout).
 : "${HAC_PROTOCOL:=$(slurmctld -V 2>/dev/null | sed -n 's/^slurm[^ ]* \([0-9]*\.[0-9]*\).*/\1/p')}"
 export HAC_PROTOCOL
 

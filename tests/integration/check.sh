@@ -213,6 +213,13 @@ t_match "a. ctl1: control row says in control" "$(probe_row control)" '^control 
 t_match "a. ctl1: storage row ok on fuse.glusterfs" "$(probe_row storage)" '^storage +ok .*writable on fuse.glusterfs'
 check_case "a. ctl2, standby without the VIP" ctl2 0 '' 'standby node: ready to take over' "$FAST_MS"
 t_match "a. ctl2: control row says standby" "$(probe_row control)" '^control +ok .*in standby \(index 1'
+out=$(hat_exec ctl1 cat /run/ha-slurm/protocol-127.0.0.1-6817 2>&1 || true)
+t_match "a. the version is slurmctld's release, remembered with the binary's identity" "$out" \
+    '^9728( [0-9]+){5}$'
+for h in ctl1 ctl2; do
+    t_nomatch "a. $h: no refused protocol version in slurmctld's log" \
+        "$(hat_ctld_version_errors "$h")" '.'
+done
 
 # i. The verdict, once per change -------------------------------------------------------------
 t_note "i. the verdict is recorded once per change"
@@ -379,5 +386,10 @@ t_ok "f. unmounted: the bindfs daemon exits" hat_wait_for 10 eval '! hat_alive c
 check_case "f. state folder not mounted" ctl1 1 storage '/mnt/state is not mounted' "$FAST_MS"
 t_ok "f. mounted again" hat_shared_setup /mnt/state ctl1
 t_ok "f. healthy again once mounted" hat_wait_for 10 healthy ctl1
+
+for h in ctl1 ctl2; do
+    t_nomatch "$h: every check left no refused protocol version in slurmctld's log" \
+        "$(hat_ctld_version_errors "$h")" '.'
+done
 
 t_done

@@ -104,7 +104,7 @@ t_lt "... not before the deadline either" $((DEADLINE_MS - 10)) "$MS"
 call drip_length
 rejected drip_length ETIMEDOUT 'no reply from .* before the deadline'
 
-# Without a configured version the client probes 26.05 down to 22.05: the whole call, not each
+# Without a configured version the client probes 22.05 up to 26.05: the whole call, not each
 # attempt, is bounded by the deadline.
 OUT=$(hat_exec ctl1 /usr/bin/time -f 'maxrss_kb=%M' "$RPC" --uid 0 --timeout "${DEADLINE_MS}ms" \
     "$IP:${PORT[drip]}" status 2>&1 || true)

@@ -105,6 +105,13 @@ rm -f "/tmp/$HAT_PREFIX.b"
 sorted=$(printf '%s\n' "${times[@]}" | sort -n)
 t_note "promotion times (ms): ${times[*]}; median $(sed -n 3p <<<"$sorted"), max $(tail -n 1 <<<"$sorted")"
 t_lt "median promotion under 5 s" "$(sed -n 3p <<<"$sorted")" 5000
+out=$(hat_exec ctl1 cat /run/ha-slurm/protocol-127.0.0.1-6817 2>&1 || true)
+t_match "the hooks' version is slurmctld's release, remembered with the binary's identity" \
+    "$out" '^9728( [0-9]+){5}$'
+for h in ctl1 ctl2; do
+    t_nomatch "$h: the promotions and checks left no refused protocol version in slurmctld's log" \
+        "$(hat_ctld_version_errors "$h")" '.'
+done
 
 # Now ctl2 holds the VIP (five moves from ctl1). ctl1 is the former master.
 t_note "the former master recovers: slurmctld started as a boot would"
@@ -239,5 +246,7 @@ t_match "the standby is asked to take over" "$out" 'takeover: slurmctld was in s
 t_match "... and the hook waits until it is in control" "$out" 'promoted: slurmctld in control.*exit=0'
 t_note "$(grep -E 'takeover|in control:|promoted' <<<"$out" | tr '\n' ' ')"
 t_ok "ctl2 in control" exactly ctl2
+t_nomatch "... and the takeover left no refused protocol version in slurmctld's log" \
+    "$(hat_ctld_version_errors ctl2)" '.'
 
 t_done

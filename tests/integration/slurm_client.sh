@@ -7,7 +7,10 @@
 # Shows: ping answers on primary and backup; control status tells the acting controller from
 # the standby on all three releases; takeover moves control (the old primary's slurmctld exits);
 # a stopped controller is refused at once; a listener that never answers times out on the
-# deadline; block_null_hash,block_zero_hash sites still answer; the probed version is remembered.
+# deadline; block_null_hash,block_zero_hash sites still answer; the probed version is remembered;
+# the release of the local slurmctld binary (-V) is asked first and remembered with the binary's
+# identity, and a 22.05 or 24.11 slurmctld then logs no refused protocol version (as it does for
+# a request in a version it does not take), nor does probing oldest first make 22.05 log one.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
 src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
@@ -43,7 +46,7 @@ hat_slurmctld_start ctl2
 
 t_note "Slurm 22.05: ctl1 primary, ctl2 backup"
 out=$(rpc ctl2 10.213.0.11 ping)
-t_match "22.05 primary answers ping (version probed)" "$out" 'result=ok .*protocol=22.05'
+t_match "22.05 primary answers ping (version probed oldest first)" "$out" 'result=ok .*protocol=22.05'
 out=$(rpc ctl1 10.213.0.12 ping)
 t_match "22.05 backup answers ping too" "$out" 'result=ok'
 out=$(rpc ctl2 10.213.0.11 status)
@@ -67,10 +70,22 @@ ms=$(t_field ms "$out")
 slack=${HA_TEST_SLACK:-1}
 t_lt "a remembered version needs no probing (under $((50 * slack)) ms)" "$ms" $((50 * slack))
 
+out=$(rpc ctl1 --binary /usr/sbin/slurmctld --cache /run/ha-slurm 10.213.0.11 status)
+t_match "22.05: the local slurmctld binary's release is asked" "$out" 'result=ok .*protocol=22.05'
+out=$(hat_exec ctl1 cat /run/ha-slurm/protocol-10.213.0.11-6817 2>&1 || true)
+t_match "... and remembered with the binary's identity" "$out" '^9728( [0-9]+){5}$'
+for h in ctl1 ctl2; do
+    t_nomatch "22.05 $h: no refused protocol version in slurmctld's log" \
+        "$(hat_ctld_version_errors "$h")" '.'
+done
+
 out=$(rpc ctl2 --protocol 22.05 --uid 0 10.213.0.11 status)
 t_match "a credential for the wrong uid: closed without reply" "$out" 'error=ECONNRESET'
 out=$(rpc ctl2 --protocol 24.11 10.213.0.11 status)
 t_match "a newer protocol than 22.05's: closed without reply" "$out" 'error=ECONNRESET'
+errors=$(hat_ctld_version_errors ctl1)
+t_match "... and slurmctld logs it as an error" "$errors" '.'
+t_note "22.05's log of a request in 24.11: ${errors//$'\n'/ | }"
 
 hat_spawn ctl2 tarpit "$TARPIT" 10.213.0.12 7000
 out=$(rpc ctl1 --protocol 22.05 --timeout 500ms 10.213.0.12:7000 status)
@@ -105,7 +120,12 @@ hat_kill ctl1 slurmctld TERM
 
 # The same client against the newer releases, each in its own Debian root.
 for suite in trixie sid; do
-    case $suite in trixie) rel=24.11 n=24 ip=10.213.0.4 ;; sid) rel=26.05 n=26 ip=10.213.0.6 ;; esac
+    # probed: where probing oldest first stops. 24.11 takes 23.02 to 24.05 too, but answers
+    # them without a credential, which the client accepts only from 24.11 on; 26.05 takes 24.11.
+    case $suite in
+    trixie) rel=24.11 probed=24.11 n=24 ip=10.213.0.4 ;;
+    sid) rel=26.05 probed=24.11 n=26 ip=10.213.0.6 ;;
+    esac
     if ! hat_root_ensure "$suite" >/dev/null; then
         t_note "Slurm $rel: no Debian $suite root could be made here (see above)"
         _t_report 1 "Slurm $rel root"
@@ -113,17 +133,32 @@ for suite in trixie sid; do
     fi
     root=$(hat_root_dir "$suite")
     t_note "Slurm $(hat_root_slurm_version "$suite") from Debian $suite: r${n}a primary, r${n}b backup"
+    # trixie's root has the libraries ha-rpc needs (libinih1: tests/lib/roots.sh), so ha-rpc
+    # runs there too, as the hooks do in the cluster on Slurm 24.11 (tests/cluster/lib.sh).
+    local_rpc=0
+    [[ $suite == trixie ]] && local_rpc=1
+    ((local_rpc)) && export HAT_ROOT_BINDS=$build
     hat_host_add "r${n}a" "${ip}1" "$root"
     hat_host_add "r${n}b" "${ip}2" "$root"
+    unset HAT_ROOT_BINDS
     hat_munged_start "r${n}a"
     hat_munged_start "r${n}b"
     hat_shared_setup "/mnt/state$n" "r${n}a" "r${n}b"
     HAT_SLURMCTLD_TIMEOUT=60 HAT_SLURM_CONF_EXTRA="MailProg=/bin/true" hat_slurm_conf "r${n}a" "r${n}b"
     hat_slurmctld_start "r${n}a"
     hat_slurmctld_start "r${n}b"
+    if ((local_rpc)); then
+        out=$(rpc "r${n}a" --binary /usr/sbin/slurmctld --cache /run/ha-slurm "${ip}1" status)
+        t_match "$rel: on its own host, the slurmctld binary's release is asked" "$out" \
+            "result=ok .*control=active.*protocol=$rel"
+        t_nomatch "$rel: no refused protocol version in slurmctld's log" \
+            "$(hat_ctld_version_errors "r${n}a")" '.'
+    fi
     out=$(rpc ctl1 --cache /run/ha-slurm --timeout 5s "${ip}1" ping)
-    t_match "$rel primary answers ping (version probed newest first)" "$out" "result=ok .*protocol=$rel"
+    t_match "$rel primary answers ping (version probed oldest first)" "$out" \
+        "result=ok .*protocol=$probed"
     t_note "first call, probing: $out"
+    t_note "$rel's log of the probing: $(hat_ctld_version_errors "r${n}a" | tr '\n' '|')"
     out=$(rpc ctl1 --cache /run/ha-slurm "${ip}1" status)
     t_match "$rel primary is in control" "$out" 'control=active backup_inx=0 control_time=[1-9]'
     out=$(rpc ctl1 --cache /run/ha-slurm --timeout 5s "${ip}2" status)
@@ -133,9 +168,19 @@ for suite in trixie sid; do
     t_note "control status, $rel: $out"
     out=$(rpc ctl1 --protocol 22.05 "${ip}1" status)
     t_nomatch "$rel: a 22.05 request gets no usable reply" "$out" 'result=ok'
-    out=$(rpc ctl1 --timeout 5s "${ip}2" takeover)
+    errors=$(hat_ctld_version_errors "r${n}b" | wc -l)
+    if ((local_rpc)); then
+        out=$(rpc "r${n}b" --binary /usr/sbin/slurmctld --cache /run/ha-slurm --timeout 5s \
+            "${ip}2" takeover)
+    else
+        out=$(rpc ctl1 --timeout 5s "${ip}2" takeover)
+    fi
     t_match "$rel: takeover to the backup is accepted" "$out" 'result=ok'
     t_ok "$rel: the backup is in control within 20 s" hat_wait_for 20 active_on ctl1 "${ip}2"
+    if ((local_rpc)); then
+        t_match "$rel: the takeover from its own host logged no refused protocol version" \
+            "$(hat_ctld_version_errors "r${n}b" | wc -l)" "^$errors\$"
+    fi
     hat_kill "r${n}a" slurmctld KILL
     hat_kill "r${n}b" slurmctld KILL
 done

@@ -135,6 +135,17 @@ hat_host_dir() { echo "$(_hat_st)/hosts/$1"; }
 # hat_log NAME LABEL: the log file of a daemon started by hat_spawn.
 hat_log() { echo "$(hat_host_dir "$1")/logs/$2.log"; }
 
+# hat_ctld_version_errors NAME: the lines of NAME's slurmctld logs (SlurmctldLogFile and what
+# hat_spawn kept of its output) in which it refused a request for its protocol version: 22.05
+# logs "Invalid Protocol Version" and "Incompatible versions of client and server code". Prints
+# nothing when there are none.
+hat_ctld_version_errors() {
+    local hd
+    hd=$(hat_host_dir "$1")
+    cat "$hd/fs/log-slurm/slurmctld.log" "$hd/logs/slurmctld.log" 2>/dev/null |
+        grep -aiE 'invalid protocol version|incompatible versions|protocol.?version' || true
+}
+
 # hat_hosts: the names of all hosts, in the order they were added.
 hat_hosts() {
     local f; f="$(_hat_st)/hosts.list"

@@ -6,8 +6,9 @@
  * of slurmctld; give the slurmdbd port (6819) and --uid SlurmUser. Prints one line of key=value
  * pairs per call, so a test can assert on it: op=status result=ok error=- control=standby
  * backup_inx=1 control_time=0 protocol=22.05 ms=0.91 With --repeat N it makes N calls and adds the
- * median, minimum and maximum time. Exit status (common/program.h): 0 every call succeeded, 1 a
- * call failed, 2 usage, 3 out of memory.
+ * median, minimum and maximum time. --binary names the controller's slurmctld executable: its
+ * release (-V) is tried first, as the hooks do. Exit status (common/program.h): 0 every call
+ * succeeded, 1 a call failed, 2 usage, 3 out of memory.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -64,7 +65,8 @@ static int cmp_double(const void *a, const void *b)
 static void usage(FILE *f)
 {
         fprintf(f, "Usage: ha-rpc [--protocol REL] [--uid UID] [--socket PATH] [--cache DIR]\n"
-                   "              [--timeout DURATION] [--repeat N] ADDRESS[:PORT] "
+                   "              [--binary SLURMCTLD] [--timeout DURATION] [--repeat N] "
+                   "ADDRESS[:PORT] "
                    "ping|status|takeover|dbd-ping\n");
 }
 
@@ -75,6 +77,7 @@ int main(int argc, char **argv)
                 {"uid", required_argument, NULL, 'u'},
                 {"socket", required_argument, NULL, 's'},
                 {"cache", required_argument, NULL, 'c'},
+                {"binary", required_argument, NULL, 'b'},
                 {"timeout", required_argument, NULL, 't'},
                 {"repeat", required_argument, NULL, 'n'},
                 {"help", no_argument, NULL, 'h'},
@@ -112,6 +115,9 @@ int main(int argc, char **argv)
                         break;
                 case 'c':
                         c.cache_dir = optarg;
+                        break;
+                case 'b':
+                        c.binary = optarg;
                         break;
                 case 't':
                         if (ha_parse_duration(optarg, &timeout) < 0) {

@@ -1,5 +1,6 @@
-/* test_slurmrpc.c: the wire format against golden bytes, and a reply parser that survives
- * truncated, oversized and garbage replies. */
+/* test_slurmrpc.c: the wire format against golden bytes, a reply parser that survives
+ * truncated, oversized and garbage replies, and the command runner that reads slurmctld's
+ * release (`slurmctld -V`). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
+#include "common/exec.h"
 #include "common/slurmrpc.h"
 
 static size_t unhex(const char *hex, uint8_t *out, size_t max)
@@ -307,6 +310,36 @@ static void test_strerror_distinct(void **state)
                                                 ha_slurm_strerror(codes[j]));
 }
 
+/* What slurmctld's release is read with: the output of a command, within a deadline. */
+static void test_exec_output(void **state)
+{
+        char *echo[] = {"/bin/echo", "slurm-wlm", "22.05.8", NULL};
+        char *fail[] = {"/bin/false", NULL};
+        char *hang[] = {"/bin/sleep", "5", NULL};
+        char *none[] = {"/nonexistent/slurmctld", "-V", NULL};
+        char out[64], tiny[8];
+        usec_t start;
+
+        (void)state;
+        assert_int_equal(
+                ha_exec_output(echo, ha_deadline_in(5 * HA_USEC_PER_SEC), out, sizeof(out)), 0);
+        assert_string_equal(out, "slurm-wlm 22.05.8\n");
+        /* Longer output is cut, not overflowed. */
+        assert_int_equal(
+                ha_exec_output(echo, ha_deadline_in(5 * HA_USEC_PER_SEC), tiny, sizeof(tiny)), 0);
+        assert_string_equal(tiny, "slurm-w");
+        assert_int_equal(
+                ha_exec_output(fail, ha_deadline_in(5 * HA_USEC_PER_SEC), out, sizeof(out)), -EIO);
+        assert_int_equal(
+                ha_exec_output(none, ha_deadline_in(5 * HA_USEC_PER_SEC), out, sizeof(out)), -EIO);
+        start = ha_now();
+        assert_int_equal(
+                ha_exec_output(hang, ha_deadline_in(200 * HA_USEC_PER_MSEC), out, sizeof(out)),
+                -ETIMEDOUT);
+        /* Killed at the deadline, not waited for (the bound leaves room for a loaded machine). */
+        assert_true(ha_now() - start < 2 * HA_USEC_PER_SEC);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -320,6 +353,7 @@ int main(void)
                 cmocka_unit_test(test_dbd_request_golden),
                 cmocka_unit_test(test_dbd_reply_parse),
                 cmocka_unit_test(test_strerror_distinct),
+                cmocka_unit_test(test_exec_output),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
