@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 #
 # lib.sh - a Slurm cluster in a box: N controllers and M compute hosts on this one machine,
-# with the real daemons and the real hooks, for the failover drills (drill*.sh), the demo
+# with the real daemons and the real hooks, for the failover drills (drill_*.sh), the demo
 # (demo.sh) and the failover benchmark (bench/failover.sh).
 #
 # Built on tests/lib/hosts.sh (a host is a network namespace plus its own mount and UTS
@@ -113,9 +113,10 @@ HAC_HOOKS=$HAC_BUILD/hooks
 # The hooks (and the check) keepalived runs may come from the sanitizer build (tests/run.sh:
 # the accounting drill runs them under AddressSanitizer and UndefinedBehaviorSanitizer, reports
 # to the files ASAN_OPTIONS/UBSAN_OPTIONS name); the test tools stay this build's. Not in a
-# chrooted root, which has no sanitizer runtime, and not in the shared cluster of drills 1-7
-# (HAC_SHARED): there drill 4 failed once with them (ci11: a promotion refused while GlusterFS
-# waited on the hung client, then the VIP moved on), and those drills stay as they passed.
+# chrooted root, which has no sanitizer runtime, and not in the shared cluster of the fixture's
+# drills (HAC_SHARED): there drill_storage_hang.sh failed once with them (ci11: a promotion
+# refused while GlusterFS waited on the hung client, then the VIP moved on), and those drills
+# stay as they passed.
 _HAC_SANITIZED=0
 if [[ -n ${HAC_SANITIZED_HOOKS:-} && -z ${HAC_ROOT_SUITE:-} && ${HAC_SHARED:-0} != 1 ]]; then
     HAC_HOOKS=$HAC_SANITIZED_HOOKS
@@ -1125,7 +1126,7 @@ hac_wait_ka() { hat_wait_for "$3" eval "[[ \$(hac_ka_state $1) == $2 ]]"; }
 # state file (StateSaveLocation/job_state) after it started job JOBID ("sched: Allocate" in
 # its log). slurmctld saves state asynchronously, at most every 5 s: a SIGKILL loses the job
 # changes since the last save (a job accepted in that window is lost; a job started in it is
-# pending again after the failover and is started a second time; see drill 7).
+# pending again after the failover and is started a second time; see drill_failovers.sh).
 hac_job_start_saved() {
     local m=$1 job=$2 f log line alloc
     f=$HAC_STATE/slurmctld/job_state

@@ -1,10 +1,10 @@
 #!/bin/bash
-# Drill 5: munged dies on the master (SIGKILL). Shows: the master's check fails (MUNGE),
-# keepalived takes it to FAULT, its fault hook kills slurmctld at once (with munged gone its
-# SIGTERM shutdown waits on RPCs it cannot authenticate: still there after 10 s) and releases
-# the lease, the backup takes over, sbatch through the VIP is accepted, a running job
-# survives, never two controllers in control (sampled). Then munged comes back and the old
-# master returns to BACKUP without slurmctld.
+# drill_munged_lost.sh - munged dies on the master (SIGKILL). Shows: the master's check fails
+# (MUNGE), keepalived takes it to FAULT, its fault hook kills slurmctld at once (with munged gone
+# its SIGTERM shutdown waits on RPCs it cannot authenticate: still there after 10 s) and releases
+# the lease, the backup takes over, sbatch through the VIP is accepted, a running job survives,
+# never two controllers in control (sampled). Then munged comes back and the old master returns
+# to BACKUP without slurmctld.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HAT_PREFIX=${HAT_PREFIX:-hatd}

@@ -1,10 +1,10 @@
 #!/bin/bash
-# Drill 1: kill -9 of slurmctld on the master. Three controllers (keepalived, the check, the
-# hooks), two compute hosts, a job running. Shows: the VIP moves, the new master's slurmctld is
-# in control, sbatch through the VIP is accepted (measured: kill -> first accepted sbatch; the
-# project's target is a median under 5 s, see bench/failover.sh), the running job survives,
-# never two controllers in control (sampled), the old master goes back to BACKUP (healthy
-# standby) and runs no slurmctld.
+# drill_kill9.sh - kill -9 of slurmctld on the master. Three controllers (keepalived, the check,
+# the hooks), two compute hosts, a job running. Shows: the VIP moves, the new master's slurmctld
+# is in control, sbatch through the VIP is accepted (measured: kill -> first accepted sbatch; the
+# project's target is a median under 5 s, see bench/failover.sh), the running job survives, never
+# two controllers in control (sampled), the old master goes back to BACKUP (healthy standby) and
+# runs no slurmctld.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HAT_PREFIX=${HAT_PREFIX:-hatd}
@@ -28,7 +28,7 @@ fi
 job=$(hac_sbatch cn1 --wrap 'sleep 60')
 t_ok "a job is running before the failure" hat_wait_for 15 eval "[[ \$(hac_job_state cn1 $job) == RUNNING ]]"
 # Not inside slurmctld's state-save window: a SIGKILL right after a job starts loses that start
-# (the job is pending again after the failover and runs a second time; see drill 7).
+# (the job is pending again after the failover and runs a second time; see drill_failovers.sh).
 t_ok "its start is saved in the shared state" hac_job_start_saved "$(hac_master)" "$job" 10
 hac_watch_start
 old=$(hac_master)

@@ -1,13 +1,13 @@
 #!/bin/bash
-# Drill 3: a network partition between the controllers, storage still shared. The master is cut
-# off from the other controllers: VRRP and the Slurm controller port are dropped both ways
-# (hac_partition: nftables in each controller); the compute hosts still reach everyone and the
-# shared state (GlusterFS, whose traffic still flows) stays shared. VRRP on the other side
-# elects a master of its own: two VIP holders. Shows, sampling every ~100 ms who
-# is in control (REQUEST_CONTROL_STATUS to every controller from a compute host): never two
-# controllers in control; the lease holder (the old master) keeps control; the other side's
-# promotions are refused ("holds the lease") within the notify deadline. After the partition
-# heals: one VIP holder, in control, and sbatch through the VIP is accepted.
+# drill_partition.sh - a network partition between the controllers, storage still shared. The
+# master is cut off from the other controllers: VRRP and the Slurm controller port are dropped
+# both ways (hac_partition: nftables in each controller); the compute hosts still reach everyone
+# and the shared state (GlusterFS, whose traffic still flows) stays shared. VRRP on the other
+# side elects a master of its own: two VIP holders. Shows, sampling every ~100 ms who is in
+# control (REQUEST_CONTROL_STATUS to every controller from a compute host): never two controllers
+# in control; the lease holder (the old master) keeps control; the other side's promotions are
+# refused ("holds the lease") within the notify deadline. After the partition heals: one VIP
+# holder, in control, and sbatch through the VIP is accepted.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HAT_PREFIX=${HAT_PREFIX:-hatd}

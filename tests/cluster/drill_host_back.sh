@@ -1,11 +1,12 @@
 #!/bin/bash
-# Drill 6: the old master recovers. The master host is lost (drill 2), the next controller takes
-# over; then the lost host boots again: link up, a fresh /run, munged, its shared mount,
-# keepalived (state BACKUP, nopreempt, and the highest priority), and slurmctld started by hand
-# as a boot would (`slurmctld -D` with /etc/slurm/slurm.conf). Shows: that slurmctld exits ("not
-# a valid controller"), the recovered host goes to BACKUP and does not take the VIP or control
-# back, and for one minute nothing moves: no VIP change, no promotion or fault hook, no change
-# of who is in control, never two in control (sampled); sbatch through the VIP still works.
+# drill_host_back.sh - the old master recovers. The master host is lost (as in
+# drill_host_lost.sh), the next controller takes over; then the lost host boots again: link up, a
+# fresh /run, munged, its shared mount, keepalived (state BACKUP, nopreempt, and the highest
+# priority), and slurmctld started by hand as a boot would (`slurmctld -D` with
+# /etc/slurm/slurm.conf). Shows: that slurmctld exits ("not a valid controller"), the recovered
+# host goes to BACKUP and does not take the VIP or control back, and for one minute nothing
+# moves: no VIP change, no promotion or fault hook, no change of who is in control, never two in
+# control (sampled); sbatch through the VIP still works.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HAT_PREFIX=${HAT_PREFIX:-hatd}

@@ -1,11 +1,11 @@
 #!/bin/bash
-# Drill 2: the master host is lost: every process in it frozen and killed (SIGKILL: slurmctld,
-# munged, keepalived, the FUSE daemon) and its link down, as in a power cut. Three controllers,
-# two compute hosts, a job running. Shows: the VIP moves, the new master's slurmctld is in
-# control, sbatch through the VIP is accepted (measured: loss -> first accepted sbatch; the
-# project's target is a median under 8 s, see bench/failover.sh), the running job survives,
-# never two controllers in control. The timeline shows where the time goes: VRRP noticing the
-# silent master, the lost master's lease expiring, slurmctld's start.
+# drill_host_lost.sh - the master host is lost: every process in it frozen and killed (SIGKILL:
+# slurmctld, munged, keepalived, the FUSE daemon) and its link down, as in a power cut. Three
+# controllers, two compute hosts, a job running. Shows: the VIP moves, the new master's slurmctld
+# is in control, sbatch through the VIP is accepted (measured: loss -> first accepted sbatch; the
+# project's target is a median under 8 s, see bench/failover.sh), the running job survives, never
+# two controllers in control. The timeline shows where the time goes: VRRP noticing the silent
+# master, the lost master's lease expiring, slurmctld's start.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HAT_PREFIX=${HAT_PREFIX:-hatd}
@@ -48,7 +48,7 @@ maxhook=$(hac_hook_max_ms "$t0")
 t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "${maxhook/none/0}" 25000
 hac_watch_stop
 hac_print_timeline "$t0"
-# The lost host boots again (drill 6 watches that closely): it joins as a standby.
+# The lost host boots again (drill_host_back.sh watches that closely): it joins as a standby.
 hac_event "$old boots again" >/dev/null
 hac_host_recover "$old"
 t_ok "$old, booted again, is a standby (BACKUP) within 60 s" hac_wait_ka "$old" BACKUP 60
