@@ -56,6 +56,8 @@
 #               hac_job_start_saved hac_state_saved_since hac_jobs_end_saved
 #   timeline    hac_event hac_now_ms hac_progress hac_watch_start hac_watch_stop
 #               hac_watch_stats hac_timeline hac_print_timeline hac_first_event
+#   drills      hac_drill hac_drill_job hac_assert_never_two hac_assert_hooks_on_time (with
+#               tests/lib/testlib.sh, which hac_drill sources)
 #
 # Settings (environment):
 #   HAT_PREFIX        default hatd
@@ -1098,6 +1100,43 @@ hac_first_event() {
 
 # ---------------------------------------------------------------------------------------------
 # For the drills
+
+# hac_drill N M: how every drill starts: the assertions of tests/lib/testlib.sh, hac_init, and a
+# cluster of N controllers and M compute hosts (hac_boot; with HAC_SHARED, the fixture's).
+hac_drill() {
+    # shellcheck source=../lib/testlib.sh
+    source "$HAC_SRC/tests/lib/testlib.sh"
+    hac_init
+    hac_boot "$@"
+}
+
+# hac_drill_job [saved]: JOB, a 60 s job submitted from cn1 before the failure; asserts it runs
+# within 15 s and, with "saved", that the master has its start in the shared state within 10 s
+# (outside slurmctld's state-save window, where a SIGKILL would lose the start).
+# shellcheck disable=SC2120 # "saved" is optional
+hac_drill_job() {
+    JOB=$(hac_sbatch cn1 --wrap 'sleep 60')
+    t_ok "a job is running before the failure" hat_wait_for 15 eval "[[ \$(hac_job_state cn1 $JOB) == RUNNING ]]"
+    [[ ${1:-} != saved ]] ||
+        t_ok "its start is saved in the shared state" hac_job_start_saved "$(hac_master)" "$JOB" 10
+}
+
+# hac_assert_never_two [WORDS]: asserts the sampler (hac_watch_start) never saw two controllers
+# in control so far; WORDS go after "in control" in the assertion (", all along").
+# shellcheck disable=SC2120 # WORDS are optional
+hac_assert_never_two() {
+    local samples two gap
+    read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
+    t_ok "never two controllers in control${1:-} ($samples samples, longest gap $gap ms)" test "$two" -eq 0
+}
+
+# hac_assert_hooks_on_time FROM_MS: asserts every hook run since FROM_MS ended within the 25 s
+# [notify] deadline (one still running counts up to now).
+hac_assert_hooks_on_time() {
+    local maxhook
+    maxhook=$(hac_hook_max_ms "$1")
+    t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "${maxhook/none/0}" 25000
+}
 
 # hac_print_timeline T0 [FROM [TO]]: the timeline as TAP comment lines.
 hac_print_timeline() {
