@@ -8,22 +8,9 @@
 # notify_master hook puts ctl2 in control (time measured from the kill); ctl1, recovered, stays
 # BACKUP and never takes control back (sampled for 15 s).
 set -euo pipefail
-here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
-build=${HA_BUILD_DIR:-$src/build}
-HA_HOOKS=$build/hooks
-RPC=$build/tests/ha-rpc
-HAT_PREFIX=${HAT_PREFIX:-hatnk}
-VIP=10.213.0.100
-# shellcheck source=../lib/hosts.sh
-source "$src/tests/lib/hosts.sh"
-# shellcheck source=../lib/hacluster.sh
-source "$src/tests/lib/hacluster.sh"
 # shellcheck source=../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
-trap 'rc=$?; hat_teardown; exit $rc' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+t_hosts hatnk hacluster
 
 declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12)
 now_ms() { date +%s%3N; }
@@ -43,7 +30,7 @@ HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
 ha_cluster_conf "$VIP" ctl1 ctl2
 ha_cluster_hooks_conf ctl1
 ha_cluster_hooks_conf ctl2
-ha_cluster_safe_hooks "$build/hooks"
+ha_cluster_safe_hooks "$T_BUILD/hooks"
 HA_VRID=52 ha_cluster_keepalived_conf ctl1 150 ctl2
 HA_VRID=52 ha_cluster_keepalived_conf ctl2 100 ctl1
 t0=$(now_ms)
