@@ -43,17 +43,7 @@ exactly() {
 }
 ms_of() { sed -n 's/.* in \([0-9.]*\) ms.*/\1/p' <<<"$1" | tail -n 1; }
 
-hat_clean
-hat_net_up
-hat_host_add ctl1 10.213.0.11
-hat_host_add ctl2 10.213.0.12
-hat_host_add cn1 10.213.0.21
-export HAT_COMPUTE_HOSTS=cn1
-hat_munged_start ctl1
-hat_munged_start ctl2
-HAT_SHARED_MODE=fuse hat_shared_setup /mnt/state ctl1 ctl2
-HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
-ha_cluster_conf "$VIP" ctl1 ctl2
+ha_cluster_two
 ha_cluster_hooks_conf ctl1
 ha_cluster_hooks_conf ctl2
 

@@ -98,17 +98,7 @@ vip_to() {
 }
 conf() { ha_cluster_hooks_path "$1"; }
 
-hat_clean
-hat_net_up
-hat_host_add ctl1 10.213.0.11
-hat_host_add ctl2 10.213.0.12
-hat_host_add cn1 10.213.0.21
-export HAT_COMPUTE_HOSTS=cn1
-hat_munged_start ctl1
-hat_munged_start ctl2
-HAT_SHARED_MODE=fuse hat_shared_setup /mnt/state ctl1 ctl2
-HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
-ha_cluster_conf "$VIP" ctl1 ctl2
+ha_cluster_two
 # memcheck runs code 20 to 50 times slower: deadlines with room for it (the defaults are
 # tested elsewhere; this test is about memory).
 for h in ctl1 ctl2; do
