@@ -18,22 +18,25 @@
 #               BENCH_NATIVE120_REPS (default 3) repetitions per drill: each takes minutes.
 # Drills (what is measured: the failure -> the first sbatch accepted, submitted from cn1, a new
 # attempt every HAC_SBATCH_GAP_MS, each attempt allowed HAC_SBATCH_TIMEOUT):
-#   drill 1     kill -9 of slurmctld on the controller in control;
-#   drill 2     that host lost: every process in it frozen and killed, its link down (then
-#               brought back, as after a reboot, before the next repetition).
+#   kill9       kill -9 of slurmctld on the controller in control (as drill_kill9.sh);
+#   host_lost   that host lost (as drill_host_lost.sh): every process in it frozen and killed,
+#               its link down (then brought back, as after a reboot, before the next repetition).
 # Before each repetition the cluster is steady (hooks: a master in control, the other two
 # BACKUP; native: ctl1 in control, the others in standby, after ctl1's slurmctld is restarted).
 # Prints every time, then median and max per mode and drill, and the ratio to the hooks.
 #
-# Settings: BENCH_MODES (default "hooks hooks-fast native10 native120"), BENCH_DRILLS (default "1 2"),
-# BENCH_NATIVE120_REPS (default 3). Runs as root; about 25 minutes with the defaults.
+# Settings: BENCH_MODES (default "hooks hooks-fast native10 native120"), BENCH_DRILLS (default
+# "kill9 host_lost"), BENCH_NATIVE120_REPS (default 3). Runs as root; about 25 minutes with the defaults.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
 N=${1:-10}
 MODES=${BENCH_MODES:-hooks hooks-fast native10 native120}
-DRILLS=${BENCH_DRILLS:-1 2}
+DRILLS=${BENCH_DRILLS:-kill9 host_lost}
 N120=${BENCH_NATIVE120_REPS:-3}
+for d in $DRILLS; do
+    [[ $d == kill9 || $d == host_lost ]] || { echo "BENCH_DRILLS: unknown drill $d (kill9, host_lost)" >&2; exit 2; }
+done
 export HA_SOURCE_DIR=$src HA_BUILD_DIR=${HA_BUILD_DIR:-$src/build}
 HAT_PREFIX=${HAT_PREFIX:-hatd}
 # shellcheck source=../tests/cluster/lib.sh
@@ -52,7 +55,7 @@ measure() {
     t=$(hac_event "bench: $what on $victim")
     case $what in
         kill9) if [[ ${HAC_NATIVE:-0} == 1 ]]; then hat_kill "$victim" slurmctld KILL; else hac_kill_ctld "$victim" KILL; fi ;;
-        lost) hac_host_lose "$victim" ;;
+        host_lost) hac_host_lose "$victim" ;;
     esac
     acc=$(hac_sbatch_until_accepted cn1 "$MEASURE_TIMEOUT" --wrap true) || { echo -1; return 0; }
     read -r _ tacc _ <<<"$acc"
@@ -127,13 +130,13 @@ run_mode() {
                 hac_storage_healed 120 || { say "  $mode: the state volume is not healed, skipping the rest"; return 0; }
             fi
             sleep 1
-            if [[ $d == 1 ]]; then ms=$(measure kill9 "$m"); else ms=$(measure lost "$m"); fi
+            ms=$(measure "$d" "$m")
             say "  $mode drill $d #$r: $m -> first accepted sbatch after $ms ms (load $(load))"
             [[ $ms != -1 ]] || hac_dump
             echo "$mode $d $r $ms" >>"$results"
             # Restore.
-            if [[ $d == 2 ]]; then hac_host_recover "$m"; hac_event "bench: $m back" >/dev/null; fi
-            if [[ $HAC_NATIVE == 1 && $d == 1 ]]; then hat_slurmctld_start ctl1; fi
+            if [[ $d == host_lost ]]; then hac_host_recover "$m"; hac_event "bench: $m back" >/dev/null; fi
+            if [[ $HAC_NATIVE == 1 && $d == kill9 ]]; then hat_slurmctld_start ctl1; fi
         done
     done
     hac_teardown
@@ -162,7 +165,7 @@ awk -v modes="$MODES" -v drills="$DRILLS" '
         for (i = 1; i <= nm; i++) for (j = 1; j <= nd; j++) stat(M[i], D[j])
         printf "\nfailure -> first sbatch accepted (s), median / max over n runs; ratio = median / hooks median\n"
         printf "%-11s", "mode"
-        for (j = 1; j <= nd; j++) printf " | %-31s", (D[j] == 1 ? "drill 1: kill -9 slurmctld" : "drill 2: master host lost")
+        for (j = 1; j <= nd; j++) printf " | %-31s", (D[j] == "kill9" ? "kill9: kill -9 slurmctld" : "host_lost: master host lost")
         printf "\n%-11s", ""
         for (j = 1; j <= nd; j++) printf " | %3s %8s %8s %8s", "n", "median", "max", "ratio"
         printf "\n"
@@ -178,10 +181,10 @@ awk -v modes="$MODES" -v drills="$DRILLS" '
         }
         for (i = 1; i <= nm; i++) for (j = 1; j <= nd; j++)
             if (fail[M[i], D[j]]) printf "%s drill %s: %d runs with no sbatch accepted in time (not counted)\n", M[i], D[j], fail[M[i], D[j]]
-        if (cnt["hooks", 1]) printf "target drill 1 (hooks): median < 5 s: %s\n", med["hooks", 1] < 5000 ? "met" : "NOT met"
-        if (cnt["hooks", 2]) printf "target drill 2 (hooks): median < 8 s: %s\n", med["hooks", 2] < 8000 ? "met" : "NOT met"
-        if (cnt["hooks-fast", 1]) printf "target drill 1 (hooks-fast): median < 5 s: %s\n", med["hooks-fast", 1] < 5000 ? "met" : "NOT met"
-        if (cnt["hooks-fast", 2]) printf "target drill 2 (hooks-fast): median < 8 s: %s\n", med["hooks-fast", 2] < 8000 ? "met" : "NOT met"
+        if (cnt["hooks", "kill9"]) printf "target kill9 (hooks): median < 5 s: %s\n", med["hooks", "kill9"] < 5000 ? "met" : "NOT met"
+        if (cnt["hooks", "host_lost"]) printf "target host_lost (hooks): median < 8 s: %s\n", med["hooks", "host_lost"] < 8000 ? "met" : "NOT met"
+        if (cnt["hooks-fast", "kill9"]) printf "target kill9 (hooks-fast): median < 5 s: %s\n", med["hooks-fast", "kill9"] < 5000 ? "met" : "NOT met"
+        if (cnt["hooks-fast", "host_lost"]) printf "target host_lost (hooks-fast): median < 8 s: %s\n", med["hooks-fast", "host_lost"] < 8000 ? "met" : "NOT met"
         printf "\nevery run (ms):\n"
         for (i = 1; i <= nm; i++) for (j = 1; j <= nd; j++) {
             line = ""

@@ -8,10 +8,10 @@
 # Without arguments, in this order:
 #   1. the release build runs every test but the drills and the systemd containers, alone on
 #      the machine (the tests that time the programs run here);
-#   2. then two runs side by side: the drills (tests/cluster: one cluster in a box for drills
-#      1-7, then drill 1 on Slurm 24.11 and the accounting drill on clusters of their own;
-#      minutes of failovers, mostly waiting on daemons and timers; in the accounting drill
-#      keepalived runs the sanitizer build's check and hooks, and any report fails the run),
+#   2. then two runs side by side: the drills (tests/cluster: one cluster in a box for the
+#      fixture's drills, then the kill -9 drill on Slurm 24.11 and the accounting drill on
+#      clusters of their own; minutes of failovers, mostly waiting on daemons and timers; in
+#      the accounting drill keepalived runs the sanitizer build's check and hooks, and any report fails the run),
 #      and the sanitizer build's tests. Side by side because the drills mostly wait: the whole run stays within
 #      CI's 30 minutes. The sanitizer pass widens the tests' speed bounds (and the room a test
 #      gives around a program's deadline for starting and ending it), not the deadlines, with
@@ -71,13 +71,13 @@ ctest --test-dir build/test-release --output-on-failure --no-tests=error -LE 'dr
 step "tests: the drills and the sanitizer pass, side by side"
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-# The drills beside the sanitizer pass: the shared cluster's (boot, 1-7, teardown), then drill 1
-# on Slurm 24.11 and the accounting drill, each on a cluster of its own. In the accounting
-# drill keepalived runs the sanitizer build's check and hooks (HAC_SANITIZED_HOOKS:
-# tests/cluster/lib.sh), which write any report to a file (their output goes to keepalived's
-# /dev/null), checked below; drills 1-7 run the release build's (drill 4 failed once with the
-# sanitized ones: lib.sh says why), and so does drill 1 on Slurm 24.11 (its Debian 13 root has
-# no sanitizer runtime).
+# The drills beside the sanitizer pass: the shared cluster's (boot, the seven drills in order,
+# teardown), then the kill -9 drill on Slurm 24.11 and the accounting drill, each on a cluster
+# of its own. In the accounting drill keepalived runs the sanitizer build's check and hooks
+# (HAC_SANITIZED_HOOKS: tests/cluster/lib.sh), which write any report to a file (their output
+# goes to keepalived's /dev/null), checked below; the fixture's drills run the release build's
+# (drill_storage_hang.sh failed once with the sanitized ones: lib.sh says why), and so does the
+# kill -9 drill on Slurm 24.11 (its Debian 13 root has no sanitizer runtime).
 reports=/var/lib/ha-slurm-tests/sanitizer-reports
 rm -rf "$reports"
 mkdir -p "$reports"

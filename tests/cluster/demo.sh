@@ -43,7 +43,7 @@ hat_wait_for 20 eval "[[ \$(hac_job_state cn1 $job) == RUNNING ]]" || true
 hac_job_start_saved "$old" "$job" 10 || true
 phase "    job $job is $(hac_job_state cn1 "$job") on $(hac_squeue cn1 -j "$job" -o %N)"
 
-phase "5/7 drill 1: kill -9 slurmctld on $old"
+phase "5/7 the kill -9 drill: kill -9 slurmctld on $old"
 hac_watch_start
 t0=$(hac_event "kill -9 slurmctld on $old")
 hac_kill_ctld "$old" KILL

@@ -15,22 +15,17 @@
 # by slurmctld itself (its state is saved asynchronously; see the facts note), which is not
 # what this drill is about.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HAT_PREFIX=${HAT_PREFIX:-hatacc}
 export HAC_DBD=1
 # The shared state on FUSE unless told otherwise: this drill is about accounting, and a
 # GlusterFS volume beside the Galera cluster would add a minute to its boot on a 2-core machine.
 export HAC_STORAGE=${HAC_STORAGE:-fuse}
 # shellcheck source=lib.sh
-source "$here/lib.sh"
-# shellcheck source=../lib/testlib.sh
-source "$HAC_SRC/tests/lib/testlib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 command -v mariadbd >/dev/null && command -v slurmdbd >/dev/null &&
     [[ -e $GAL_PROVIDER ]] || { echo "1..0 # SKIP mariadb-server, galera-4 or slurmdbd missing (tests/install-deps.sh)"; exit 0; }
-hac_init
 T_START=$(hac_now_ms)
-
-hac_boot 3 2
+hac_drill 3 2
 m1=$(hac_master)
 t_ok "Galera: three nodes in the primary component" test "$(gal_size ctl1)" == 3
 t_ok "slurmdbd answers through the VIP after boot" hac_dbd_wait cn1 90

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 #
 # lib.sh - a Slurm cluster in a box: N controllers and M compute hosts on this one machine,
-# with the real daemons and the real hooks, for the failover drills (drill*.sh), the demo
+# with the real daemons and the real hooks, for the failover drills (drill_*.sh), the demo
 # (demo.sh) and the failover benchmark (bench/failover.sh).
 #
 # Built on tests/lib/hosts.sh (a host is a network namespace plus its own mount and UTS
@@ -56,6 +56,8 @@
 #               hac_job_start_saved hac_state_saved_since hac_jobs_end_saved
 #   timeline    hac_event hac_now_ms hac_progress hac_watch_start hac_watch_stop
 #               hac_watch_stats hac_timeline hac_print_timeline hac_first_event
+#   drills      hac_drill hac_drill_job hac_assert_never_two hac_assert_hooks_on_time (with
+#               tests/lib/testlib.sh, which hac_drill sources)
 #
 # Settings (environment):
 #   HAT_PREFIX        default hatd
@@ -113,9 +115,10 @@ HAC_HOOKS=$HAC_BUILD/hooks
 # The hooks (and the check) keepalived runs may come from the sanitizer build (tests/run.sh:
 # the accounting drill runs them under AddressSanitizer and UndefinedBehaviorSanitizer, reports
 # to the files ASAN_OPTIONS/UBSAN_OPTIONS name); the test tools stay this build's. Not in a
-# chrooted root, which has no sanitizer runtime, and not in the shared cluster of drills 1-7
-# (HAC_SHARED): there drill 4 failed once with them (ci11: a promotion refused while GlusterFS
-# waited on the hung client, then the VIP moved on), and those drills stay as they passed.
+# chrooted root, which has no sanitizer runtime, and not in the shared cluster of the fixture's
+# drills (HAC_SHARED): there drill_storage_hang.sh failed once with them (ci11: a promotion
+# refused while GlusterFS waited on the hung client, then the VIP moved on), and those drills
+# stay as they passed.
 _HAC_SANITIZED=0
 if [[ -n ${HAC_SANITIZED_HOOKS:-} && -z ${HAC_ROOT_SUITE:-} && ${HAC_SHARED:-0} != 1 ]]; then
     HAC_HOOKS=$HAC_SANITIZED_HOOKS
@@ -1098,6 +1101,43 @@ hac_first_event() {
 # ---------------------------------------------------------------------------------------------
 # For the drills
 
+# hac_drill N M: how every drill starts: the assertions of tests/lib/testlib.sh, hac_init, and a
+# cluster of N controllers and M compute hosts (hac_boot; with HAC_SHARED, the fixture's).
+hac_drill() {
+    # shellcheck source=../lib/testlib.sh
+    source "$HAC_SRC/tests/lib/testlib.sh"
+    hac_init
+    hac_boot "$@"
+}
+
+# hac_drill_job [saved]: JOB, a 60 s job submitted from cn1 before the failure; asserts it runs
+# within 15 s and, with "saved", that the master has its start in the shared state within 10 s
+# (outside slurmctld's state-save window, where a SIGKILL would lose the start).
+# shellcheck disable=SC2120 # "saved" is optional
+hac_drill_job() {
+    JOB=$(hac_sbatch cn1 --wrap 'sleep 60')
+    t_ok "a job is running before the failure" hat_wait_for 15 eval "[[ \$(hac_job_state cn1 $JOB) == RUNNING ]]"
+    [[ ${1:-} != saved ]] ||
+        t_ok "its start is saved in the shared state" hac_job_start_saved "$(hac_master)" "$JOB" 10
+}
+
+# hac_assert_never_two [WORDS]: asserts the sampler (hac_watch_start) never saw two controllers
+# in control so far; WORDS go after "in control" in the assertion (", all along").
+# shellcheck disable=SC2120 # WORDS are optional
+hac_assert_never_two() {
+    local samples two gap
+    read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
+    t_ok "never two controllers in control${1:-} ($samples samples, longest gap $gap ms)" test "$two" -eq 0
+}
+
+# hac_assert_hooks_on_time FROM_MS: asserts every hook run since FROM_MS ended within the 25 s
+# [notify] deadline (one still running counts up to now).
+hac_assert_hooks_on_time() {
+    local maxhook
+    maxhook=$(hac_hook_max_ms "$1")
+    t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "${maxhook/none/0}" 25000
+}
+
 # hac_print_timeline T0 [FROM [TO]]: the timeline as TAP comment lines.
 hac_print_timeline() {
     echo "# timeline (ms from the failure; sampled every ~${HAC_SAMPLE_MS} ms, hooks and sbatch exact):"
@@ -1125,7 +1165,7 @@ hac_wait_ka() { hat_wait_for "$3" eval "[[ \$(hac_ka_state $1) == $2 ]]"; }
 # state file (StateSaveLocation/job_state) after it started job JOBID ("sched: Allocate" in
 # its log). slurmctld saves state asynchronously, at most every 5 s: a SIGKILL loses the job
 # changes since the last save (a job accepted in that window is lost; a job started in it is
-# pending again after the failover and is started a second time; see drill 7).
+# pending again after the failover and is started a second time; see drill_failovers.sh).
 hac_job_start_saved() {
     local m=$1 job=$2 f log line alloc
     f=$HAC_STATE/slurmctld/job_state

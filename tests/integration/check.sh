@@ -18,21 +18,12 @@
 #   h. configuration refused: unknown key, group-writable, not root's, missing: exit 2
 #   i. the verdict is recorded (and logged) once per change, in /run/ha-slurm/check.verdict
 set -euo pipefail
-here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
-build=${HA_BUILD_DIR:-$src/build}
-CHECK=$build/hooks/ha-check-slurmctld
-TARPIT=$build/tests/tarpit
-HAT_PREFIX=${HAT_PREFIX:-hatk}
-# shellcheck source=../lib/hosts.sh
-source "$src/tests/lib/hosts.sh"
 # shellcheck source=../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
-trap 'rc=$?; resume_all; hat_teardown; exit $rc' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+T_ON_EXIT='resume_all'
+t_hosts hatk
+CHECK=$T_BUILD/hooks/ha-check-slurmctld
 
-VIP=10.213.0.100
 # The check's deadline (3 s), and room for entering the host, starting and ending the process
 # (with the sanitizers: their start and the leak scan at exit), widened by HA_TEST_SLACK: seen
 # 3950 ms for a first hung-storage run whose own observation took 1330 ms, in the sanitizer

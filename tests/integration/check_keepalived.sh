@@ -11,22 +11,11 @@
 # that took. (ctl2's own check then fails, since its slurmctld stays in standby without a hook:
 # that is expected and not asserted.)
 set -euo pipefail
-here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
-build=${HA_BUILD_DIR:-$src/build}
-CHECK=$(readlink -f "$build/hooks/ha-check-slurmctld")
-HAT_PREFIX=${HAT_PREFIX:-hatka}
-# shellcheck source=../lib/hosts.sh
-source "$src/tests/lib/hosts.sh"
-# shellcheck source=../lib/hacluster.sh
-source "$src/tests/lib/hacluster.sh"
 # shellcheck source=../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
-trap 'rc=$?; hat_teardown; exit $rc' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+t_hosts hatka hacluster
+CHECK=$(readlink -f "$T_BUILD/hooks/ha-check-slurmctld")
 
-VIP=10.213.0.100
 declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12) PRIO=([ctl1]=150 [ctl2]=100)
 export HAT_COMPUTE_HOSTS=cn1 HAT_SHARED_MODE=fuse
 # Only the test changes who is in control: no backup promotes itself.
@@ -55,7 +44,7 @@ show_logs() {
 hat_clean
 hat_net_up
 # keepalived's script security: the check runs from a root-only folder (sets HA_HOOKS).
-ha_cluster_safe_hooks "$build/hooks"
+ha_cluster_safe_hooks "$T_BUILD/hooks"
 CHECK=$HA_HOOKS/ha-check-slurmctld
 hat_host_add ctl1 "${IP[ctl1]}"
 hat_host_add ctl2 "${IP[ctl2]}"

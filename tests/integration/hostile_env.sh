@@ -17,25 +17,13 @@
 #     HA_STATE (the alert dumps its own /proc/PID/environ);
 #   - none of the fakes ran; no MUNGE credential on any command line or in any output.
 set -euo pipefail
-here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
-build=${HA_BUILD_DIR:-$src/build}
-HOOKS=$build/hooks
-# shellcheck disable=SC2034 # ha_in_control (hacluster.sh) asks through it
-RPC=$build/tests/ha-rpc
-CANARY_LIB=$build/tests/libpreload_canary.so
-HAT_PREFIX=${HAT_PREFIX:-hate}
-VIP=10.213.0.100
-# shellcheck source=../lib/hosts.sh
-source "$src/tests/lib/hosts.sh"
-# shellcheck source=../lib/hacluster.sh
-source "$src/tests/lib/hacluster.sh"
 # shellcheck source=../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+# shellcheck disable=SC2016 # $EVIL is expanded at exit
+T_ON_EXIT='rm -rf "$EVIL"'
+t_hosts hate hacluster
+CANARY_LIB=$T_BUILD/tests/libpreload_canary.so
 EVIL=$(mktemp -d /tmp/ha-evil.XXXXXX)
-trap 'rc=$?; hat_teardown; rm -rf "$EVIL"; exit $rc' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 [[ -f $CANARY_LIB ]] || { echo "build first: $CANARY_LIB" >&2; exit 2; }
 
@@ -78,7 +66,7 @@ HOSTILE=(env -i "LD_PRELOAD=$CANARY_LIB" "LD_LIBRARY_PATH=$EVIL" "PATH=$EVIL:/us
     "DBUS_SYSTEM_BUS_ADDRESS=unix:path=$EVIL/bus" "SYSTEMD_LOG_LEVEL=debug" "TZ=:$EVIL/tz"
     "LANG=xx_XX.UTF-8" "GCONV_PATH=$EVIL" "SLURM_CONF=$EVIL/slurm.conf" "ENV=$EVIL/rc")
 # A sanitizer build refuses a preloaded library ahead of its runtime unless told not to.
-if grep -qs '^HA_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
+if grep -qs '^HA_SANITIZE:BOOL=ON' "$T_BUILD/CMakeCache.txt"; then
     HOSTILE+=("ASAN_OPTIONS=verify_asan_link_order=0")
 fi
 
@@ -99,7 +87,7 @@ canary_log() { hat_exec ctl1 cat /run/ha-preload-canary.log 2>/dev/null | cut -d
 t_note "ha-notify-master with a hostile environment"
 hat_exec ctl1 rm -f /run/ha-preload-canary.log /run/alert.env
 hat_exec ctl1 ip addr add "$VIP/24" dev eth0
-hostile "$HOOKS/ha-notify-master" -c "$(ha_cluster_hooks_path ctl1)"
+hostile "$HA_HOOKS/ha-notify-master" -c "$(ha_cluster_hooks_path ctl1)"
 t_ok "promoted (exit 0)" test "$RC" = 0
 t_match "... slurmctld in control" "$OUT" 'promoted: slurmctld in control'
 t_ok "... which it is" ha_in_control ctl1
@@ -120,7 +108,7 @@ t_nomatch "... nor in the hook's output" "$OUT" 'MUNGE:'
 
 t_note "ha-notify-fault with a hostile environment"
 hat_exec ctl1 ip addr del "$VIP/24" dev eth0
-hostile "$HOOKS/ha-notify-fault" -c "$(ha_cluster_hooks_path ctl1)"
+hostile "$HA_HOOKS/ha-notify-fault" -c "$(ha_cluster_hooks_path ctl1)"
 t_ok "demoted (exit 0)" test "$RC" = 0
 t_match "... no slurmctld" "$OUT" 'demoted: no slurmctld here'
 t_match "... and the alert ran" "$OUT" 'alert: .*alert-env done'

@@ -17,19 +17,10 @@
 # What test_slurmrpc.c and slurm_client.sh already cover is not repeated: the reply parser's
 # bounds (unit), a listener that never answers (tarpit), a request credential for the wrong uid.
 set -euo pipefail
-here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
-build=${HA_BUILD_DIR:-$src/build}
-RPC=$build/tests/ha-rpc
-PEER=$src/tests/tools/hostile_peer.py
-HAT_PREFIX=${HAT_PREFIX:-hatp}
-# shellcheck source=../lib/hosts.sh
-source "$src/tests/lib/hosts.sh"
 # shellcheck source=../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
-trap 'rc=$?; hat_teardown; exit $rc' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+t_hosts hatp
+PEER=$T_SRC/tests/tools/hostile_peer.py
 
 IP=10.213.0.11
 DEADLINE_MS=1000

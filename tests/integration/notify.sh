@@ -10,34 +10,21 @@
 # read-only; two VIP holders (a partition) never have two controllers in control (sampled every
 # 100 ms); a dry run changes nothing; the check gives a running promotion its grace.
 set -euo pipefail
-here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
-build=${HA_BUILD_DIR:-$src/build}
-HOOKS=$build/hooks
-RPC=$build/tests/ha-rpc
-HAT_PREFIX=${HAT_PREFIX:-hatn}
-VIP=10.213.0.100
-# shellcheck source=../lib/hosts.sh
-source "$src/tests/lib/hosts.sh"
-# shellcheck source=../lib/hacluster.sh
-source "$src/tests/lib/hacluster.sh"
 # shellcheck source=../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
-trap 'rc=$?; hat_teardown; exit $rc' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+t_hosts hatn hacluster
 
 declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12)
 
 hook() { # hook HOST master|backup|fault [ARGS...]: run a hook, print its output and status
     local h=$1 ev=$2; shift 2
     local rc=0
-    hat_exec "$h" "$HOOKS/ha-notify-$ev" -c "$(ha_cluster_hooks_path "$h")" "$@" 2>&1 || rc=$?
+    hat_exec "$h" "$HA_HOOKS/ha-notify-$ev" -c "$(ha_cluster_hooks_path "$h")" "$@" 2>&1 || rc=$?
     echo "exit=$rc"
 }
 check() { # check HOST: the health check's verbose output and status
     local rc=0
-    hat_exec "$1" "$HOOKS/ha-check-slurmctld" -c "$(ha_cluster_hooks_path "$1")" -v 2>&1 || rc=$?
+    hat_exec "$1" "$HA_HOOKS/ha-check-slurmctld" -c "$(ha_cluster_hooks_path "$1")" -v 2>&1 || rc=$?
     echo "exit=$rc"
 }
 vip_to() { # vip_to HOST|none: move the VIP (no hooks run)
@@ -56,17 +43,7 @@ exactly() {
 }
 ms_of() { sed -n 's/.* in \([0-9.]*\) ms.*/\1/p' <<<"$1" | tail -n 1; }
 
-hat_clean
-hat_net_up
-hat_host_add ctl1 10.213.0.11
-hat_host_add ctl2 10.213.0.12
-hat_host_add cn1 10.213.0.21
-export HAT_COMPUTE_HOSTS=cn1
-hat_munged_start ctl1
-hat_munged_start ctl2
-HAT_SHARED_MODE=fuse hat_shared_setup /mnt/state ctl1 ctl2
-HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
-ha_cluster_conf "$VIP" ctl1 ctl2
+ha_cluster_two
 ha_cluster_hooks_conf ctl1
 ha_cluster_hooks_conf ctl2
 

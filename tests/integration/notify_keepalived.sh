@@ -8,42 +8,19 @@
 # notify_master hook puts ctl2 in control (time measured from the kill); ctl1, recovered, stays
 # BACKUP and never takes control back (sampled for 15 s).
 set -euo pipefail
-here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
-build=${HA_BUILD_DIR:-$src/build}
-HA_HOOKS=$build/hooks
-RPC=$build/tests/ha-rpc
-HAT_PREFIX=${HAT_PREFIX:-hatnk}
-VIP=10.213.0.100
-# shellcheck source=../lib/hosts.sh
-source "$src/tests/lib/hosts.sh"
-# shellcheck source=../lib/hacluster.sh
-source "$src/tests/lib/hacluster.sh"
 # shellcheck source=../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
-trap 'rc=$?; hat_teardown; exit $rc' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+t_hosts hatnk hacluster
 
 declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12)
 now_ms() { date +%s%3N; }
 vip_on() { hat_exec "$1" ip -4 -o addr show dev eth0 | grep -q " $VIP/"; }
 ka_state() { grep -o 'VI_1) Entering [A-Z]* STATE' "$(hat_log "$1" keepalived)" | tail -n 1 || true; }
 
-hat_clean
-hat_net_up
-hat_host_add ctl1 10.213.0.11
-hat_host_add ctl2 10.213.0.12
-hat_host_add cn1 10.213.0.21
-export HAT_COMPUTE_HOSTS=cn1
-hat_munged_start ctl1
-hat_munged_start ctl2
-HAT_SHARED_MODE=fuse hat_shared_setup /mnt/state ctl1 ctl2
-HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
-ha_cluster_conf "$VIP" ctl1 ctl2
+ha_cluster_two
 ha_cluster_hooks_conf ctl1
 ha_cluster_hooks_conf ctl2
-ha_cluster_safe_hooks "$build/hooks"
+ha_cluster_safe_hooks "$T_BUILD/hooks"
 HA_VRID=52 ha_cluster_keepalived_conf ctl1 150 ctl2
 HA_VRID=52 ha_cluster_keepalived_conf ctl2 100 ctl1
 t0=$(now_ms)

@@ -12,21 +12,9 @@
 # identity, and a 22.05 or 24.11 slurmctld then logs no refused protocol version (as it does for
 # a request in a version it does not take), nor does probing oldest first make 22.05 log one.
 set -euo pipefail
-here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
-build=${HA_BUILD_DIR:-$src/build}
-RPC=$build/tests/ha-rpc
-TARPIT=$build/tests/tarpit
-HAT_PREFIX=${HAT_PREFIX:-hatcl}
-# shellcheck source=../lib/hosts.sh
-source "$src/tests/lib/hosts.sh"
-# shellcheck source=../lib/roots.sh
-source "$src/tests/lib/roots.sh"
 # shellcheck source=../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
-trap 'rc=$?; hat_teardown; exit $rc' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+t_hosts hatcl roots
 
 rpc() { local h=$1; shift; hat_exec "$h" "$RPC" "$@" 2>&1 || true; }
 active_on() { [[ $(rpc "$1" --cache /run/ha-slurm --timeout 5s "$2" status) == *control=active* ]]; }

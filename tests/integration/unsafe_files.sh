@@ -17,21 +17,10 @@
 # The metrics cases use a second configuration with [metrics] textfile. The unit test tests/unit/test_fsafe.c covers the same rules
 # function by function (the storage probe file, whose name holds a pid, only there).
 set -euo pipefail
-here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
-build=${HA_BUILD_DIR:-$src/build}
-HOOKS=$build/hooks
-RPC=$build/tests/ha-rpc
-HAT_PREFIX=${HAT_PREFIX:-hatu}
-# shellcheck source=../lib/hosts.sh
-source "$src/tests/lib/hosts.sh"
 # shellcheck source=../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
-trap 'rc=$?; hat_teardown; exit $rc' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+t_hosts hatu
 
-VIP=10.213.0.100
 STATE=/run/ha-slurm
 SHARED=/mnt/state/slurmctld
 LEASE=$SHARED/ha-slurm.lease
@@ -88,7 +77,7 @@ refused() {
     t_match "... with the reason" "$OUT" "refused $path: $reason"
     t_lt "... on time ($MS ms)" "$MS" "$DEADLINE_MS"
 }
-check() { run "$HOOKS/ha-check-slurmctld" -c "$CONF"; }
+check() { run "$HA_HOOKS/ha-check-slurmctld" -c "$CONF"; }
 
 in1 sh -c "echo '$CANARY_TEXT' >$CANARY && chmod 0644 $CANARY"
 # Slurm's file the hooks start slurmctld with ([slurm] conf: the default, slurm.conf), as
@@ -101,7 +90,7 @@ CONF_M="$CONF.metrics"
 cp "$CONF" "$CONF_M"
 printf '[metrics]\ntextfile = %s\n' "$TEXTFILE" >>"$CONF_M"
 in1 install -d -m 0755 "$TEXTDIR"
-checkm() { run "$HOOKS/ha-check-slurmctld" -c "$CONF_M" -v; }
+checkm() { run "$HA_HOOKS/ha-check-slurmctld" -c "$CONF_M" -v; }
 # live_record FILE WORD: FILE as a record of a live process (pid 1), after WORD (may be empty),
 # owned by root: believed, if nothing else is wrong with it.
 live_record() {
@@ -117,7 +106,7 @@ t_nomatch "check: a state folder of root's that others may write is not refused"
 t_match "... but set to 0700, with a warning" "$OUT" "state folder '$STATE': group or others had access: set to 0700"
 t_match "... now root's, 0700" "$(in1 stat -c '%U %a' "$STATE")" '^root 700$'
 in1 chmod 0755 "$STATE"
-run "$HOOKS/ha-notify-backup" -c "$CONF"
+run "$HA_HOOKS/ha-notify-backup" -c "$CONF"
 t_ok "ha-notify-backup: the same (0755): exit 0" test "$RC" = 0
 t_match "... set to 0700" "$(in1 stat -c '%a' "$STATE")" '^700$'
 in1 rm -rf "$STATE"
@@ -153,7 +142,7 @@ refused "check: hook.intent a FIFO" "$STATE/hook.intent" 'not a regular file'
 in1 rm "$STATE/hook.intent"
 
 in1 sh -c "echo '1 1 1' >$STATE/storage-probe.stuck && chown nobody $STATE/storage-probe.stuck"
-run "$HOOKS/ha-check-slurmctld" -c "$CONF" -v
+run "$HA_HOOKS/ha-check-slurmctld" -c "$CONF" -v
 refused "check: storage-probe.stuck of another owner" "$STATE/storage-probe.stuck" 'not owned by root'
 t_match "... not believed: the storage probe runs, and passes" "$OUT" 'storage +ok'
 in1 rm -f "$STATE/storage-probe.stuck"
@@ -165,28 +154,28 @@ refused "ha-rpc: a protocol cache others may write" "$STATE/protocol-127.0.0.1-6
 in1 rm -f "$STATE/protocol-127.0.0.1-6817"
 
 in1 ln -s "$CANARY" "$STATE/hook.lock"
-run "$HOOKS/ha-notify-backup" -c "$CONF"
+run "$HA_HOOKS/ha-notify-backup" -c "$CONF"
 t_ok "ha-notify-backup: hook.lock a symbolic link: exit 3" test "$RC" = 3
 refused "ha-notify-backup" "$STATE/hook.lock" 'a symbolic link'
 t_ok "... the canary is unchanged" canary_ok
 in1 rm "$STATE/hook.lock"
 in1 mkfifo -m 0600 "$STATE/hook.lock"
-run "$HOOKS/ha-notify-backup" -c "$CONF"
+run "$HA_HOOKS/ha-notify-backup" -c "$CONF"
 t_ok "ha-notify-backup: hook.lock a FIFO: exit 3" test "$RC" = 3
 refused "ha-notify-backup" "$STATE/hook.lock" 'not a regular file'
 in1 rm "$STATE/hook.lock"
 
 in1 ln -s "$CANARY" "$STATE/hook.intent"
-run "$HOOKS/ha-notify-backup" -c "$CONF"
+run "$HA_HOOKS/ha-notify-backup" -c "$CONF"
 t_ok "ha-notify-backup: hook.intent a symbolic link: exit 0" test "$RC" = 0
 refused "ha-notify-backup" "$STATE/hook.intent" 'a symbolic link'
 t_ok "... the canary is unchanged" canary_ok
 t_fail "... and the link is gone (replaced, then removed with the lock)" in1 test -L "$STATE/hook.intent"
 live_record "$STATE/hook.intent" "promote "
-run "$HOOKS/ha-check-slurmctld" -c "$CONF" -v
+run "$HA_HOOKS/ha-check-slurmctld" -c "$CONF" -v
 t_match "check: hook.intent of root's, of a live process: believed (control)" "$OUT" 'promote in progress'
 in1 chown nobody "$STATE/hook.intent"
-run "$HOOKS/ha-check-slurmctld" -c "$CONF" -v
+run "$HA_HOOKS/ha-check-slurmctld" -c "$CONF" -v
 refused "check: hook.intent of another owner" "$STATE/hook.intent" 'not owned by root'
 t_match "... not believed: no hook at work" "$OUT" 'no hook at work'
 in1 rm -f "$STATE/hook.intent"
@@ -204,7 +193,7 @@ refused "ha-rpc: a protocol cache of another owner" "$STATE/protocol-127.0.0.1-6
 in1 rm -f "$STATE/protocol-127.0.0.1-6817"
 
 in1 ln -s "$CANARY" "$STATE/lease.stuck"
-run "$HOOKS/ha-notify-backup" -c "$CONF"
+run "$HA_HOOKS/ha-notify-backup" -c "$CONF"
 t_ok "ha-notify-backup: lease.stuck a symbolic link: exit 0" test "$RC" = 0
 refused "ha-notify-backup" "$STATE/lease.stuck" 'a symbolic link'
 t_ok "... the canary is unchanged" canary_ok
@@ -212,11 +201,11 @@ t_match "... not believed: the lease is released as usual" "$OUT" 'release lease
 t_nomatch "... (no stuck child claimed)" "$OUT" 'release lease: .*(hung|already in progress)'
 in1 rm -f "$STATE/lease.stuck"
 live_record "$STATE/lease.stuck" ""
-run "$HOOKS/ha-notify-backup" -c "$CONF"
+run "$HA_HOOKS/ha-notify-backup" -c "$CONF"
 t_match "ha-notify-backup: lease.stuck of root's, of a live process: believed (control)" "$OUT" \
     'failed to release the lease'
 in1 chown nobody "$STATE/lease.stuck"
-run "$HOOKS/ha-notify-backup" -c "$CONF"
+run "$HA_HOOKS/ha-notify-backup" -c "$CONF"
 refused "ha-notify-backup: lease.stuck of another owner" "$STATE/lease.stuck" 'not owned by root'
 t_nomatch "... not believed: the lease is released as usual" "$OUT" 'failed to release the lease'
 in1 rm -f "$STATE/lease.stuck"
@@ -239,7 +228,7 @@ t_nomatch "... its samples are not rendered" "$(in1 cat "$TEXTFILE")" 'ha_slurm_
 in1 rm "$STATE/metrics.promote"
 in1 rm -f "$STATE/metrics.check"
 in1 ln -s "$CANARY" "$STATE/metrics.check"
-run "$HOOKS/ha-notify-backup" -c "$CONF_M"
+run "$HA_HOOKS/ha-notify-backup" -c "$CONF_M"
 refused "ha-notify-backup: metrics.check a symbolic link" "$STATE/metrics.check" 'a symbolic link'
 t_ok "... the canary is unchanged" canary_ok
 checkm
@@ -277,7 +266,7 @@ t_note "Slurm's file the hooks start slurmctld with ([slurm] conf)"
 # slurmctld starts as root with it and loads what it names before it becomes SlurmUser: a file
 # others may write is refused as the hooks' own configuration is, by a standby's check and by
 # a promotion; the master in control is not failed for it (that would fail every node at once).
-checkv() { run "$HOOKS/ha-check-slurmctld" -c "$CONF" -v; }
+checkv() { run "$HA_HOOKS/ha-check-slurmctld" -c "$CONF" -v; }
 checkv
 t_match "check: $SCONF root's, 0644: the conf probe passes (control)" "$OUT" "conf +ok .*$SCONF readable"
 in1 chmod 0664 "$SCONF"
@@ -291,7 +280,7 @@ checkv
 refused "check: $SCONF of the slurm user's" "$SCONF" 'not owned by root'
 t_match "... the standby is unhealthy (exit 1)" "$RC $OUT" '^1 (.|\n)*verdict: UNHEALTHY: not ready to take over: unsafe '
 in1 ip addr add "$VIP/24" dev eth0
-run "$HOOKS/ha-notify-master" -c "$CONF"
+run "$HA_HOOKS/ha-notify-master" -c "$CONF"
 t_ok "ha-notify-master: $SCONF of the slurm user's: promotion refused (exit 1)" test "$RC" = 1
 refused "ha-notify-master" "$SCONF" 'not owned by root'
 t_match "... the conf step says why, before the lease" "$OUT" "conf: unsafe $SCONF: not owned by root \\(slurmctld starts as root with it\\)(.|\n)*promotion refused"
@@ -306,7 +295,7 @@ t_note "the lease, in the slurm user's shared folder, planted by the slurm user"
 t_match "the shared folder is the slurm user's" "$(in1 stat -c %U "$SHARED")" '^slurm$'
 in1 ip addr add "$VIP/24" dev eth0
 as_slurm ln -s "$CANARY" "$LEASE"
-run "$HOOKS/ha-notify-master" -c "$CONF"
+run "$HA_HOOKS/ha-notify-master" -c "$CONF"
 t_ok "ha-notify-master: the lease a link to root's canary: promotion refused (exit 1)" test "$RC" = 1
 refused "ha-notify-master" "$LEASE" 'a symbolic link'
 t_match "... the lease step says why" "$OUT" 'lease: refused: failed to take the lease'
@@ -315,7 +304,7 @@ t_match "... and the link is left as it was" "$(in1 stat -c %F "$LEASE")" 'symbo
 as_slurm rm "$LEASE"
 
 as_slurm mkfifo -m 0666 "$LEASE"
-run "$HOOKS/ha-notify-master" -c "$CONF"
+run "$HA_HOOKS/ha-notify-master" -c "$CONF"
 t_ok "ha-notify-master: the lease a FIFO: promotion refused (exit 1)" test "$RC" = 1
 refused "ha-notify-master" "$LEASE" 'not a regular file'
 t_fail "... and no child left stuck on it" in1 test -e "$STATE/lease.stuck"
@@ -323,14 +312,14 @@ as_slurm rm "$LEASE"
 
 # A lease of the slurm user's, in the format, saying this node holds it: not believed.
 as_slurm sh -c "printf 'ha-slurm-lease 1 owner=ctl1 epoch=9 renewed=%s000000 ttl=2000000 state=held\n' \$(date +%s) >$LEASE"
-run "$HOOKS/ha-notify-master" -c "$CONF"
+run "$HA_HOOKS/ha-notify-master" -c "$CONF"
 t_ok "ha-notify-master: a lease of the slurm user's: promotion refused (exit 1)" test "$RC" = 1
 refused "ha-notify-master" "$LEASE" 'not owned by root'
 as_slurm rm "$LEASE"
 
 # Its temporary file and lock planted as links: replaced, never written through.
 as_slurm ln -s "$CANARY" "$LEASE.ctl1.tmp"
-run "$HOOKS/ha-notify-master" -c "$CONF"
+run "$HA_HOOKS/ha-notify-master" -c "$CONF"
 t_match "ha-notify-master: a planted temporary lease file: the lease is granted anyway" "$OUT" \
     'lease: granted: epoch 1'
 t_ok "... the canary is unchanged" canary_ok
@@ -341,7 +330,7 @@ t_match "... (slurmctld here is /usr/bin/false: the start fails, as it should)" 
 
 in1 ip addr del "$VIP/24" dev eth0
 as_slurm sh -c "rm -f $LEASE && ln -s $CANARY $LEASE"
-run "$HOOKS/ha-notify-backup" -c "$CONF"
+run "$HA_HOOKS/ha-notify-backup" -c "$CONF"
 t_ok "ha-notify-backup: the lease a link: the demotion itself is done (exit 0)" test "$RC" = 0
 refused "ha-notify-backup" "$LEASE" 'a symbolic link'
 t_match "... and the release step says it was not" "$OUT" 'failed to release the lease'

@@ -17,30 +17,18 @@
 #
 # A sanitizer build cannot run under valgrind: the test says so and passes without running.
 set -euo pipefail
-here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
-build=${HA_BUILD_DIR:-$src/build}
-HOOKS=$build/hooks
-RPC=$build/tests/ha-rpc
-TARPIT=$build/tests/tarpit
-HAT_PREFIX=${HAT_PREFIX:-hatv}
-VIP=10.213.0.100
+# shellcheck source=../lib/testlib.sh
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+t_hosts hatv hacluster
 
-if grep -qs '^HA_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
-    echo "1..0 # SKIP $build is a sanitizer build: AddressSanitizer and valgrind exclude each other"
+if grep -qs '^HA_SANITIZE:BOOL=ON' "$T_BUILD/CMakeCache.txt"; then
+    echo "1..0 # SKIP $T_BUILD is a sanitizer build: AddressSanitizer and valgrind exclude each other"
     exit 0
 fi
-for f in "$HOOKS/ha-notify-master" "$HOOKS/ha-check-slurmctld" "$RPC" "$TARPIT"; do
+for f in "$HA_HOOKS/ha-notify-master" "$HA_HOOKS/ha-check-slurmctld" "$RPC" "$TARPIT"; do
     [[ -x $f ]] || { echo "build first: $f" >&2; exit 2; }
 done
 command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is missing" >&2; exit 2; }
-
-# shellcheck source=../lib/hosts.sh
-source "$src/tests/lib/hosts.sh"
-# shellcheck source=../lib/hacluster.sh
-source "$src/tests/lib/hacluster.sh"
-# shellcheck source=../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
 
 VGLOG=$(mktemp -d /tmp/ha-valgrind.XXXXXX)
 finish() {
@@ -54,8 +42,6 @@ finish() {
     exit "$rc"
 }
 trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12)
 OUT=
@@ -112,17 +98,7 @@ vip_to() {
 }
 conf() { ha_cluster_hooks_path "$1"; }
 
-hat_clean
-hat_net_up
-hat_host_add ctl1 10.213.0.11
-hat_host_add ctl2 10.213.0.12
-hat_host_add cn1 10.213.0.21
-export HAT_COMPUTE_HOSTS=cn1
-hat_munged_start ctl1
-hat_munged_start ctl2
-HAT_SHARED_MODE=fuse hat_shared_setup /mnt/state ctl1 ctl2
-HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
-ha_cluster_conf "$VIP" ctl1 ctl2
+ha_cluster_two
 # memcheck runs code 20 to 50 times slower: deadlines with room for it (the defaults are
 # tested elsewhere; this test is about memory).
 for h in ctl1 ctl2; do
@@ -132,14 +108,14 @@ done
 
 t_note "a promotion"
 vip_to ctl1
-vg ctl1 notify-master-ctl1 0 "$HOOKS/ha-notify-master" -c "$(conf ctl1)"
+vg ctl1 notify-master-ctl1 0 "$HA_HOOKS/ha-notify-master" -c "$(conf ctl1)"
 t_match "ha-notify-master promotes the VIP holder under valgrind" "$OUT" 'promoted: slurmctld in control.*exit=0'
 t_ok "ctl1 is in control" ha_in_control ctl1
 
 t_note "the health check"
-vg ctl1 check-master 0 "$HOOKS/ha-check-slurmctld" -c "$(conf ctl1)" -v
+vg ctl1 check-master 0 "$HA_HOOKS/ha-check-slurmctld" -c "$(conf ctl1)" -v
 t_match "the check on the master is healthy and renews the lease" "$OUT" 'lease +ok +[0-9.]+ +ours.*exit=0'
-vg ctl2 check-standby 0 "$HOOKS/ha-check-slurmctld" -c "$(conf ctl2)" -v
+vg ctl2 check-standby 0 "$HA_HOOKS/ha-check-slurmctld" -c "$(conf ctl2)" -v
 t_match "the check on the standby is healthy" "$OUT" 'exit=0'
 
 t_note "the RPC client"
@@ -160,15 +136,15 @@ hat_kill ctl2 tarpit TERM || true
 
 t_note "a demotion, then the other host's promotion"
 vip_to ctl2
-vg ctl1 notify-backup-ctl1 0 "$HOOKS/ha-notify-backup" -c "$(conf ctl1)"
+vg ctl1 notify-backup-ctl1 0 "$HA_HOOKS/ha-notify-backup" -c "$(conf ctl1)"
 t_match "ha-notify-backup demotes the former master under valgrind" "$OUT" 'demoted: no slurmctld here.*exit=0'
 t_fail "no slurmctld left on ctl1" ha_ctld_running ctl1
-vg ctl2 notify-master-ctl2 0 "$HOOKS/ha-notify-master" -c "$(conf ctl2)"
+vg ctl2 notify-master-ctl2 0 "$HA_HOOKS/ha-notify-master" -c "$(conf ctl2)"
 t_match "ha-notify-master promotes ctl2" "$OUT" 'promoted: slurmctld in control.*exit=0'
 t_ok "ctl2 in control, ctl1 not" eval "ha_in_control ctl2 && ! ha_in_control ctl1"
 
 t_note "a fault on the host without the VIP"
-vg ctl1 notify-fault-ctl1 0 "$HOOKS/ha-notify-fault" -c "$(conf ctl1)" INSTANCE VI_1 FAULT 100
+vg ctl1 notify-fault-ctl1 0 "$HA_HOOKS/ha-notify-fault" -c "$(conf ctl1)" INSTANCE VI_1 FAULT 100
 t_match "ha-notify-fault: demoted, and says FAULT" "$OUT" 'FAULT on ctl1.*demoted: no slurmctld here.*exit=0'
 t_ok "... and ran the alert command" hat_exec ctl1 test -e /run/ha-slurm/alerted
 t_ok "ctl2 still in control" ha_in_control ctl2

@@ -12,6 +12,7 @@
 #                                 start slurmctld with, so it is in control at once.
 # Compute hosts get every controller in order. Until ha-genconf writes these, the tests do.
 #
+#   ha_cluster_two                         the two-controller tests' hosts, up to the views
 #   ha_cluster_conf VIP CONTROLLER...      after hat_slurm_conf: rewrite the views
 #   ha_cluster_hooks_conf HOST [LINE...]   the hooks' ha-slurm.conf for HOST (HA_COMMAND: another
 #                                          slurmctld start command), at
@@ -174,4 +175,22 @@ ha_ctld_running() {
         [[ $(cat "/proc/$p/comm" 2>/dev/null) == slurmctld ]] && return 0
     done
     return 1
+}
+
+# ha_cluster_two: the hosts of the two-controller tests, from a clean start: ctl1 (10.213.0.11)
+# and ctl2 (10.213.0.12) with munged and the state folder /mnt/state shared over FUSE, cn1
+# (10.213.0.21) the compute host named in slurm.conf, SlurmctldTimeout 60, and each host's
+# slurm.conf views with the VIP $VIP (ha_cluster_conf). The hooks' configuration is the test's.
+ha_cluster_two() {
+    hat_clean
+    hat_net_up
+    hat_host_add ctl1 10.213.0.11
+    hat_host_add ctl2 10.213.0.12
+    hat_host_add cn1 10.213.0.21
+    export HAT_COMPUTE_HOSTS=cn1
+    hat_munged_start ctl1
+    hat_munged_start ctl2
+    HAT_SHARED_MODE=fuse hat_shared_setup /mnt/state ctl1 ctl2
+    HAT_SLURMCTLD_TIMEOUT=60 hat_slurm_conf ctl1 ctl2
+    ha_cluster_conf "$VIP" ctl1 ctl2
 }

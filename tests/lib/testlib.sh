@@ -14,6 +14,34 @@
 T_PASSED=0
 T_FAILED=0
 T_START_MS=$(date +%s%3N)
+# The sources and the build: HA_SOURCE_DIR and HA_BUILD_DIR (ctest sets both), else the tree
+# this file is in and its build/.
+T_SRC=${HA_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+T_BUILD=${HA_BUILD_DIR:-$T_SRC/build}
+
+# t_hosts PREFIX [LIB...]: how a test in test hosts starts. HAT_PREFIX defaults to PREFIX;
+# sources tests/lib/hosts.sh and tests/lib/LIB.sh for each LIB (hacluster, roots); sets HA_HOOKS,
+# RPC and TARPIT (this build's hooks folder, tests/ha-rpc and tests/tarpit; hacluster.sh's
+# keepalived.conf and ha_in_control use the first two) and VIP (10.213.0.100); and the traps: on
+# exit the commands in T_ON_EXIT (if set, when the test ends), then hat_teardown, the test's
+# status kept; INT and TERM end the test through it.
+t_hosts() {
+    local lib
+    HAT_PREFIX=${HAT_PREFIX:-$1}
+    shift
+    # shellcheck source=hosts.sh
+    source "$T_SRC/tests/lib/hosts.sh"
+    for lib in "$@"; do
+        # shellcheck disable=SC1090 # hacluster.sh or roots.sh
+        source "$T_SRC/tests/lib/$lib.sh"
+    done
+    # shellcheck disable=SC2034 # for the test that sources this file
+    HA_HOOKS=$T_BUILD/hooks RPC=$T_BUILD/tests/ha-rpc TARPIT=$T_BUILD/tests/tarpit VIP=10.213.0.100
+    # shellcheck disable=SC2154 # rc is set in the trap itself
+    trap 'rc=$?; eval "${T_ON_EXIT:-}"; hat_teardown; exit $rc' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
 
 t_note() { printf '# %s\n' "$*"; }
 _t_report() {

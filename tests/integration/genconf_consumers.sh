@@ -1,5 +1,5 @@
 #!/bin/bash
-# consumers.sh - the programs that read ha-genconf's files accept them.
+# genconf_consumers.sh - the programs that read ha-genconf's files accept them.
 #
 # For every controller of the golden scenarios (tests/genconf/golden/*.yaml):
 #   - keepalived.conf passes `keepalived -t -f FILE` (keepalived 2.2.7 checks the syntax, that
@@ -26,7 +26,7 @@ BACKUP=$build/hooks/ha-notify-backup
 # shellcheck source=../lib/testlib.sh
 source "$src/tests/lib/testlib.sh"
 if ((EUID != 0)); then
-    echo "consumers.sh: needs root" >&2
+    echo "genconf_consumers.sh: needs root" >&2
     exit 2
 fi
 for f in "$GENCONF" "$CHECK" "$BACKUP"; do
@@ -35,7 +35,7 @@ for f in "$GENCONF" "$CHECK" "$BACKUP"; do
         exit 2
     fi
 done
-command -v keepalived >/dev/null || { echo "consumers.sh: keepalived is missing" >&2; exit 2; }
+command -v keepalived >/dev/null || { echo "genconf_consumers.sh: keepalived is missing" >&2; exit 2; }
 
 tmp=$(mktemp -d)
 hooks_tmp=
@@ -88,7 +88,7 @@ hook_run() {
         ip link set lo up && exec "$@"' sh "$@" 2>&1
 }
 
-for yaml in "$here"/golden/*.yaml; do
+for yaml in "$src"/tests/genconf/golden/*.yaml; do
     scen=$(basename "$yaml" .yaml)
     # The same cluster, with hooks where script security accepts them, and a SlurmUser that
     # exists here (the hooks look it up).
@@ -98,7 +98,7 @@ for yaml in "$here"/golden/*.yaml; do
         printf 'ha:\n  hooks_dir: %s\n' "$hooks" >>"$tmp/$scen.yaml"
     iface=$(sed -n 's/^ *interface: *\([^ ]*\).*/\1/p' "$yaml" | head -n 1)
     iface=${iface:-eth0}
-    for hd in "$here/golden/$scen"/*/; do
+    for hd in "$src/tests/genconf/golden/$scen"/*/; do
         host=$(basename "$hd")
         [[ -f $hd/keepalived.conf ]] || continue
         out=$tmp/$scen-$host

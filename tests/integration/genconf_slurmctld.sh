@@ -1,5 +1,5 @@
 #!/bin/bash
-# slurmctld.sh - real Slurm daemons run with the files ha-genconf writes.
+# genconf_slurmctld.sh - real Slurm daemons run with the files ha-genconf writes.
 #
 # A cluster YAML (written here) with controllers ctl1 (VIP owner, 10.213.0.11) and ctl2
 # (10.213.0.12), compute nodes cn1 and cn2 (1 CPU) and cn3 (2 CPUs), the VIP 10.213.0.100 and
@@ -21,7 +21,7 @@ src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
 build=${HA_BUILD_DIR:-$src/build}
 GENCONF=$build/genconf/ha-genconf
 if ((EUID != 0)); then
-    echo "slurmctld.sh: needs root" >&2
+    echo "genconf_slurmctld.sh: needs root" >&2
     exit 2
 fi
 if [[ ! -x $GENCONF ]]; then
