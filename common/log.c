@@ -30,8 +30,8 @@ const char *ha_log_program(void)
 /* The unit this process runs in: the first name below the slices in its cgroup path (as
  * systemd's cg_path_get_unit() finds it), "" if none. journald reads a sender's unit from
  * /proc after the message has arrived, and the check and the hooks log and exit at once: when
- * keepalived has reaped one by then, its entry has no _SYSTEMD_UNIT (systemd issue 2913; one
- * drill run in four lost a verdict that way), and `journalctl -u keepalived` misses it. That
+ * keepalived has reaped one by then, its entry has no _SYSTEMD_UNIT (a known journald race),
+ * and `journalctl -u keepalived` misses it. That
  * command also matches OBJECT_SYSTEMD_UNIT= in entries from root, so the unit goes there. */
 static const char *own_unit(void)
 {

@@ -433,11 +433,10 @@ static int run_alert(struct run *r, enum ha_hint hint)
  * authenticates nothing: since munged went it has accepted no job and no completion, and its
  * state-save thread has had the seconds the check takes to see munged gone to save what changed
  * before. A SIGTERM does not help it: its shutdown waits for RPCs whose credentials it cannot
- * make or check, and it was still there after the 10 s stop_timeout in both runs of the munged
- * drill (tests/cluster/drill_munged_lost.sh) measured. A new master that is the first
- * SlurmctldHost waits for it all that while (its REQUEST_CONTROL gets no answer), which took
- * that drill in CI past 15 s: SIGKILL at once. A
- * credential refused (wrong key) is not this case: munged answers, slurmctld's calls fail fast. */
+ * make or check, and it outlasts the 10 s stop_timeout (tests/cluster/drill_munged_lost.sh).
+ * A new master that is the first SlurmctldHost waits for it all that while (its REQUEST_CONTROL
+ * gets no answer), past the failover time promised: SIGKILL at once. A credential refused
+ * (wrong key) is not this case: munged answers, slurmctld's calls fail fast. */
 static bool munged_gone(const struct ha_observation *o)
 {
         const struct ha_probe *p = &o->probe[HA_PROBE_MUNGE];
@@ -491,8 +490,8 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
                  * leave it waiting on the mount), and it must be gone before the lease it can
                  * no longer renew expires and another node starts: SIGKILL at once. Left to
                  * stop_timeout, it would act on the shared state again when the storage came
-                 * back (seen in drill_storage_hang.sh: it purged "vestigial" job files of the new
-                 * master). */
+                 * back: purge the new master's job files as "vestigial", for one
+                 * (tests/cluster/drill_storage_hang.sh). */
                 if (o->storage_hung_ms > 0)
                         why_kill = " (storage hung: SIGKILL at once)";
                 if (*why_kill)

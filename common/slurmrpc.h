@@ -7,7 +7,7 @@
  * KangarooTwelve hash of the message, so sites with
  * CommunicationParameters=block_null_hash,block_zero_hash work.
  *
- * The wire format (big-endian; see the facts note and tests/unit/test_slurmrpc.c):
+ * The wire format (big-endian; tests/unit/test_slurmrpc.c has golden bytes):
  *   u32 length of what follows
  *   header: u16 version, u16 flags, u16 msg_type, u32 body_length, u16 forward_cnt,
  *           u16 ret_cnt, u16 address family (0, or AF_INET followed by u32 address, u16 port)

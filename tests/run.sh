@@ -8,25 +8,25 @@
 # Without arguments, in this order:
 #   1. the release build runs every test but the drills and the systemd containers, alone on
 #      the machine (the tests that time the programs run here);
-#   2. then two runs side by side: the drills (tests/cluster: one cluster in a box for the
-#      fixture's drills, then the kill -9 drill on Slurm 24.11 and the accounting drill on
-#      clusters of their own; minutes of failovers, mostly waiting on daemons and timers; in
-#      the accounting drill keepalived runs the sanitizer build's check and hooks, and any report fails the run),
-#      and the sanitizer build's tests. Side by side because the drills mostly wait: the whole run stays within
-#      CI's 30 minutes. The sanitizer pass widens the tests' speed bounds (and the room a test
-#      gives around a program's deadline for starting and ending it), not the deadlines, with
-#      HA_TEST_SLACK=8: it runs sanitized programs beside a booting cluster on 2 cores (at 4,
-#      integration.check saw a 3.6 s check against a 2 s bound in ci12), and leaves out only what cannot run sanitized or runs none of our
-#      C: the harness's own tests, the drills (above), the fuzzers (their own sanitized tree),
-#      the package (a release package built from the sources), install.sh (shell; ha-genconf's
-#      code runs sanitized in genconf.*), valgrind (it cannot run a sanitized program), the
-#      keepalived variants of check and notify (the code of integration.check and .notify,
-#      which the drills run sanitized under keepalived; beside the drills, their 1 s script
-#      interval flapped under the sanitizers' load: ci10), the catalog and the format check. The systemd containers (sd-bus service control, journald)
-#      run once, with the sanitizer build (reports to files in the containers, checked by the
-#      tests): the sanitizer side has minutes to spare beside the drills, step 1 has not.
+#   2. then two runs side by side, because the drills mostly wait on daemons and timers:
+#      - the drills (tests/cluster): the shared cluster in a box for the scenario drills, then
+#        the kill9 drill on Slurm 24.11 and the accounting drill on clusters of their own; in
+#        the accounting drill keepalived runs the sanitizer build's check and hooks, and any
+#        report fails the run;
+#      - the sanitizer build's tests, with HA_TEST_SLACK=8: it widens the tests' speed bounds
+#        and the room a test gives around a program's deadline for starting and ending it, never
+#        the deadlines themselves (sanitized programs beside a booting cluster on 2 cores run
+#        several times slower). It leaves out what cannot run sanitized or runs none of our C:
+#        the harness's own tests, the drills (above), the fuzzers (their own sanitized tree), the
+#        package (a release package built from the sources), install.sh (shell; ha-genconf's
+#        code runs sanitized in genconf.*), valgrind (it cannot run a sanitized program), the
+#        keepalived variants of check and notify (the code of integration.check and .notify,
+#        which the drills run sanitized under keepalived; their 1 s script interval flaps under
+#        the sanitizers' load), the catalog and the format check. The systemd containers
+#        (sd-bus service control, journald) run here only, sanitized (reports to files in the
+#        containers, checked by the tests).
 #   Tests that boot hosts of their own (the drills, the systemd containers) take one lock across
-#      both sides (tests/lib/one-cluster.sh): never two clusters booting or failing over at once.
+#   both sides (tests/lib/one-cluster.sh): never two clusters booting or failing over at once.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 

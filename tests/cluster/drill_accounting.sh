@@ -1,5 +1,5 @@
 #!/bin/bash
-# Drill: accounting survives failover (issue 9; the seed's Scenario 4). Three controllers with
+# Drill: accounting survives failover. Three controllers with
 # keepalived and the hooks, a real MariaDB Galera cluster across them (one mariadbd per
 # controller), the database and user made by install.sh's database step, slurmdbd following the
 # VIP (started by ha-notify-master after slurmctld is in control, stopped on demotion), two
@@ -12,8 +12,8 @@
 #   - afterwards sacct lists every job exactly once, COMPLETED, under the account; jobs
 #     submitted after the failovers are accounted; sreport cluster utilization answers.
 # Jobs are submitted well before each failure: a job accepted just before a SIGKILL can be lost
-# by slurmctld itself (its state is saved asynchronously; see the facts note), which is not
-# what this drill is about.
+# by slurmctld itself (its state is saved asynchronously), which is not what this drill is
+# about.
 set -euo pipefail
 HAT_PREFIX=${HAT_PREFIX:-hatacc}
 export HAC_DBD=1
@@ -96,8 +96,8 @@ t_ok "the short jobs finished" hat_wait_for 30 finished "${JOBS[@]:0:3}"
 t_ok "the long job's start is saved in the shared state" hac_job_start_saved "$m1" "$long" 10
 # Their completion too: slurmctld saves its state up to ~5 s after a change, and a job that
 # completed inside that window before a SIGKILL is RUNNING again for the new master (Slurm's
-# own window, the facts note; seen here: a job done 0.5 s before the kill stayed RUNNING on the
-# new master for minutes, and the drill waited in vain for it).
+# own window: a job done 0.5 s before the kill stays RUNNING on the new master for minutes,
+# and the drill would wait in vain for it).
 t_ok "their completion is saved in the shared state" hac_jobs_end_saved "$m1" 10 "${JOBS[@]:0:3}"
 
 t_note "slurmctld's accounting state before the failure: $(hat_exec "$m1" sh -c "cd $HAC_STATE/slurmctld && ls -d last_tres assoc_mgr_state assoc_usage qos_usage" 2>&1 | xargs)"

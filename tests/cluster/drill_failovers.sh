@@ -104,7 +104,7 @@ drained() {
 # RUNNING for the new master on no node until the nodes register again. The new slurmctld asks
 # them 3 s after its start, too early for such a job (slurmctld calls a batch job missing only
 # BatchStartTimeout + MessageTimeout, 20 s, after its start), and then every 20 pings of
-# SlurmdTimeout/3 (over half an hour here). Seen twice in CI: two such jobs held both nodes. An
+# SlurmdTimeout/3 (over half an hour here): two such jobs can hold both nodes that long. An
 # administrator runs `scontrol reconfigure` (the nodes register at once; slurmctld requeues
 # the missing jobs); the drill does the same when the queue has not drained after 60 s, and
 # says so. Slurm makes a requeued job wait its credential lifetime first (BeginTime: now +

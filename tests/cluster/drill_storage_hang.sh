@@ -17,7 +17,7 @@
 # state-save window: from WINDOW_MS (6 s) before the hang until the new master is in control.
 # slurmctld saves job state asynchronously (at most every 5 s here); what it acknowledged but had
 # not saved when its storage hung is not in the shared state the next master reads (the same
-# window as for a kill -9; the facts note). Those are counted and printed, not failed: no program
+# window as for a kill -9). Those are counted and printed, not failed: no program
 # outside slurmctld can save them.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -70,7 +70,7 @@ t_ok "sbatch through the VIP accepted" hac_sbatch_until_accepted cn1 10
 # replicate locks it held, and every other node's writes in the state folder wait for it: in one
 # run the next master could not write its state until the hung client resumed, 40 s later; in
 # another, jobs accepted outside Slurm's state-save window were lost and their ids given again.
-# Both seen in this session and not understood well enough to assert either way.
+# Neither outcome is understood well enough to assert either way.
 t2=''
 if [[ ${HAC_STORAGE_HANG_PHASE_B:-0} == 1 ]]; then
     t_note "phase B: a short hang on the new master ${new:-none}"

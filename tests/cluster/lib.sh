@@ -116,9 +116,8 @@ HAC_HOOKS=$HAC_BUILD/hooks
 # the accounting drill runs them under AddressSanitizer and UndefinedBehaviorSanitizer, reports
 # to the files ASAN_OPTIONS/UBSAN_OPTIONS name); the test tools stay this build's. Not in a
 # chrooted root, which has no sanitizer runtime, and not in the shared cluster of the fixture's
-# drills (HAC_SHARED): there drill_storage_hang.sh failed once with them (ci11: a promotion
-# refused while GlusterFS waited on the hung client, then the VIP moved on), and those drills
-# stay as they passed.
+# drills (HAC_SHARED): drill_storage_hang.sh has failed with them (a promotion refused while
+# GlusterFS waited on the hung client, then the VIP moved on), cause not known.
 _HAC_SANITIZED=0
 if [[ -n ${HAC_SANITIZED_HOOKS:-} && -z ${HAC_ROOT_SUITE:-} && ${HAC_SHARED:-0} != 1 ]]; then
     HAC_HOOKS=$HAC_SANITIZED_HOOKS

@@ -1,6 +1,6 @@
 #!/bin/bash
 # unsafe.sh - ha-genconf trusts only files and folders that only root (or the caller) could have
-# written (issue 8's file rules, for the generator install.sh runs as root):
+# written (the same file rules as the hooks', for the generator install.sh runs as root):
 #   * the cluster YAML: a regular file owned by root or the caller, not writable by group or
 #     others (as doas(1) checks doas.conf; a link is followed and the file it names checked);
 #     a FIFO is refused at once, never waited on;

@@ -985,8 +985,8 @@ _hat_gluster_setup() {
         # The volume file from the host's own glusterd; but a member that boots again after it
         # was lost gets it from another member first (its own is the last fallback): its
         # glusterd may still be in its handshake with the others, and a mount from it waits as
-        # long (seen in CI, drill_host_back.sh: a peer's answer bailed out after glusterd's 600 s, the mount
-        # hung that long). Each mount has a deadline; one that misses it is undone.
+        # long (up to glusterd's 600 s for a peer's answer to bail out). Each mount has a
+        # deadline; one that misses it is undone.
         local server=$h opts others=()
         opts="log-level=WARNING,log-file=/var/log/glusterfs/mnt-$key.log"
         if [[ " ${new[*]} " != *" $h "* ]]; then

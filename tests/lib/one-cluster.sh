@@ -2,9 +2,8 @@
 # Runs a test that boots hosts of its own (a cluster in a box, systemd containers) only while
 # no other such test runs, across ctest processes: tests/run.sh runs the drills and the
 # sanitizer pass side by side, and two clusters booting or failing over at once on 2 cores
-# starve each other (CI, stop 12: systemd.units beside the accounting drill; the containers'
-# check ran past keepalived's script timeout, the drill's promotions took 8-11 s, and both
-# failed). Usage: one-cluster.sh TEST [ARGS...]
+# starve each other (a container's check runs past keepalived's script timeout, a drill's
+# promotions take twice as long, and both fail). Usage: one-cluster.sh TEST [ARGS...]
 #
 # The lock is held by this shell only: the test runs with the descriptor closed, so the daemons
 # a test leaves running (the shared cluster lives from drill.boot to drill.teardown) never hold

@@ -34,7 +34,7 @@ static size_t unhex(const char *hex, uint8_t *out, size_t max)
         return n;
 }
 
-/* The credential payloads slurmctld expects for our three empty-bodied requests (facts note). */
+/* The credential payloads slurmctld expects for our three empty-bodied requests. */
 static void test_hash_golden(void **state)
 {
         static const struct {
