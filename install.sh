@@ -1,12 +1,12 @@
 #!/bin/bash
 # install.sh - set up one host of an ha-slurm cluster from the cluster's YAML file.
 #
-#   sudo ./install.sh --controller [--dbd] [--config FILE]   a controller (slurmctld, keepalived)
-#   sudo ./install.sh --compute [--config FILE]              a compute node (slurmd)
-#   ./install.sh --controller --dry-run                      what would change, as diffs
-#   sudo ./install.sh --demo                                  the cluster-in-a-box demo
+#   ./install.sh --controller [--dbd] [--config FILE]   as root: a controller (slurmctld, keepalived)
+#   ./install.sh --compute [--config FILE]              as root: a compute node (slurmd)
+#   ./install.sh --controller --dry-run                 as any user: what would change, as diffs
+#   ./install.sh --demo                                 as root: the cluster-in-a-box demo
 #
-# The seed's phase3_slurm.sh steps, around ha-genconf: every file comes from the YAML through
+# The steps around ha-genconf: every file comes from the YAML through
 # ha-genconf, is compared with what is installed, and is replaced atomically only when it
 # differs (the previous one kept as FILE.bak). Running it again changes nothing.
 #
@@ -165,7 +165,7 @@ parse_options() {
         done
         if ((demo)); then
                 ((PACKAGED == 0)) ||
-                        die "the cluster-in-a-box demo runs from the source tree (sudo ./install.sh --demo there)"
+                        die "the cluster-in-a-box demo runs from the source tree (./install.sh --demo there, as root)"
                 if [[ -x $SRC_DIR/tests/cluster/demo.sh ]]; then
                         exec "$SRC_DIR/tests/cluster/demo.sh"
                 fi

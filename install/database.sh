@@ -50,7 +50,7 @@ step_database() {
         var=$(db_root_password_var)
         if [[ -n $var ]]; then
                 if [[ -z ${!var+x} ]]; then
-                        refuse "database.mariadb.root_password names \$$var, which is not set (with sudo: sudo $var=... $0, or sudo -E)"
+                        refuse "database.mariadb.root_password names \$$var, which is not set in install.sh's environment (run as root with $var set)"
                         return 0
                 fi
                 rootpw=${!var}

@@ -74,11 +74,11 @@ install_docs() {
                 note "no manual pages or journal catalog here ($SRC_DIR is not ha-slurm's source tree)"
                 return 0
         fi
-        for d in /usr/share/man/man5 /usr/share/man/man8 "${CATALOG%/*}"; do
+        for d in /usr/share/man/man5 /usr/share/man/man7 /usr/share/man/man8 "${CATALOG%/*}"; do
                 # Folders of the system: created if missing, never changed.
                 [[ -d $(R "$d") ]] || ensure_dir "$d" 0755 root
         done
-        for f in "$SRC_DIR"/man/*.[58]; do
+        for f in "$SRC_DIR"/man/*.[578]; do
                 install_file "$f" "/usr/share/man/man${f##*.}/${f##*/}" 0644 root data
         done
         install_file "$SRC_DIR/catalog/ha-slurm.catalog" "$CATALOG" 0644 root data

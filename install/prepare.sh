@@ -13,7 +13,7 @@ step_root() {
         elif ((DRY)); then
                 note "not root: a dry run shows what it can read; files only root reads are not compared"
         else
-                die "run as root (sudo $0 ...), or add --dry-run to see what would change"
+                die "run as root, or add --dry-run to see what would change"
         fi
         if [[ -n $ROOT ]]; then
                 note "installing into $ROOT as if it were /: packages and the database are left alone; services are only enabled or disabled for boot (systemctl --root), where $ROOT has their units"

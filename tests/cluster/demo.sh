@@ -1,7 +1,7 @@
 #!/bin/bash
 # The README's first command: a highly available Slurm controller, on this one machine.
 #
-#   sudo ./tests/cluster/demo.sh
+#   ./tests/cluster/demo.sh      (as root)
 #
 # Installs what is needed (tests/install-deps.sh), builds, boots a cluster in a box (three
 # controllers with keepalived, the health check and the hooks; two compute nodes; every
@@ -14,7 +14,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${HA_BUILD_DIR:-$src/build}
-if ((EUID != 0)); then echo "demo: run as root (sudo $0)" >&2; exit 1; fi
+if ((EUID != 0)); then echo "demo: run as root" >&2; exit 1; fi
 
 start_ms=$(($(date +%s%N) / 1000000))
 phase() { local s=$(( $(date +%s%N) / 1000000 - start_ms )); printf '[%3d.%d s] %s\n' $((s / 1000)) $((s % 1000 / 100)) "$*"; }
