@@ -3,15 +3,21 @@
 #
 #   keys.pl cfg common/cfg.c        one line per ha-slurm.conf key:
 #                                   SECTION KEY KIND DEFAULT|- required|optional
-#   keys.pl yaml genconf/load.c     one line per key name of ha-genconf's schema (every
-#                                   "static const char *const ...keys...[] = {...}" table)
+#   keys.pl yaml genconf/*.c        one line per key name of ha-genconf's schema (every
+#                                   "static const char *const ...keys...[] = {...}" table of
+#                                   the files, in their order)
 use strict;
 use warnings;
 
-my ($what, $file) = @ARGV;
-open(my $fh, '<', $file) or die "keys.pl: cannot open $file: $!\n";
-my $text = do { local $/; <$fh> };
-close($fh);
+my ($what, @files) = @ARGV;
+die "usage: keys.pl cfg|yaml FILE...\n" unless @files;
+my $text = '';
+for my $name (@files) {
+    open(my $fh, '<', $name) or die "keys.pl: cannot open $name: $!\n";
+    $text .= do { local $/; <$fh> };
+    close($fh);
+}
+my $file = join(' ', @files);
 
 if ($what eq 'cfg') {
     $text =~ /static const struct key keys\[\] = \{(.*?)\n\};/s
@@ -36,5 +42,5 @@ if ($what eq 'cfg') {
     }
     die "keys.pl: no key tables in $file\n" unless %seen;
 } else {
-    die "usage: keys.pl cfg|yaml FILE\n";
+    die "usage: keys.pl cfg|yaml FILE...\n";
 }

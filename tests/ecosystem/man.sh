@@ -13,7 +13,8 @@
 #     keys.pl), in its [section], with its type and its default (or "required"/"default:"), and
 #     no key the table lacks;
 #   - ha-slurm-cluster.yaml(5) and etc/cluster.example.yaml document every key of ha-genconf's
-#     key tables (genconf/load.c), and the page documents no key the tables lack.
+#     key tables (genconf/*.c: load.c and the schema_*.c sections), and the page documents no
+#     key the tables lack.
 #
 # Needs no root and no daemon. Exit 0: all passed.
 set -euo pipefail
@@ -110,7 +111,7 @@ t_match "ha-slurm.conf(5) documents as many keys as cfg.c has" \
 # 5. ha-slurm-cluster.yaml(5) and the example against genconf's key tables.
 yaml5=$src/man/ha-slurm-cluster.yaml.5
 example=$src/etc/cluster.example.yaml
-"$here/keys.pl" yaml "$src/genconf/load.c" >"$tmp/yaml.keys"
+"$here/keys.pl" yaml "$src"/genconf/*.c >"$tmp/yaml.keys"
 t_lt "genconf's tables have keys (more than 40)" 40 "$(wc -l <"$tmp/yaml.keys")"
 # The documented paths (".TP" then ".B a.b[].c"), split into their components.
 awk 'prev == ".TP" && /^\.B [a-z_.\[\]]+$/ { print $2 } { prev = $0 }' "$yaml5" >"$tmp/yaml5.paths"
