@@ -95,9 +95,20 @@ step() {
 say() { printf '    %s\n' "$*"; }
 note() { printf '    note: %s\n' "$*"; }
 warn() { printf '    warning: %s\n' "$*"; }
+# Exit codes as in every ha-slurm program (CONTRIBUTING.md): die, refused or failed (1);
+# die_config, the configuration file is missing or wrong, or does not fit the command line (2);
+# die_system, the installer itself cannot run (3). A usage error is usage_error (2).
 die() {
         printf '%s: %s\n' "$PROG" "$*" >&2
         exit 1
+}
+die_config() {
+        printf '%s: %s\n' "$PROG" "$*" >&2
+        exit 2
+}
+die_system() {
+        printf '%s: %s\n' "$PROG" "$*" >&2
+        exit 3
 }
 # A problem a real run stops at. A dry run reports it (on stderr), goes on with the next step,
 # and exits 1 at the end: one dry run shows every such problem. The caller returns after it.
@@ -212,11 +223,11 @@ load_parts() {
         local part f have
         for part in "${PARTS[@]}"; do
                 f=$DATA_DIR/install/$part.sh
-                [[ -f $f ]] || die "a part of the installer is missing: $f ($DATA_HINT)"
+                [[ -f $f ]] || die_system "a part of the installer is missing: $f ($DATA_HINT)"
                 have=$(stat -L -c '%u %a' "$f")
                 if ((PACKAGED)) && { [[ ${have% *} != 0 && ${have% *} != "$(id -u)" ]] ||
                         (((8#${have#* } & 8#022) != 0)); }; then
-                        die "$f is owned by uid ${have% *}, mode ${have#* }: a part of the installer must be root's and not writable by group or others (chown root:root $f; chmod go-w $f)"
+                        die_system "$f is owned by uid ${have% *}, mode ${have#* }: a part of the installer must be root's and not writable by group or others (chown root:root $f; chmod go-w $f)"
                 fi
                 # shellcheck source=/dev/null
                 source "$f"
@@ -272,7 +283,7 @@ main() {
                 if ((rc != 0)); then
                         cat "$pre.err" >&2
                         printf '%s: stopped before changing anything (--dry-run shows every step)\n' "$PROG" >&2
-                        exit 1
+                        exit "$rc"
                 fi
         fi
         run_steps

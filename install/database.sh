@@ -100,7 +100,7 @@ ALTER USER $(sql_quote "$user")@'%' IDENTIFIED BY $(sql_quote "$pass");"
         sql+="
 GRANT ALL PRIVILEGES ON \`$db\`.* TO $(sql_quote "$user")@'%';"
         printf '%s\n' "$sql" | "$client" --defaults-extra-file="$check" --batch ||
-                die "could not create database $db and user $user as $admin (the client's message is above)"
+                die "failed to create the database '$db' and the user '$user' as $admin (the client's message is above)"
         say "database $db and user '$user'@'%': present, with the password from slurmdbd.conf"
 
         if slurm_login_works "$client" "$login" "$db"; then

@@ -101,7 +101,7 @@ install_docs() {
 render_template() {
         local template=$DATA_DIR/$1 out=$2
         shift 2
-        [[ -f $template ]] || die "a template of the installer is missing: $template ($DATA_HINT)"
+        [[ -f $template ]] || die_system "a template of the installer is missing: $template ($DATA_HINT)"
         # shellcheck disable=SC2094 # the template's path is only named in messages: awk reads stdin
         awk '
                 # The arguments are data, not files or awk assignments: the template is read
@@ -132,7 +132,7 @@ render_template() {
                         print out line
                 }
                 END { exit bad }' "$template" "$@" <"$template" >"$out" ||
-                die "could not write from the template $template (above)"
+                die_system "failed to write from the template '$template' (above)"
 }
 
 # The units install.sh writes (templates in DATA_DIR; their "#@" lines say what they are).

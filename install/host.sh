@@ -26,8 +26,8 @@ ensure_user() {
         local args=(--system --user-group --home-dir /var/lib/"$name" --no-create-home
                 --shell /usr/sbin/nologin)
         [[ -z $ROOT ]] || args+=(--root "$ROOT")
-        useradd "${args[@]}" "$name" || die "could not create the user $name"
-        lookup_user "$name" || die "user $name was created but cannot be found"
+        useradd "${args[@]}" "$name" || die "failed to create the user '$name'"
+        lookup_user "$name" || die "failed to find the user '$name' just created"
         say "user $name: created (uid $U_UID)"
         CHANGED+=("user:$name")
 }

@@ -212,7 +212,7 @@ install_file() {
                 [[ -f $r && ! -L $r ]] || die "$r exists and is not a regular file"
                 have=$(meta_of "$r")
                 if [[ ! -r $r ]]; then
-                        ((DRY)) || die "cannot read $r"
+                        ((DRY)) || die "failed to read '$r'"
                         say "$path: cannot read it as $(id -un): run as root to compare"
                         return 0
                 fi

@@ -51,7 +51,7 @@ step_dependencies() {
                         say "building ha-slurm in $BUILD_DIR (cmake)"
                         if [[ ! -f $BUILD_DIR/CMakeCache.txt ]]; then
                                 cmake -S "$SRC_DIR" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null ||
-                                        die "cmake could not configure the build in $BUILD_DIR"
+                                        die "failed to configure the build in '$BUILD_DIR' (cmake's message is above)"
                         fi
                         cmake --build "$BUILD_DIR" -j"$(nproc)" --target ha-genconf "${HOOKS[@]}" >/dev/null ||
                                 die "the build failed: run cmake --build $BUILD_DIR to see why"
@@ -81,14 +81,14 @@ HOOKS_DIR=/usr/libexec/ha-slurm
 step_config() {
         local genconf=$GENCONF_BIN f files=() script
         step "Load configuration"
-        [[ -f $CONFIG ]] || die "no configuration file $CONFIG (give one with --config FILE; etc/cluster.example.yaml is a commented example)"
-        [[ -r $CONFIG ]] || die "cannot read $CONFIG"
+        [[ -f $CONFIG ]] || die_config "no configuration file $CONFIG (give one with --config FILE; etc/cluster.example.yaml is a commented example)"
+        [[ -r $CONFIG ]] || die_config "failed to read '$CONFIG'"
         say "configuration: $CONFIG"
         "$genconf" --config "$CONFIG" --check >/dev/null ||
-                die "$CONFIG has errors (above): nothing was written"
+                die_config "$CONFIG has errors (above): nothing was written"
         GEN=$(mktemp -d "$WORK/gen.XXXXXX")
         "$genconf" --config "$CONFIG" --host "$HOST" --output-dir "$GEN" >/dev/null ||
-                die "ha-genconf could not write the files for $HOST (above): nothing was written"
+                die_config "failed to generate the files for $HOST (above): nothing was written"
         for f in slurm.conf ha-slurmctld.conf keepalived.conf ha-slurm.conf slurmdbd.conf; do
                 [[ -f $GEN/$f ]] && files+=("$f")
         done
@@ -98,12 +98,12 @@ step_config() {
 
         if [[ $ROLE == compute ]]; then
                 ((IS_CTLD == 0 && HAS_DBD == 0)) ||
-                        die "$HOST is a controller in $CONFIG: run with --controller"
+                        die_config "$HOST is a controller in $CONFIG: run with --controller"
         else
                 ((IS_CTLD || (DBD && HAS_DBD))) ||
-                        die "$HOST is not a controller running slurmctld in $CONFIG (nodes.controllers[].services.slurm): run with --compute, or fix the file"
+                        die_config "$HOST is not a controller running slurmctld in $CONFIG (nodes.controllers[].services.slurm): run with --compute, or fix the file"
                 ((DBD == 0 || HAS_DBD)) ||
-                        die "--dbd: $HOST does not run slurmdbd in $CONFIG (services.slurmdbd, or slurm.followers with slurmdbd)"
+                        die_config "--dbd: $HOST does not run slurmdbd in $CONFIG (services.slurmdbd, or slurm.followers with slurmdbd)"
         fi
 
         SLURM_USER=$(conf_get "$GEN/slurm.conf" SlurmUser || echo slurm)
@@ -158,7 +158,7 @@ step_os() {
                 fi
         fi
         [[ -f $file ]] || file=/usr/lib/os-release
-        [[ -f $file ]] || die "cannot detect the operating system: no /etc/os-release"
+        [[ -f $file ]] || die "failed to detect the operating system: no /etc/os-release"
         # Read, not sourced: it may come from an image.
         while IFS= read -r line || [[ -n $line ]]; do
                 [[ $line =~ ^([A-Z_]+)=(.*)$ ]] || continue

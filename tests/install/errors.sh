@@ -21,42 +21,42 @@ t_ok "--dbd with --compute: usage error" test "$RC" -eq 2
 run_install --controller --bogus
 t_ok "an unknown option: usage error" test "$RC" -eq 2
 run_install --controller --config "$TMP/nothere.yaml" --host "$CTL" --root "$R"
-t_ok "a missing configuration file: refused" test "$RC" -eq 1
+t_ok "a missing configuration file: configuration error (exit 2)" test "$RC" -eq 2
 t_match "a missing configuration file: named" "$OUT" "no configuration file $TMP/nothere\\.yaml"
 t_ok "usage errors: the root is still empty" test -z "$(ls -A "$R")"
 
 # ---- a YAML file with errors ----
 BAD=$(yaml_with -e 's/10\.213\.0\.12/10.213.0.11/' -e 's/real_memory:/realmem:/' -e 's/cpus: 2/cpus: two/')
 run_install --controller --config "$BAD" --host "$CTL" --root "$R" --new-munge-key
-t_ok "bad YAML: refused (exit 1)" test "$RC" -eq 1
+t_ok "bad YAML: configuration error (exit 2)" test "$RC" -eq 2
 t_match "bad YAML: ha-genconf's FILE:LINE:COLUMN messages passed through" "$OUT" "$BAD:[0-9]+:[0-9]+: nodes\\.controllers\\[1\\]\\.ip_address: duplicate address"
 t_match "bad YAML: every problem, not only the first" "$OUT" "$BAD:[0-9]+:[0-9]+: nodes\\.compute_nodes\\[0\\]\\.realmem: unknown key"
 t_match "bad YAML: says nothing was written" "$OUT" 'has errors \(above\): nothing was written'
 t_nomatch "bad YAML: stops at step 3" "$OUT" '\[4/13\]'
 t_ok "bad YAML: the root is still empty" test -z "$(ls -A "$R")"
 run_install --controller --config "$BAD" --host "$CTL" --root "$R" --dry-run --new-munge-key
-t_ok "bad YAML, dry run: refused too" test "$RC" -eq 1
+t_ok "bad YAML, dry run: configuration error too" test "$RC" -eq 2
 
 # On an installed root, a bad YAML changes nothing either.
 run_install --controller --config "$YAML" --host "$CTL" --root "$R" --new-munge-key
 t_ok "install for the next checks: exit 0" test "$RC" -eq 0
 before=$(listing "$R")
 run_install --controller --config "$BAD" --host "$CTL" --root "$R"
-t_ok "bad YAML on an installed root: refused" test "$RC" -eq 1
+t_ok "bad YAML on an installed root: configuration error" test "$RC" -eq 2
 t_same "bad YAML on an installed root: nothing changed" "$before" "$(listing "$R")"
 
 # ---- the host in the wrong role, or not in the file ----
 run_install --compute --config "$YAML" --host "$CTL" --root "$R"
-t_ok "--compute on a controller: refused" test "$RC" -eq 1
+t_ok "--compute on a controller: configuration error" test "$RC" -eq 2
 t_match "--compute on a controller: says to use --controller" "$OUT" 'ctl1 is a controller in .*: run with --controller'
 run_install --controller --config "$YAML" --host "$CN" --root "$R"
-t_ok "--controller on a compute node: refused" test "$RC" -eq 1
+t_ok "--controller on a compute node: configuration error" test "$RC" -eq 2
 t_match "--controller on a compute node: says so" "$OUT" 'cn1 is not a controller running slurmctld'
 run_install --controller --config "$YAML" --host nosuch --root "$R"
-t_ok "an unknown host: refused" test "$RC" -eq 1
+t_ok "an unknown host: configuration error" test "$RC" -eq 2
 t_match "an unknown host: ha-genconf's message" "$OUT" 'no host "nosuch" in nodes\.controllers or nodes\.compute_nodes'
 run_install --controller --dbd --config "$YAML" --host "$CTL" --root "$R"
-t_ok "--dbd where the host runs no slurmdbd: refused" test "$RC" -eq 1
+t_ok "--dbd where the host runs no slurmdbd: configuration error" test "$RC" -eq 2
 t_match "--dbd: says the host runs no slurmdbd" "$OUT" '--dbd: ctl1 does not run slurmdbd'
 t_same "wrong roles: nothing changed" "$before" "$(listing "$R")"
 
@@ -111,13 +111,13 @@ E=$(new_root)
 mv "$T/install/host.sh" "$TMP/host.sh"
 RC=0
 OUT=$("$T/install.sh" --controller --config "$YAML" --host "$CTL" --root "$E" --new-munge-key 2>&1) || RC=$?
-t_ok "a part missing: refused (exit 1)" test "$RC" -eq 1
+t_ok "a part missing: system error (exit 3)" test "$RC" -eq 3
 t_match "a part missing: named" "$OUT" "a part of the installer is missing: $T/install/host\.sh"
 mv "$TMP/host.sh" "$T/install/host.sh"
 mv "$T/keepalived/keepalived.service.d/ha-slurm.conf" "$TMP/dropin.conf"
 RC=0
 OUT=$("$T/install.sh" --controller --config "$YAML" --host "$CTL" --root "$E" --new-munge-key 2>&1) || RC=$?
-t_ok "a template missing: refused (exit 1)" test "$RC" -eq 1
+t_ok "a template missing: system error (exit 3)" test "$RC" -eq 3
 t_match "a template missing: named" "$OUT" \
         "a template of the installer is missing: $T/keepalived/keepalived\.service\.d/ha-slurm\.conf"
 t_match "a template missing: stopped before changing anything" "$OUT" 'stopped before changing anything'
@@ -125,7 +125,7 @@ mv "$TMP/dropin.conf" "$T/keepalived/keepalived.service.d/ha-slurm.conf"
 sed -i 's|^PIDFile=.*|PIDFile=@PIDFILE@|' "$T/etc/systemd/ha-slurmctld.service"
 RC=0
 OUT=$("$T/install.sh" --controller --config "$YAML" --host "$CTL" --root "$E" --new-munge-key 2>&1) || RC=$?
-t_ok "a placeholder without a value: refused (exit 1)" test "$RC" -eq 1
+t_ok "a placeholder without a value: system error (exit 3)" test "$RC" -eq 3
 t_match "a placeholder without a value: the template, line and name" "$OUT" \
         "$T/etc/systemd/ha-slurmctld\.service:[0-9]+: no value for @PIDFILE@"
 t_ok "the installer's own files: the root is still empty" test -z "$(ls -A "$E")"
