@@ -4,12 +4,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int ha_env_scrub(void)
@@ -108,12 +113,13 @@ int ha_exec_check(const char *path, const char **ret_reason)
         return 0;
 }
 
-_Noreturn void ha_exec_clean(char *const *argv, char *const *extra)
+_Noreturn void ha_exec_clean_io(char *const *argv, char *const *extra, int in, int out, int err)
 {
         char *env[2 + 8 + 1] = {"PATH=" HA_ENV_PATH, "LANG=" HA_ENV_LANG};
+        int fds[3] = {in, out, err};
         size_t n = 2;
         sigset_t none;
-        int fd;
+        int null;
 
         for (size_t i = 0; extra && extra[i] && i < 8; i++)
                 env[n++] = extra[i];
@@ -127,13 +133,188 @@ _Noreturn void ha_exec_clean(char *const *argv, char *const *extra)
         /* SIG_IGN survives execve(): the hooks ignore SIGPIPE, their commands must not. */
         for (int sig = 1; sig < NSIG; sig++)
                 (void)signal(sig, SIG_DFL);
-        fd = open("/dev/null", O_RDWR);
-        if (fd >= 0) {
-                (void)dup2(fd, 0);
-                (void)dup2(fd, 1);
-                (void)dup2(fd, 2);
+        /* Out of the way of 0-2 first, so that no dup2() below overwrites another's source. */
+        for (int i = 0; i < 3; i++)
+                if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD, 10)) < 0)
+                        _exit(127);
+        null = open("/dev/null", O_RDWR);
+        for (int i = 0; i < 3; i++) {
+                int from = fds[i] >= 0 ? fds[i] : null;
+
+                if (from >= 0)
+                        (void)dup2(from, i);
         }
         (void)close_range(3, ~0U, 0);
         execve(argv[0], argv, env);
         _exit(127);
+}
+
+_Noreturn void ha_exec_clean(char *const *argv, char *const *extra)
+{
+        ha_exec_clean_io(argv, extra, -1, -1, -1);
+}
+
+/* Appends `n` bytes to `o`, keeping only the last HA_EXEC_TAIL. */
+static void tail_append(struct ha_exec_output *o, const char *p, size_t n)
+{
+        if (n >= HA_EXEC_TAIL) {
+                p += n - HA_EXEC_TAIL;
+                o->cut = o->cut || o->len > 0 || n > HA_EXEC_TAIL;
+                n = HA_EXEC_TAIL;
+                o->len = 0;
+        } else if (o->len + n > HA_EXEC_TAIL) {
+                size_t drop = o->len + n - HA_EXEC_TAIL;
+
+                memmove(o->text, o->text + drop, o->len - drop);
+                o->len -= drop;
+                o->cut = true;
+        }
+        memcpy(o->text + o->len, p, n);
+        o->len += n;
+        o->text[o->len] = '\0';
+}
+
+static void close_fd(int *fd)
+{
+        if (*fd >= 0)
+                (void)close(*fd);
+        *fd = -1;
+}
+
+/* Reads what `*fd` has into `o`; closes it at its end. */
+static void drain(int *fd, struct ha_exec_output *o)
+{
+        char buf[4096];
+
+        for (;;) {
+                ssize_t k = read(*fd, buf, sizeof(buf));
+
+                if (k > 0) {
+                        tail_append(o, buf, (size_t)k);
+                        continue;
+                }
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0 && errno == EAGAIN)
+                        return;
+                close_fd(fd);
+                return;
+        }
+}
+
+/* Has `pid` exited? Leaves it a zombie (WNOWAIT): its process group cannot be reused until it
+ * is reaped, so a kill(-pid) still reaches its own group. */
+static bool exited(pid_t pid)
+{
+        siginfo_t si = {0};
+
+        return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
+int ha_exec_run(char *const *argv, char *const *extra, const void *in, size_t in_len,
+                usec_t deadline, struct ha_exec_result *ret)
+{
+        int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1}, pidfd = -1, r = 0;
+        const char *inp = in;
+        bool gone = false, piped = false;
+        sigset_t pipe_set, old_set;
+        size_t off = 0;
+        pid_t pid;
+
+        memset(ret, 0, sizeof(*ret));
+        if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0) {
+                r = -errno;
+                goto out;
+        }
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                goto out;
+        }
+        if (pid == 0)
+                ha_exec_clean_io(argv, extra, pin[0], pout[1], perr[1]);
+        close_fd(&pin[0]);
+        close_fd(&pout[1]);
+        close_fd(&perr[1]);
+        (void)fcntl(pin[1], F_SETFL, O_NONBLOCK);
+        (void)fcntl(pout[0], F_SETFL, O_NONBLOCK);
+        (void)fcntl(perr[0], F_SETFL, O_NONBLOCK);
+        /* A pidfd tells the poll below when the command exits; without one (a kernel before
+         * 5.3), the poll wakes every 20 ms to look. */
+        pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        sigemptyset(&pipe_set);
+        sigaddset(&pipe_set, SIGPIPE);
+        (void)pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+
+        for (;;) {
+                struct pollfd p[4];
+                int n = 0, ms, k;
+
+                if (pin[1] >= 0 && off == in_len)
+                        close_fd(&pin[1]);
+                if (gone && pout[0] < 0 && perr[0] < 0)
+                        break;
+                if (ha_deadline_passed(deadline))
+                        break;
+                if (pin[1] >= 0)
+                        p[n++] = (struct pollfd){.fd = pin[1], .events = POLLOUT};
+                if (pout[0] >= 0)
+                        p[n++] = (struct pollfd){.fd = pout[0], .events = POLLIN};
+                if (perr[0] >= 0)
+                        p[n++] = (struct pollfd){.fd = perr[0], .events = POLLIN};
+                if (!gone && pidfd >= 0)
+                        p[n++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+                ms = ha_deadline_poll_ms(deadline);
+                if (!gone && pidfd < 0 && (ms < 0 || ms > 20))
+                        ms = 20;
+                k = poll(p, (nfds_t)n, ms);
+                if (k < 0 && errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
+                if (pin[1] >= 0) {
+                        ssize_t w = write(pin[1], inp + off, in_len - off);
+
+                        if (w > 0)
+                                off += (size_t)w;
+                        else if (w < 0 && errno == EPIPE) {
+                                piped = true;
+                                close_fd(&pin[1]); /* it will not read the rest */
+                        } else if (w < 0 && errno != EAGAIN && errno != EINTR)
+                                close_fd(&pin[1]);
+                }
+                if (pout[0] >= 0)
+                        drain(&pout[0], &ret->out);
+                if (perr[0] >= 0)
+                        drain(&perr[0], &ret->err);
+                if (!gone && exited(pid)) {
+                        gone = true;
+                        /* Nothing it started outlives it (a child holding the pipes open). */
+                        (void)kill(-pid, SIGKILL);
+                }
+        }
+        if (!gone) {
+                (void)kill(-pid, SIGKILL);
+                (void)kill(pid, SIGKILL);
+                if (r == 0)
+                        r = -ETIMEDOUT;
+        }
+        (void)waitpid(pid, &ret->status, 0);
+        /* The SIGPIPE of a command that did not read its stdin, consumed before the mask is
+         * restored. */
+        if (piped) {
+                struct timespec zero = {0, 0};
+
+                (void)sigtimedwait(&pipe_set, NULL, &zero);
+        }
+        (void)pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+out:
+        close_fd(&pidfd);
+        close_fd(&pin[0]);
+        close_fd(&pin[1]);
+        close_fd(&pout[0]);
+        close_fd(&pout[1]);
+        close_fd(&perr[0]);
+        close_fd(&perr[1]);
+        return r;
 }
