@@ -208,7 +208,9 @@ static bool exited(pid_t pid)
 {
         siginfo_t si = {0};
 
-        return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+                return errno == ECHILD; /* SIGCHLD ignored: reaped already, status lost */
+        return si.si_pid == pid;
 }
 
 int ha_exec_run(char *const *argv, char *const *extra, const void *in, size_t in_len,
@@ -299,7 +301,8 @@ int ha_exec_run(char *const *argv, char *const *extra, const void *in, size_t in
                 if (r == 0)
                         r = -ETIMEDOUT;
         }
-        (void)waitpid(pid, &ret->status, 0);
+        if (waitpid(pid, &ret->status, 0) < 0 && r == 0)
+                r = -errno;
         /* The SIGPIPE of a command that did not read its stdin, consumed before the mask is
          * restored. */
         if (piped) {

@@ -70,6 +70,7 @@ struct ha_exec_result {
  * deadline. A descendant that left the process group (setsid()) is out of reach. SIGPIPE from
  * a command that exits without reading its stdin is blocked and consumed in this thread.
  * Returns 0 (the command exited: ret->status), -ETIMEDOUT (killed at the deadline; the output
- * so far in *ret) or -errno (nothing ran). */
+ * so far in *ret), -ECHILD (the caller ignores SIGCHLD: the command's exit status is lost) or
+ * -errno (nothing ran). */
 int ha_exec_run(char *const *argv, char *const *extra, const void *in, size_t in_len,
                 usec_t deadline, struct ha_exec_result *ret);
