@@ -66,8 +66,10 @@ struct ha_exec_result {
  * bytes of `in` to its stdin and closes it, and keeps the tails of its stdout and stderr in
  * *ret. When the command exits, whatever is left of its process group is killed with SIGKILL
  * (nothing it started outlives it) and the command is reaped. At `deadline` the whole process
- * group is killed with SIGKILL and reaped: the call returns within a few milliseconds of the
- * deadline. A descendant that left the process group (setsid()) is out of reach. SIGPIPE from
+ * group is killed with SIGKILL and the command reaped: the call returns within a few tens of
+ * milliseconds of the deadline. Its descendants get the SIGKILL too and run nothing more, but
+ * one may still be finishing its exit when the call returns; init (or the nearest subreaper)
+ * reaps them. A descendant that left the process group (setsid()) is out of reach. SIGPIPE from
  * a command that exits without reading its stdin is blocked and consumed in this thread.
  * Returns 0 (the command exited: ret->status), -ETIMEDOUT (killed at the deadline; the output
  * so far in *ret), -ECHILD (the caller ignores SIGCHLD: the command's exit status is lost) or
