@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,7 +13,9 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/reason.h"
@@ -98,13 +102,13 @@ int ha_exec_check(const char *path, const char **ret_reason)
         return 0;
 }
 
-/* ha_exec_clean(), with standard output to `out_fd` when it is not -1. */
-static _Noreturn void exec_clean(char *const *argv, char *const *extra, int out_fd)
+_Noreturn void ha_exec_clean_io(char *const *argv, char *const *extra, int in, int out, int err)
 {
         char *env[2 + 8 + 1] = {"PATH=" HA_ENV_PATH, "LANG=" HA_ENV_LANG};
+        int fds[3] = {in, out, err};
         size_t n = 2;
         sigset_t none;
-        int fd;
+        int null;
 
         for (size_t i = 0; extra && extra[i] && i < 8; i++)
                 env[n++] = extra[i];
@@ -118,13 +122,16 @@ static _Noreturn void exec_clean(char *const *argv, char *const *extra, int out_
         /* SIG_IGN survives execve(): the hooks ignore SIGPIPE, their commands must not. */
         for (int sig = 1; sig < NSIG; sig++)
                 (void)signal(sig, SIG_DFL);
-        if (out_fd >= 0 && out_fd < 3)
-                out_fd = fcntl(out_fd, F_DUPFD, 3);
-        fd = open("/dev/null", O_RDWR);
-        if (fd >= 0) {
-                (void)dup2(fd, 0);
-                (void)dup2(out_fd >= 0 ? out_fd : fd, 1);
-                (void)dup2(fd, 2);
+        /* Out of the way of 0-2 first, so that no dup2() below overwrites another's source. */
+        for (int i = 0; i < 3; i++)
+                if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD, 10)) < 0)
+                        _exit(127);
+        null = open("/dev/null", O_RDWR);
+        for (int i = 0; i < 3; i++) {
+                int from = fds[i] >= 0 ? fds[i] : null;
+
+                if (from >= 0)
+                        (void)dup2(from, i);
         }
         (void)close_range(3, ~0U, 0);
         execve(argv[0], argv, env);
@@ -133,79 +140,197 @@ static _Noreturn void exec_clean(char *const *argv, char *const *extra, int out_
 
 _Noreturn void ha_exec_clean(char *const *argv, char *const *extra)
 {
-        exec_clean(argv, extra, -1);
+        ha_exec_clean_io(argv, extra, -1, -1, -1);
 }
 
-/* Waits for `pid` until `deadline`, then kills its session. Returns 0 with its wait status in
- * *ret_status, -ETIMEDOUT if it was killed, or -errno from waitpid(2). */
-static int reap(pid_t pid, usec_t deadline, int *ret_status)
+/* Appends `n` bytes to `o`, keeping only the last HA_EXEC_TAIL. */
+static void tail_append(struct ha_exec_output *o, const char *p, size_t n)
 {
-        for (;;) {
-                pid_t w = waitpid(pid, ret_status, WNOHANG);
+        if (n >= HA_EXEC_TAIL) {
+                p += n - HA_EXEC_TAIL;
+                o->cut = o->cut || o->len > 0 || n > HA_EXEC_TAIL;
+                n = HA_EXEC_TAIL;
+                o->len = 0;
+        } else if (o->len + n > HA_EXEC_TAIL) {
+                size_t drop = o->len + n - HA_EXEC_TAIL;
 
-                if (w == pid)
-                        return 0;
-                if (w < 0 && errno != EINTR)
-                        return -errno;
-                if (w == 0 && ha_deadline_passed(deadline)) {
-                        (void)kill(-pid, SIGKILL);
-                        (void)kill(pid, SIGKILL);
-                        (void)waitpid(pid, ret_status, 0);
-                        return -ETIMEDOUT;
+                memmove(o->text, o->text + drop, o->len - drop);
+                o->len -= drop;
+                o->cut = true;
+        }
+        memcpy(o->text + o->len, p, n);
+        o->len += n;
+        o->text[o->len] = '\0';
+}
+
+static void close_fd(int *fd)
+{
+        if (*fd >= 0)
+                (void)close(*fd);
+        *fd = -1;
+}
+
+/* Reads what `*fd` has into `o`; closes it at its end. */
+static void drain(int *fd, struct ha_exec_output *o)
+{
+        char buf[4096];
+
+        for (;;) {
+                ssize_t k = read(*fd, buf, sizeof(buf));
+
+                if (k > 0) {
+                        tail_append(o, buf, (size_t)k);
+                        continue;
                 }
-                (void)ha_sleep_until(deadline, 2 * HA_USEC_PER_MSEC);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0 && errno == EAGAIN)
+                        return;
+                close_fd(fd);
+                return;
         }
 }
 
-int ha_exec_output(char *const *argv, usec_t deadline, char *out, size_t size)
+/* Has `pid` exited? Leaves it a zombie (WNOWAIT): its process group cannot be reused until it
+ * is reaped, so a kill(-pid) still reaches its own group. */
+static bool exited(pid_t pid)
 {
-        int p[2], r = 0, w, status = 0;
-        size_t n = 0;
+        siginfo_t si = {0};
+
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+                return errno == ECHILD; /* SIGCHLD ignored: reaped already, status lost */
+        return si.si_pid == pid;
+}
+
+int ha_exec_run(char *const *argv, char *const *extra, const void *in, size_t in_len,
+                usec_t deadline, struct ha_exec_result *ret)
+{
+        int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1}, pidfd = -1, r = 0;
+        const char *inp = in;
+        bool gone = false, piped = false;
+        sigset_t pipe_set, old_set;
+        size_t off = 0;
         pid_t pid;
+
+        memset(ret, 0, sizeof(*ret));
+        if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0) {
+                r = -errno;
+                goto out;
+        }
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                goto out;
+        }
+        if (pid == 0)
+                ha_exec_clean_io(argv, extra, pin[0], pout[1], perr[1]);
+        close_fd(&pin[0]);
+        close_fd(&pout[1]);
+        close_fd(&perr[1]);
+        (void)fcntl(pin[1], F_SETFL, O_NONBLOCK);
+        (void)fcntl(pout[0], F_SETFL, O_NONBLOCK);
+        (void)fcntl(perr[0], F_SETFL, O_NONBLOCK);
+        /* A pidfd tells the poll below when the command exits; without one (a kernel before
+         * 5.3), the poll wakes every 20 ms to look. */
+        pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        sigemptyset(&pipe_set);
+        sigaddset(&pipe_set, SIGPIPE);
+        (void)pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+
+        for (;;) {
+                struct pollfd p[4];
+                int n = 0, ms, k;
+
+                if (pin[1] >= 0 && off == in_len)
+                        close_fd(&pin[1]);
+                if (gone && pout[0] < 0 && perr[0] < 0)
+                        break;
+                if (ha_deadline_passed(deadline))
+                        break;
+                if (pin[1] >= 0)
+                        p[n++] = (struct pollfd){.fd = pin[1], .events = POLLOUT};
+                if (pout[0] >= 0)
+                        p[n++] = (struct pollfd){.fd = pout[0], .events = POLLIN};
+                if (perr[0] >= 0)
+                        p[n++] = (struct pollfd){.fd = perr[0], .events = POLLIN};
+                if (!gone && pidfd >= 0)
+                        p[n++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+                ms = ha_deadline_poll_ms(deadline);
+                if (!gone && pidfd < 0 && (ms < 0 || ms > 20))
+                        ms = 20;
+                k = poll(p, (nfds_t)n, ms);
+                if (k < 0 && errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
+                if (pin[1] >= 0) {
+                        ssize_t w = write(pin[1], inp + off, in_len - off);
+
+                        if (w > 0)
+                                off += (size_t)w;
+                        else if (w < 0 && errno == EPIPE) {
+                                piped = true;
+                                close_fd(&pin[1]); /* it will not read the rest */
+                        } else if (w < 0 && errno != EAGAIN && errno != EINTR)
+                                close_fd(&pin[1]);
+                }
+                if (pout[0] >= 0)
+                        drain(&pout[0], &ret->out);
+                if (perr[0] >= 0)
+                        drain(&perr[0], &ret->err);
+                if (!gone && exited(pid)) {
+                        gone = true;
+                        /* Nothing it started outlives it (a child holding the pipes open). */
+                        (void)kill(-pid, SIGKILL);
+                }
+        }
+        if (!gone) {
+                (void)kill(-pid, SIGKILL);
+                (void)kill(pid, SIGKILL);
+                if (r == 0)
+                        r = -ETIMEDOUT;
+        }
+        if (waitpid(pid, &ret->status, 0) < 0 && r == 0)
+                r = -errno;
+        /* The SIGPIPE of a command that did not read its stdin, consumed before the mask is
+         * restored. */
+        if (piped) {
+                struct timespec zero = {0, 0};
+
+                (void)sigtimedwait(&pipe_set, NULL, &zero);
+        }
+        (void)pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+out:
+        close_fd(&pidfd);
+        close_fd(&pin[0]);
+        close_fd(&pin[1]);
+        close_fd(&pout[0]);
+        close_fd(&pout[1]);
+        close_fd(&perr[0]);
+        close_fd(&perr[1]);
+        return r;
+}
+
+int ha_exec_stdout(char *const *argv, usec_t deadline, char *out, size_t size)
+{
+        struct ha_exec_result *res;
+        size_t n;
+        int r;
 
         if (size == 0)
                 return -EINVAL;
         out[0] = '\0';
-        if (pipe2(p, O_CLOEXEC) < 0)
-                return -errno;
-        pid = fork();
-        if (pid < 0) {
-                r = -errno;
-                (void)close(p[0]);
-                (void)close(p[1]);
-                return r;
+        res = malloc(sizeof(*res));
+        if (!res)
+                return -ENOMEM;
+        r = ha_exec_run(argv, NULL, NULL, 0, deadline, res);
+        if (r == 0) {
+                n = res->out.len < size - 1 ? res->out.len : size - 1;
+                memcpy(out, res->out.text, n);
+                out[n] = '\0';
+                if (!WIFEXITED(res->status) || WEXITSTATUS(res->status) != 0)
+                        r = -EIO;
         }
-        if (pid == 0)
-                exec_clean(argv, NULL, p[1]);
-        (void)close(p[1]);
-        while (n < size - 1) {
-                struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-                ssize_t got;
-                int k = poll(&pfd, 1, ha_deadline_poll_ms(deadline));
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0) {
-                        r = k < 0 ? -errno : -ETIMEDOUT;
-                        break;
-                }
-                got = read(p[0], out + n, size - 1 - n);
-                if (got < 0 && errno == EINTR)
-                        continue;
-                if (got <= 0) {
-                        r = got < 0 ? -errno : 0;
-                        break;
-                }
-                n += (size_t)got;
-        }
-        (void)close(p[0]);
-        out[n] = '\0';
-        w = reap(pid, r < 0 ? 0 : deadline, &status);
-        if (r < 0)
-                return r;
-        if (w < 0)
-                return w;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return -EIO;
-        return 0;
+        free(res);
+        return r;
 }

@@ -16,6 +16,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/clock.h"
@@ -41,8 +42,42 @@ int ha_exec_check(const char *path, const char **ret_reason);
  * fails. */
 _Noreturn void ha_exec_clean(char *const *argv, char *const *extra);
 
-/* Runs argv (an absolute path the caller has checked with ha_exec_check()) as ha_exec_clean()
- * does, with its standard output into `out` (NUL-terminated; at most size - 1 bytes, the rest
- * unread). A command still running at `deadline` is killed. Returns 0 if it exited with status
- * 0, -ETIMEDOUT, -EIO for another end, or -errno from pipe2(2), fork(2) or waitpid(2). */
-int ha_exec_output(char *const *argv, usec_t deadline, char *out, size_t size);
+/* ha_exec_clean() with the command's stdin, stdout and stderr on `in`, `out` and `err`
+ * (descriptors of the forked child; -1: /dev/null). */
+_Noreturn void ha_exec_clean_io(char *const *argv, char *const *extra, int in, int out, int err);
+
+/* What ha_exec_run() keeps of a command's output: the last HA_EXEC_TAIL bytes of each stream
+ * (earlier bytes are dropped, `cut` says so), NUL-terminated. Bounded whatever the command
+ * writes. */
+#define HA_EXEC_TAIL 4096
+struct ha_exec_output {
+        char text[HA_EXEC_TAIL + 1];
+        size_t len;
+        bool cut;
+};
+
+struct ha_exec_result {
+        int status; /* waitpid() status of the command */
+        struct ha_exec_output out, err;
+};
+
+/* Runs argv[0] (an absolute path the caller has checked with ha_exec_check()) as
+ * ha_exec_clean_io() starts it, in a session and process group of its own, writes `in_len`
+ * bytes of `in` to its stdin and closes it, and keeps the tails of its stdout and stderr in
+ * *ret. When the command exits, whatever is left of its process group is killed with SIGKILL
+ * (nothing it started outlives it) and the command is reaped. At `deadline` the whole process
+ * group is killed with SIGKILL and the command reaped: the call returns within a few tens of
+ * milliseconds of the deadline. Its descendants get the SIGKILL too and run nothing more, but
+ * one may still be finishing its exit when the call returns; init (or the nearest subreaper)
+ * reaps them. A descendant that left the process group (setsid()) is out of reach. SIGPIPE from
+ * a command that exits without reading its stdin is blocked and consumed in this thread.
+ * Returns 0 (the command exited: ret->status), -ETIMEDOUT (killed at the deadline; the output
+ * so far in *ret), -ECHILD (the caller ignores SIGCHLD: the command's exit status is lost) or
+ * -errno (nothing ran). */
+int ha_exec_run(char *const *argv, char *const *extra, const void *in, size_t in_len,
+                usec_t deadline, struct ha_exec_result *ret);
+
+/* Runs argv as ha_exec_run() does, with no input, and copies the start of its standard output
+ * into `out` (NUL-terminated; at most size - 1 bytes). Returns 0 if it exited with status 0,
+ * -ETIMEDOUT (killed at `deadline`), -EIO for another end, or ha_exec_run()'s -errno. */
+int ha_exec_stdout(char *const *argv, usec_t deadline, char *out, size_t size);

@@ -162,7 +162,7 @@ int ha_fs_open_dir_shared(const char *path, const char **ret_reason)
 }
 
 /* Reads at most `max` bytes of `fd` into a new NUL-terminated buffer. */
-static int read_fd(int fd, size_t max, char **ret, const char **ret_reason)
+static int read_fd(int fd, size_t max, char **ret, size_t *ret_len, const char **ret_reason)
 {
         char *buf = malloc(max + 1);
         size_t got = 0;
@@ -190,11 +190,14 @@ static int read_fd(int fd, size_t max, char **ret, const char **ret_reason)
                 }
         }
         if (r < 0) {
+                explicit_bzero(buf, got); /* it may be a secret (ha_fs_read_secret()) */
                 free(buf);
                 return r;
         }
         buf[got] = '\0';
         *ret = buf;
+        if (ret_len)
+                *ret_len = got;
         return 0;
 }
 
@@ -219,7 +222,7 @@ int ha_fs_read_at(int dfd, const char *name, const char *path, size_t max, char 
         if (r == -EPERM)
                 ha_fs_refused(path, *ret_reason);
         if (r == 0)
-                r = read_fd(fd, max, ret, ret_reason);
+                r = read_fd(fd, max, ret, NULL, ret_reason);
         (void)close(fd);
         return r;
 }
@@ -239,6 +242,47 @@ int ha_fs_read_small(const char *path, size_t max, char **ret, const char **ret_
         return r;
 }
 
+int ha_fs_read_secret(const char *path, size_t max, char **ret, size_t *ret_len,
+                      const char **ret_reason)
+{
+        const char *name, *dummy;
+        struct stat st;
+        int dfd, fd, r;
+
+        if (!ret_reason)
+                ret_reason = &dummy;
+        dfd = ha_fs_open_parent(path, &name);
+        if (dfd < 0) {
+                *ret_reason = "cannot open its folder";
+                return dfd;
+        }
+        fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        r = fd < 0 ? -errno : 0;
+        (void)close(dfd);
+        if (r == -ELOOP)
+                return refuse(path, "a symbolic link", r, ret_reason);
+        if (r < 0) {
+                *ret_reason = "cannot open";
+                return r;
+        }
+        r = ha_fs_is_safe(fd, ret_reason);
+        if (r == 0 && fstat(fd, &st) < 0) {
+                r = -errno;
+                *ret_reason = "cannot stat";
+        } else if (r == 0 && st.st_uid != 0) {
+                r = refuse(path, "a secret not owned by root", -EPERM, ret_reason);
+        } else if (r == 0 && (st.st_mode & (S_IRWXG | S_IRWXO))) {
+                r = refuse(path, "a secret readable by group or others (mode must be 0600)", -EPERM,
+                           ret_reason);
+        } else if (r == -EPERM) {
+                ha_fs_refused(path, *ret_reason);
+        }
+        if (r == 0)
+                r = read_fd(fd, max, ret, ret_len, ret_reason);
+        (void)close(fd);
+        return r;
+}
+
 int ha_fs_read_untrusted(const char *path, size_t max, char **ret)
 {
         const char *reason = NULL;
@@ -255,7 +299,7 @@ int ha_fs_read_untrusted(const char *path, size_t max, char **ret)
         else if (!S_ISREG(st.st_mode))
                 r = refuse(path, "not a regular file", -EPERM, &reason);
         else
-                r = read_fd(fd, max, ret, &reason);
+                r = read_fd(fd, max, ret, NULL, &reason);
         (void)close(fd);
         return r;
 }

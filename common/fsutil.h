@@ -61,6 +61,15 @@ int ha_fs_read_at(int dfd, const char *name, const char *path, size_t max, char 
 /* The same by path (relative to its folder, opened first). */
 int ha_fs_read_small(const char *path, size_t max, char **ret, const char **ret_reason);
 
+/* Reads a small file that holds a secret (a fence agent's password): as ha_fs_read_small(), and
+ * refused unless it is owned by root (not merely by the caller) and neither group nor others
+ * have any permission on it (mode 0600 or 0400). *ret_len (may be NULL) is the length read (the
+ * file may hold a NUL byte). The buffer holds the secret: the caller wipes
+ * it (explicit_bzero()) before free(). Returns 0 or -errno (-EPERM: refused, reason in
+ * *ret_reason and reported). */
+int ha_fs_read_secret(const char *path, size_t max, char **ret, size_t *ret_len,
+                      const char **ret_reason);
+
 /* Reads a small file that another user may own (a pid file written by SlurmUser): a regular
  * file, not a link, opened without blocking, at most `max` bytes. The caller must check what
  * the contents point at. Returns 0 or -errno as above. */

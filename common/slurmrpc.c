@@ -515,7 +515,7 @@ static uint16_t binary_release(const struct ha_slurm_client *c, const struct bin
                 if (running.known && !same_binary(&running, id))
                         return 0;
         }
-        if (ha_exec_check(c->binary, &why) < 0 || ha_exec_output(argv, deadline, out, sizeof(out)))
+        if (ha_exec_check(c->binary, &why) < 0 || ha_exec_stdout(argv, deadline, out, sizeof(out)))
                 return 0;
         out[strcspn(out, "\n")] = '\0';
         word = strrchr(out, ' ');

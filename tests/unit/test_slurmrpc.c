@@ -322,19 +322,19 @@ static void test_exec_output(void **state)
 
         (void)state;
         assert_int_equal(
-                ha_exec_output(echo, ha_deadline_in(5 * HA_USEC_PER_SEC), out, sizeof(out)), 0);
+                ha_exec_stdout(echo, ha_deadline_in(5 * HA_USEC_PER_SEC), out, sizeof(out)), 0);
         assert_string_equal(out, "slurm-wlm 22.05.8\n");
         /* Longer output is cut, not overflowed. */
         assert_int_equal(
-                ha_exec_output(echo, ha_deadline_in(5 * HA_USEC_PER_SEC), tiny, sizeof(tiny)), 0);
+                ha_exec_stdout(echo, ha_deadline_in(5 * HA_USEC_PER_SEC), tiny, sizeof(tiny)), 0);
         assert_string_equal(tiny, "slurm-w");
         assert_int_equal(
-                ha_exec_output(fail, ha_deadline_in(5 * HA_USEC_PER_SEC), out, sizeof(out)), -EIO);
+                ha_exec_stdout(fail, ha_deadline_in(5 * HA_USEC_PER_SEC), out, sizeof(out)), -EIO);
         assert_int_equal(
-                ha_exec_output(none, ha_deadline_in(5 * HA_USEC_PER_SEC), out, sizeof(out)), -EIO);
+                ha_exec_stdout(none, ha_deadline_in(5 * HA_USEC_PER_SEC), out, sizeof(out)), -EIO);
         start = ha_now();
         assert_int_equal(
-                ha_exec_output(hang, ha_deadline_in(200 * HA_USEC_PER_MSEC), out, sizeof(out)),
+                ha_exec_stdout(hang, ha_deadline_in(200 * HA_USEC_PER_MSEC), out, sizeof(out)),
                 -ETIMEDOUT);
         /* Killed at the deadline, not waited for (the bound leaves room for a loaded machine). */
         assert_true(ha_now() - start < 2 * HA_USEC_PER_SEC);
