@@ -10,8 +10,10 @@
 
 #include "common/exec.h"
 #include "common/fsutil.h"
+#include "common/reason.h"
 
-#define SAY(...) (void)snprintf(reason, reason_len, __VA_ARGS__)
+/* Sets the caller's reason (CONTRIBUTING.md: a reason travels as const char **ret_reason). */
+#define SAY(...) (void)(ret_reason ? (*ret_reason = ha_reason(__VA_ARGS__)) : NULL)
 
 const char *ha_fence_power_name(enum ha_fence_power p)
 {
@@ -36,8 +38,8 @@ static bool key_char(char c)
                c == '_' || c == '-';
 }
 
-int ha_fence_opts_parse(const char *text, size_t len, char **ret, size_t *ret_len, char *reason,
-                        size_t reason_len)
+int ha_fence_opts_parse(const char *text, size_t len, char **ret, size_t *ret_len,
+                        const char **ret_reason)
 {
         const char *p = text, *end = text + len;
         size_t used = 0;
@@ -124,8 +126,7 @@ static bool line_is(const char *s, const char *e, const char *want)
         return (size_t)(e - s) == n && strncmp(s, want, n) == 0;
 }
 
-enum ha_fence_power ha_fence_status_parse(const char *out, int code, char *reason,
-                                          size_t reason_len)
+enum ha_fence_power ha_fence_status_parse(const char *out, int code, const char **ret_reason)
 {
         bool on = false, off = false;
 
@@ -187,11 +188,10 @@ void ha_fence_err_line(const char *err, char *buf, size_t len)
 
 /* The agent checked and the options read: the agent's stdin but for the action, in *ret
  * (wiped and freed by the caller). */
-static int prepare(const struct ha_fence *f, char **ret, size_t *ret_len, char *reason,
-                   size_t reason_len)
+static int prepare(const struct ha_fence *f, char **ret, size_t *ret_len, const char **ret_reason)
 {
-        char *text = NULL, why[160];
-        const char *r_why = NULL;
+        char *text = NULL;
+        const char *r_why = NULL, *why = "";
         size_t len;
         int r;
 
@@ -207,11 +207,11 @@ static int prepare(const struct ha_fence *f, char **ret, size_t *ret_len, char *
         }
         if (r < 0) {
                 SAY("fence options %s: %s%s", f->options_file, r == -EPERM ? "refused: " : "",
-                    r_why ? r_why : "cannot read");
+                    r_why ? r_why : "failed to read it");
                 return r;
         }
         /* The length read, not strlen(): the parser refuses a NUL byte. */
-        r = ha_fence_opts_parse(text, len, ret, ret_len, why, sizeof(why));
+        r = ha_fence_opts_parse(text, len, ret, ret_len, &why);
         explicit_bzero(text, len);
         free(text);
         if (r < 0)
@@ -240,12 +240,13 @@ static int run_agent(const struct ha_fence *f, const char *opts, size_t opts_len
         return r;
 }
 
-/* A status run: its power, and why it is not known in `reason`. */
+/* A status run: its power, and why it is not known in *ret_reason. */
 static int status_once(const struct ha_fence *f, const char *opts, size_t opts_len, usec_t deadline,
-                       enum ha_fence_power *ret, char *reason, size_t reason_len)
+                       enum ha_fence_power *ret, const char **ret_reason)
 {
         struct ha_exec_result *res = malloc(sizeof(*res));
-        char why[160], line[200];
+        const char *why = "";
+        char line[200];
         int code = 0, r;
 
         *ret = HA_FENCE_UNKNOWN;
@@ -255,9 +256,9 @@ static int status_once(const struct ha_fence *f, const char *opts, size_t opts_l
         if (r == -ETIMEDOUT) {
                 SAY("%s status: no answer before the deadline (killed)", f->agent);
         } else if (r < 0) {
-                SAY("%s status: cannot run it: %s", f->agent, strerror(-r));
+                SAY("%s status: failed to run it: %s", f->agent, strerror(-r));
         } else {
-                *ret = ha_fence_status_parse(res->out.text, code, why, sizeof(why));
+                *ret = ha_fence_status_parse(res->out.text, code, &why);
                 if (*ret == HA_FENCE_UNKNOWN) {
                         ha_fence_err_line(res->err.text, line, sizeof(line));
                         SAY("%s status: %s%s%s", f->agent, why, line[0] ? ": " : "", line);
@@ -271,32 +272,33 @@ static int status_once(const struct ha_fence *f, const char *opts, size_t opts_l
 }
 
 int ha_fence_status(const struct ha_fence *f, usec_t deadline, enum ha_fence_power *ret,
-                    char *reason, size_t reason_len)
+                    const char **ret_reason)
 {
         char *opts = NULL;
         size_t opts_len = 0;
         int r;
 
         *ret = HA_FENCE_UNKNOWN;
-        r = prepare(f, &opts, &opts_len, reason, reason_len);
+        r = prepare(f, &opts, &opts_len, ret_reason);
         if (r < 0)
                 return r;
-        r = status_once(f, opts, opts_len, deadline, ret, reason, reason_len);
+        r = status_once(f, opts, opts_len, deadline, ret, ret_reason);
         explicit_bzero(opts, opts_len);
         free(opts);
         return r;
 }
 
-int ha_fence_off(const struct ha_fence *f, usec_t deadline, char *reason, size_t reason_len)
+int ha_fence_off(const struct ha_fence *f, usec_t deadline, const char **ret_reason)
 {
         usec_t gap = f->status_gap ? f->status_gap : HA_USEC_PER_SEC, t0 = ha_now();
         struct ha_exec_result *res = NULL;
         enum ha_fence_power p = HA_FENCE_UNKNOWN;
-        char *opts = NULL, line[200], last[320] = "";
+        char *opts = NULL, line[200];
+        const char *last = "";
         size_t opts_len = 0;
         int code = 0, r, checks = 0;
 
-        r = prepare(f, &opts, &opts_len, reason, reason_len);
+        r = prepare(f, &opts, &opts_len, ret_reason);
         if (r < 0)
                 return r;
         res = malloc(sizeof(*res));
@@ -311,7 +313,7 @@ int ha_fence_off(const struct ha_fence *f, usec_t deadline, char *reason, size_t
                 goto out;
         }
         if (r < 0) {
-                SAY("%s off: cannot run it: %s", f->agent, strerror(-r));
+                SAY("%s off: failed to run it: %s", f->agent, strerror(-r));
                 goto out;
         }
         if (code != 0) {
@@ -324,7 +326,7 @@ int ha_fence_off(const struct ha_fence *f, usec_t deadline, char *reason, size_t
         /* The agent says it is off: believed once its status says so. */
         for (;;) {
                 checks++;
-                r = status_once(f, opts, opts_len, deadline, &p, last, sizeof(last));
+                r = status_once(f, opts, opts_len, deadline, &p, &last);
                 if (r == 0 && p == HA_FENCE_OFF) {
                         SAY("%s: off, confirmed by status run %d after %.0f ms", f->agent, checks,
                             ha_msec_between(t0, ha_now()));

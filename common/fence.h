@@ -9,7 +9,8 @@
  *
  * The agent is an absolute path checked as every command the programs run (ha_exec_check()) and
  * started clean (ha_exec_run(): fixed PATH and LANG, nothing inherited, a process group of its
- * own). Nothing here logs: every failure comes back as -errno with a sentence in `reason`.
+ * own). Nothing here logs: every failure comes back as -errno with a reason in *ret_reason
+ * (common/reason.h).
  *
  * What the agent says (fencing.py's fence_action(), and the fence agent API):
  *   status: prints "Status: ON" and exits 0, or prints "Status: OFF" and exits 2; fails with
@@ -60,7 +61,7 @@ const char *ha_fence_power_name(enum ha_fence_power p);
 
 /* Powers the host off and confirms it: the agent's action=off, then action=status until it
  * reports OFF, all before `deadline`. Returns 0 only once the agent has reported OFF (exit 2 and
- * "Status: OFF"), with what was done in `reason`. Otherwise, with the reason:
+ * "Status: OFF"), with what was done in *ret_reason. Otherwise, with the reason:
  *   -EPERM       the agent or the options file refused as unsafe (nothing was run)
  *   -EINVAL      the options file malformed (which line and why; never a value)
  *   -ENOENT      the agent or the options file missing
@@ -68,12 +69,12 @@ const char *ha_fence_power_name(enum ha_fence_power p);
  *   -ETIMEDOUT   the deadline passed: the agent killed, or OFF not confirmed (the last status
  *                run's answer in the reason)
  *   other -errno the agent could not be started. */
-int ha_fence_off(const struct ha_fence *f, usec_t deadline, char *reason, size_t reason_len);
+int ha_fence_off(const struct ha_fence *f, usec_t deadline, const char **ret_reason);
 
 /* One action=status run before `deadline`. Returns 0 with *ret ON or OFF, or -errno as above
  * with *ret HA_FENCE_UNKNOWN (-EIO: the agent failed, or its answer was neither ON nor OFF). */
 int ha_fence_status(const struct ha_fence *f, usec_t deadline, enum ha_fence_power *ret,
-                    char *reason, size_t reason_len);
+                    const char **ret_reason);
 
 /* ---- the parts, for the unit tests ---- */
 
@@ -85,14 +86,13 @@ int ha_fence_status(const struct ha_fence *f, usec_t deadline, enum ha_fence_pow
  * "action" and "option" (the action is ours to give). Returns 0 with *ret (malloc'd,
  * NUL-terminated, *ret_len bytes; it holds the password: the caller wipes it with
  * explicit_bzero() before free()) or -EINVAL / -ENOMEM. */
-int ha_fence_opts_parse(const char *text, size_t len, char **ret, size_t *ret_len, char *reason,
-                        size_t reason_len);
+int ha_fence_opts_parse(const char *text, size_t len, char **ret, size_t *ret_len,
+                        const char **ret_reason);
 
 /* What a status run's stdout (`out`) and exit code (`code`; -1: killed by a signal) say, as
  * above: OFF only for exit 2 with a "Status: OFF" line, ON only for exit 0 with "Status: ON",
- * UNKNOWN otherwise (why in `reason`). */
-enum ha_fence_power ha_fence_status_parse(const char *out, int code, char *reason,
-                                          size_t reason_len);
+ * UNKNOWN otherwise (why in *ret_reason). */
+enum ha_fence_power ha_fence_status_parse(const char *out, int code, const char **ret_reason);
 
 /* The line of an agent's stderr (`err`) that says why it failed, into `buf` (`len` bytes): the
  * last line with "ERROR" in it (fencing.py's errors) but its "Please use '-h' for usage" hint,

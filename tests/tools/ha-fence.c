@@ -53,7 +53,7 @@ int main(int argc, char **argv)
         usec_t timeout = 60 * HA_USEC_PER_SEC, start;
         struct ha_fence f = {0};
         enum ha_fence_power p = HA_FENCE_UNKNOWN;
-        char reason[512] = "";
+        const char *reason = "";
         const char *op;
         int o, r;
 
@@ -95,11 +95,11 @@ int main(int argc, char **argv)
         }
         start = ha_now();
         if (strcmp(op, "off") == 0) {
-                r = ha_fence_off(&f, ha_deadline_in(timeout), reason, sizeof(reason));
+                r = ha_fence_off(&f, ha_deadline_in(timeout), &reason);
                 if (r == 0)
                         p = HA_FENCE_OFF;
         } else {
-                r = ha_fence_status(&f, ha_deadline_in(timeout), &p, reason, sizeof(reason));
+                r = ha_fence_status(&f, ha_deadline_in(timeout), &p, &reason);
         }
         printf("op=%s result=%s error=%s power=%s ms=%.1f\n", op, r < 0 ? "fail" : "ok",
                errno_name(r), ha_fence_power_name(p), ha_msec_between(start, ha_now()));

@@ -21,15 +21,15 @@
 #include "common/fence.h"
 #include "common/fsutil.h"
 
-static char reason[256];
+static const char *reason = "";
 
 static int parse(const char *text, char **out)
 {
         size_t len = 0;
 
         *out = NULL;
-        reason[0] = '\0';
-        return ha_fence_opts_parse(text, strlen(text), out, &len, reason, sizeof(reason));
+        reason = "";
+        return ha_fence_opts_parse(text, strlen(text), out, &len, &reason);
 }
 
 static void opts_canonical(void **state)
@@ -84,8 +84,7 @@ static void opts_refused(void **state)
                 static const char nul[] = "ip=1\npassword=a\0b\n";
                 size_t len;
 
-                assert_int_equal(ha_fence_opts_parse(nul, sizeof(nul) - 1, &out, &len, reason,
-                                                     sizeof(reason)),
+                assert_int_equal(ha_fence_opts_parse(nul, sizeof(nul) - 1, &out, &len, &reason),
                                  -EINVAL);
                 assert_string_equal(reason, "a NUL byte in the file");
         }
@@ -102,8 +101,8 @@ static void opts_refused(void **state)
 
 static enum ha_fence_power status(const char *out, int code)
 {
-        reason[0] = '\0';
-        return ha_fence_status_parse(out, code, reason, sizeof(reason));
+        reason = "";
+        return ha_fence_status_parse(out, code, &reason);
 }
 
 static void status_parse(void **state)
