@@ -299,7 +299,8 @@ main() {
         fi
 }
 
-# Sourced (tests/install/database.sh does), it only defines the functions, the parts' too.
+# Sourced (tests/integration/install/database.sh does), it only defines the functions, the
+# parts' too.
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
         main "$@"
 else

@@ -11,7 +11,7 @@
 #include <syslog.h>
 
 /* MESSAGE_IDs, one per kind of decision; `journalctl MESSAGE_ID=...` finds each. Each has an
- * entry in catalog/ha-slurm.catalog (tests/ecosystem/catalog.sh checks both ways); never
+ * entry in catalog/ha-slurm.catalog (tests/unit/ecosystem/catalog.sh checks both ways); never
  * renumber one, since admins' journal queries and alerts name them. */
 #define HA_MID_CONFIG     "305a86bdf4f74fceb5f27645e2941103" /* configuration refused */
 #define HA_MID_CHECK      "36d0fcfab8224567b2c2ec19bab51bb5" /* health verdict changed */

@@ -21,7 +21,7 @@ packages=(
         python3 time curl perl
         # the ecosystem around ha-slurm: metrics reader, manual pages, journal catalog, package
         prometheus-node-exporter man-db groff-base dpkg-dev file
-        # hosts with a real systemd (tests/systemd): systemd-nspawn
+        # hosts with a real systemd (tests/cluster/systemd): systemd-nspawn
         systemd-container
 )
 

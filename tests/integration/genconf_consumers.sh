@@ -1,7 +1,7 @@
 #!/bin/bash
 # genconf_consumers.sh - the programs that read ha-genconf's files accept them.
 #
-# For every controller of the golden scenarios (tests/genconf/golden/*.yaml):
+# For every controller of the golden scenarios (tests/unit/genconf/golden/*.yaml):
 #   - keepalived.conf passes `keepalived -t -f FILE` (keepalived 2.2.7 checks the syntax, that
 #     the interface exists and that the scripts pass script security: root-owned, in folders
 #     only root may write). In a copy of the YAML, hooks_dir is build/hooks when that path is
@@ -88,7 +88,7 @@ hook_run() {
         ip link set lo up && exec "$@"' sh "$@" 2>&1
 }
 
-for yaml in "$src"/tests/genconf/golden/*.yaml; do
+for yaml in "$src"/tests/unit/genconf/golden/*.yaml; do
     scen=$(basename "$yaml" .yaml)
     # The same cluster, with hooks where script security accepts them, and a SlurmUser that
     # exists here (the hooks look it up).
@@ -98,7 +98,7 @@ for yaml in "$src"/tests/genconf/golden/*.yaml; do
         printf 'ha:\n  hooks_dir: %s\n' "$hooks" >>"$tmp/$scen.yaml"
     iface=$(sed -n 's/^ *interface: *\([^ ]*\).*/\1/p' "$yaml" | head -n 1)
     iface=${iface:-eth0}
-    for hd in "$src/tests/genconf/golden/$scen"/*/; do
+    for hd in "$src/tests/unit/genconf/golden/$scen"/*/; do
         host=$(basename "$hd")
         [[ -f $hd/keepalived.conf ]] || continue
         out=$tmp/$scen-$host

@@ -19,9 +19,9 @@
 # Needs no root and no daemon. Exit 0: all passed.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../../..")}
 build=${HA_BUILD_DIR:-$src/build}
-# shellcheck source=../lib/testlib.sh
+# shellcheck source=../../lib/testlib.sh
 source "$src/tests/lib/testlib.sh"
 nl=$'\n'
 tmp=$(mktemp -d)

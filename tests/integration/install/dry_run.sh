@@ -88,7 +88,7 @@ if [[ -f $EX ]]; then
         t_match "etc/cluster.example.yaml: keepalived.conf would be new" "$OUT" '/etc/keepalived/keepalived\.conf: new file'
         t_ok "etc/cluster.example.yaml: the root stays empty" test -z "$(ls -A "$E")"
 else
-        t_note "no etc/cluster.example.yaml yet: tests/install/cluster.yaml only"
+        t_note "no etc/cluster.example.yaml yet: tests/integration/install/cluster.yaml only"
 fi
 
 t_done

@@ -30,7 +30,7 @@
 #
 # Usage (as root; see units.sh and drill.sh):
 #
-#   HAT_PREFIX=hatn; source tests/systemd/lib.sh
+#   HAT_PREFIX=hatn; source tests/cluster/systemd/lib.sh
 #   hsd_init                          # checks, traps (teardown on exit and signals), hsd_clean
 #   hat_net_up; hat_host_add ctl1 10.213.0.11
 #   hsd_prepare ctl1 controller       # the overlay root, masks, hostname, /etc/hosts
@@ -47,14 +47,14 @@
 # HAT_* settings of tests/lib/hosts.sh.
 
 HSD_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
-HA_SOURCE_DIR=${HA_SOURCE_DIR:-$(readlink -f "$HSD_DIR/../..")}
+HA_SOURCE_DIR=${HA_SOURCE_DIR:-$(readlink -f "$HSD_DIR/../../..")}
 HA_BUILD_DIR=${HA_BUILD_DIR:-$HA_SOURCE_DIR/build}
 : "${HAT_PREFIX:=hatn}"
 : "${HSD_BOOT_TIMEOUT:=90}"
 : "${HSD_STOP_TIMEOUT:=8}"
 
-# shellcheck source=SCRIPTDIR/../lib/hosts.sh
-. "$HSD_DIR/../lib/hosts.sh"
+# shellcheck source=SCRIPTDIR/../../lib/hosts.sh
+. "$HSD_DIR/../../lib/hosts.sh"
 
 # The environment of every command run in a container (nothing of the caller's leaks in).
 HSD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin

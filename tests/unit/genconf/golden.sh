@@ -12,15 +12,15 @@
 # the environment); golden/extended.yaml uses every key of the schema and the host-list cases.
 #
 # GOLDEN_UPDATE=1 rewrites the expected files (and keepalived/keepalived.conf.example) from the
-# current output instead of comparing (then review `git diff tests/genconf/golden keepalived`).
+# current output instead of comparing (then review `git diff tests/unit/genconf/golden keepalived`).
 #
 # Needs no root and no daemon. Exit 0: all checks passed.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../../..")}
 build=${HA_BUILD_DIR:-$src/build}
 GENCONF=$build/genconf/ha-genconf
-# shellcheck source=../lib/testlib.sh
+# shellcheck source=../../lib/testlib.sh
 source "$src/tests/lib/testlib.sh"
 if [[ ! -x $GENCONF ]]; then
     echo "build first: $GENCONF" >&2

@@ -19,9 +19,9 @@ command -v mariadbd >/dev/null && [[ -e /usr/lib/galera/libgalera_smm.so ]] ||
         skip "mariadb-server and galera-4 are not installed (tests/install-deps.sh installs them)"
 
 HAT_PREFIX=${HAT_PREFIX:-hatdbi}
-# shellcheck source=SCRIPTDIR/../lib/hosts.sh
+# shellcheck source=SCRIPTDIR/../../lib/hosts.sh
 . "$SRC/tests/lib/hosts.sh"
-# shellcheck source=SCRIPTDIR/../lib/galera.sh
+# shellcheck source=SCRIPTDIR/../../lib/galera.sh
 . "$SRC/tests/lib/galera.sh"
 trap 'rc=$?; kill "${sampler:-0}" 2>/dev/null || true; hat_teardown; rm -rf "$TMP"; exit $rc' EXIT
 trap 'exit 130' INT

@@ -8,10 +8,10 @@
 # Every test runs install.sh with --root into its own temporary folder: nothing on this
 # machine outside that folder is touched (no packages, no services, no database).
 
-SRC=${HA_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+SRC=${HA_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 BUILT=${HA_BUILD_DIR:-$SRC/build}
 INSTALL=$SRC/install.sh
-# shellcheck source=SCRIPTDIR/../lib/testlib.sh
+# shellcheck source=SCRIPTDIR/../../lib/testlib.sh
 . "$SRC/tests/lib/testlib.sh"
 
 # Exit 77: CTest's SKIP_RETURN_CODE for these tests.
@@ -29,7 +29,7 @@ done
         skip "the users slurm and munge are missing here (tests/install-deps.sh installs them)"
 
 # The test cluster: controllers ctl1 (VIP owner) and ctl2, compute node cn1.
-YAML=$SRC/tests/install/cluster.yaml
+YAML=$SRC/tests/integration/install/cluster.yaml
 CTL=ctl1
 CN=cn1
 

@@ -3,8 +3,8 @@
 # its .bak too), a dry run's diff hides the password, no output carries it; the same for the
 # VRRP password (keepalived.conf 0600, auth_pass hidden in the diff); and the database
 # step (--dbd) gives the MariaDB client its credentials through a 0600 option file and its SQL
-# through a pipe, never on a command line (tests/install/database_mariadb.sh runs the step against
-# a real MariaDB). The client here is a stand-in that records what it
+# through a pipe, never on a command line (tests/integration/install/database_mariadb.sh runs the
+# step against a real MariaDB). The client here is a stand-in that records what it
 # was given (no MariaDB server runs in this test); install.sh is sourced for its functions.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/common.sh
@@ -105,7 +105,7 @@ G=$TMP/gen-dbd
 RC=0
 OUT=$(
         export REC SECRETS=$TMP/secrets PATH=$BIN:$PATH
-        # shellcheck source=SCRIPTDIR/../../install.sh
+        # shellcheck source=SCRIPTDIR/../../../install.sh
         . "$INSTALL"
         CONFIG=$DY GEN=$G ROOT='' DRY=0 DBD=1 HAS_DBD=1 ROLE=controller
         WORK=$(mktemp -d "$TMP/work.XXXXXX")

@@ -13,10 +13,10 @@
 # Every refusal writes nothing. Cases that need another owner run as root only.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../../..")}
 build=${HA_BUILD_DIR:-$src/build}
 GENCONF=$(readlink -f "$build/genconf/ha-genconf")
-# shellcheck source=../lib/testlib.sh
+# shellcheck source=../../lib/testlib.sh
 source "$src/tests/lib/testlib.sh"
 if [[ ! -x $GENCONF ]]; then
     echo "build first: $GENCONF" >&2

@@ -1,9 +1,9 @@
 #!/bin/bash
 # drill.sh - the cluster drill "kill -9 slurmctld on the master" with a real systemd in every
-# host (tests/systemd/lib.sh): three controller containers (ctl1..ctl3: Debian's munge.service
-# and keepalived.service, install.sh's ha-slurmctld.service and drop-in, the check and the
-# hooks from install.sh, service_manager = systemd) and one compute container (cn1: munge,
-# slurmd), every file from tests/systemd/cluster.yaml through install.sh --root. The shared
+# host (tests/cluster/systemd/lib.sh): three controller containers (ctl1..ctl3: Debian's
+# munge.service and keepalived.service, install.sh's ha-slurmctld.service and drop-in, the check
+# and the hooks from install.sh, service_manager = systemd) and one compute container (cn1: munge,
+# slurmd), every file from tests/cluster/systemd/cluster.yaml through install.sh --root. The shared
 # state folder (StateSaveLocation, the lease) is one folder of this machine bound into each
 # controller (systemd-nspawn --bind), not GlusterFS.
 #
@@ -22,8 +22,8 @@
 # Prints the timeline in ms from the kill.
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
-# shellcheck source=SCRIPTDIR/../lib/testlib.sh
-. "$HERE/../lib/testlib.sh"
+# shellcheck source=SCRIPTDIR/../../lib/testlib.sh
+. "$HERE/../../lib/testlib.sh"
 export HAT_PREFIX=${HAT_PREFIX:-hatn}
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"

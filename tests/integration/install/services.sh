@@ -7,7 +7,7 @@
 # are not touched); install.sh is sourced for its functions. It covers what the real one
 # does not: the exact calls in their order, a first run on a controller, slurmctld.service
 # running outside the hooks (a warning, not a stop), a compute node. The same
-# step against a real systemd is tests/systemd/units.sh: install.sh run a second time inside
+# step against a real systemd is tests/cluster/systemd/units.sh: install.sh run a second time inside
 # a booted container (keepalived reloaded with the same MainPID, daemon-reload when a unit
 # changed, slurmctld never started, a third run changes nothing).
 set -euo pipefail
@@ -50,7 +50,7 @@ services() {
         : >"$SD/log"
         (
                 export PATH=$BIN:$PATH SD
-                # shellcheck source=SCRIPTDIR/../../install.sh
+                # shellcheck source=SCRIPTDIR/../../../install.sh
                 . "$INSTALL"
                 systemd_runs() { true; }
                 CONFIG=$YAML ROLE=$role HOST=$host ROOT='' DRY=0 WORK=$TMP

@@ -197,7 +197,7 @@ rm -f "$r/etc/ha-slurm/ha-slurm.conf"
 t_note "the package's installer: a controller, into the root (--root, as an image build would)"
 # The cluster YAML of the install tests; its controller ctl1, into the root with --root: the
 # package's ha-genconf and hooks, nothing built or copied.
-install -m 0644 "$src/tests/install/cluster.yaml" "$r/etc/ha-slurm/cluster.yaml"
+install -m 0644 "$src/tests/integration/install/cluster.yaml" "$r/etc/ha-slurm/cluster.yaml"
 hooks_sum() { (cd "$r/usr/libexec/ha-slurm" && md5sum ha-*); }
 before=$(hooks_sum)
 rc=0

@@ -17,10 +17,10 @@
 # Needs no root and no daemon. Exit 0: all checks passed.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../../..")}
 build=${HA_BUILD_DIR:-$src/build}
 GENCONF=$build/genconf/ha-genconf
-# shellcheck source=../lib/testlib.sh
+# shellcheck source=../../lib/testlib.sh
 source "$src/tests/lib/testlib.sh"
 if [[ ! -x $GENCONF ]]; then
     echo "build first: $GENCONF" >&2

@@ -1,6 +1,6 @@
 #!/bin/bash
-# units.sh - ha-slurm under a real systemd, in one controller container (tests/systemd/lib.sh):
-# installed by install.sh --root, booted, and then:
+# units.sh - ha-slurm under a real systemd, in one controller container
+# (tests/cluster/systemd/lib.sh): installed by install.sh --root, booted, and then:
 #   * the units install.sh set: slurmctld.service disabled, ha-slurmctld.service static (no
 #     [Install]; after munge), keepalived enabled with the drop-in (after munge,
 #     remote-fs.target and the shared mount; RequiresMountsFor), and the boot kept that order;
@@ -29,8 +29,8 @@
 #     third run changes nothing and calls no systemctl that changes anything.
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
-# shellcheck source=SCRIPTDIR/../lib/testlib.sh
-. "$HERE/../lib/testlib.sh"
+# shellcheck source=SCRIPTDIR/../../lib/testlib.sh
+. "$HERE/../../lib/testlib.sh"
 export HAT_PREFIX=${HAT_PREFIX:-hatn}
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"

@@ -11,8 +11,8 @@
 # Needs no root and no daemon. Exit 0: all checks passed.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
-# shellcheck source=../lib/testlib.sh
+src=${HA_SOURCE_DIR:-$(readlink -f "$here/../../..")}
+# shellcheck source=../../lib/testlib.sh
 source "$src/tests/lib/testlib.sh"
 EMBED=$src/genconf/embed.cmake
 tmp=$(mktemp -d)
