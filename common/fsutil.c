@@ -161,8 +161,7 @@ int ha_fs_open_dir_shared(const char *path, const char **ret_reason)
         return fd;
 }
 
-/* Reads at most `max` bytes of `fd` into a new NUL-terminated buffer. */
-static int read_fd(int fd, size_t max, char **ret, size_t *ret_len, const char **ret_reason)
+int ha_fs_read_fd(int fd, size_t max, char **ret, size_t *ret_len, const char **ret_reason)
 {
         char *buf = malloc(max + 1);
         size_t got = 0;
@@ -222,7 +221,7 @@ int ha_fs_read_at(int dfd, const char *name, const char *path, size_t max, char 
         if (r == -EPERM)
                 ha_fs_refused(path, *ret_reason);
         if (r == 0)
-                r = read_fd(fd, max, ret, NULL, ret_reason);
+                r = ha_fs_read_fd(fd, max, ret, NULL, ret_reason);
         (void)close(fd);
         return r;
 }
@@ -278,7 +277,7 @@ int ha_fs_read_secret(const char *path, size_t max, char **ret, size_t *ret_len,
                 ha_fs_refused(path, *ret_reason);
         }
         if (r == 0)
-                r = read_fd(fd, max, ret, ret_len, ret_reason);
+                r = ha_fs_read_fd(fd, max, ret, ret_len, ret_reason);
         (void)close(fd);
         return r;
 }
@@ -299,7 +298,7 @@ int ha_fs_read_untrusted(const char *path, size_t max, char **ret)
         else if (!S_ISREG(st.st_mode))
                 r = refuse(path, "not a regular file", -EPERM, &reason);
         else
-                r = read_fd(fd, max, ret, NULL, &reason);
+                r = ha_fs_read_fd(fd, max, ret, NULL, &reason);
         (void)close(fd);
         return r;
 }

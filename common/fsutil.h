@@ -58,6 +58,12 @@ int ha_fs_open_dir_shared(const char *path, const char **ret_reason);
 int ha_fs_read_at(int dfd, const char *name, const char *path, size_t max, char **ret,
                   const char **ret_reason);
 
+/* Reads `fd` from where it stands to its end into a new NUL-terminated buffer (*ret, the
+ * caller frees it; its length, which may count NUL bytes, in *ret_len if not NULL). Returns 0,
+ * -EFBIG (more than `max` bytes: "larger than expected"), -ENOMEM or -errno of read(2), with the
+ * reason; a buffer given up is wiped first (it may hold a secret). Does not close `fd`. */
+int ha_fs_read_fd(int fd, size_t max, char **ret, size_t *ret_len, const char **ret_reason);
+
 /* The same by path (relative to its folder, opened first). */
 int ha_fs_read_small(const char *path, size_t max, char **ret, const char **ret_reason);
 

@@ -15,53 +15,22 @@
 
 int gc_read_fd(int fd, size_t max, char **ret, size_t *ret_len, mode_t *ret_mode)
 {
+        const char *why = NULL;
         struct stat st;
-        char *buf;
-        size_t got = 0;
-        int r = 0;
+        int r;
 
-        if (fstat(fd, &st) < 0) {
+        if (fstat(fd, &st) < 0)
                 r = -errno;
-                (void)close(fd);
-                return r;
-        }
-        if (!S_ISREG(st.st_mode)) {
-                (void)close(fd);
-                return -EINVAL;
-        }
-        if ((size_t)st.st_size > max) {
-                (void)close(fd);
-                return -EFBIG;
-        }
-        buf = malloc((size_t)st.st_size + 1);
-        if (!buf) {
-                (void)close(fd);
-                return -ENOMEM;
-        }
-        while (got < (size_t)st.st_size) {
-                ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        break;
-                }
-                if (n == 0)
-                        break;
-                got += (size_t)n;
-        }
+        else if (!S_ISREG(st.st_mode))
+                r = -EINVAL;
+        else if ((size_t)st.st_size > max)
+                r = -EFBIG;
+        else
+                r = ha_fs_read_fd(fd, (size_t)st.st_size, ret, ret_len, &why);
         (void)close(fd);
-        if (r < 0) {
-                free(buf);
-                return r;
-        }
-        buf[got] = '\0';
-        *ret = buf;
-        *ret_len = got;
-        if (ret_mode)
+        if (r == 0 && ret_mode)
                 *ret_mode = st.st_mode & 07777;
-        return 0;
+        return r;
 }
 
 /* Reads the regular file `name` in `dfd` (not a link) whole. -ENOENT when it does not exist. */
