@@ -39,3 +39,18 @@ int ha_program_state_dir(const char *path)
                              reason);
         return r < 0 ? HA_EXIT_SYSTEM : HA_EXIT_OK;
 }
+
+int ha_program_option(int opt, const char *program, void (*usage)(FILE *f))
+{
+        switch (opt) {
+        case 'h':
+                usage(stdout);
+                return HA_EXIT_OK;
+        case 'V':
+                printf("%s (%s) %s\n", program, HA_PACKAGE, HA_VERSION);
+                return HA_EXIT_OK;
+        default:
+                usage(stderr);
+                return HA_EXIT_CONFIG;
+        }
+}

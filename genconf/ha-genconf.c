@@ -140,15 +140,8 @@ int main(int argc, char **argv)
                 case 'n':
                         check = true;
                         break;
-                case 'h':
-                        usage(stdout);
-                        return HA_EXIT_OK;
-                case 'V':
-                        printf("ha-genconf (%s) %s\n", HA_PACKAGE, HA_VERSION);
-                        return HA_EXIT_OK;
                 default:
-                        usage(stderr);
-                        return HA_EXIT_CONFIG;
+                        return ha_program_option(o, "ha-genconf", usage);
                 }
         }
         if (optind != argc || !config || (check && outdir) || (!check && (!host || !outdir))) {

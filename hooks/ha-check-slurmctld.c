@@ -130,15 +130,8 @@ int main(int argc, char **argv)
                 case 'v':
                         verbose = true;
                         break;
-                case 'h':
-                        usage(stdout);
-                        return HA_EXIT_OK;
-                case 'V':
-                        printf("ha-check-slurmctld (%s) %s\n", HA_PACKAGE, HA_VERSION);
-                        return HA_EXIT_OK;
                 default:
-                        usage(stderr);
-                        return HA_EXIT_CONFIG;
+                        return ha_program_option(o, "ha-check-slurmctld", usage);
                 }
         }
         if (optind != argc) {

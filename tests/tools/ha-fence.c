@@ -15,6 +15,7 @@
 #include "common/cfg.h"
 #include "common/clock.h"
 #include "common/fence.h"
+#include "common/program.h"
 
 static const char *errno_name(int r)
 {
@@ -74,12 +75,8 @@ int main(int argc, char **argv)
                                 f.status_gap = d;
                         break;
                 }
-                case 'h':
-                        usage(stdout);
-                        return 0;
                 default:
-                        usage(stderr);
-                        return 2;
+                        return ha_program_option(o, "ha-fence", usage);
                 }
         }
         if (argc - optind != 3) {

@@ -88,12 +88,8 @@ int main(int argc, char **argv)
                                 return HA_EXIT_CONFIG;
                         }
                         break;
-                case 'h':
-                        usage(stdout);
-                        return HA_EXIT_OK;
                 default:
-                        usage(stderr);
-                        return HA_EXIT_CONFIG;
+                        return ha_program_option(c, "ha-svc", usage);
                 }
         }
         if (argc - optind != 2) {
