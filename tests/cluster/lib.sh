@@ -131,6 +131,7 @@ if [[ -n ${HAC_ROOT_SUITE:-} ]]; then
     source "$HAC_SRC/tests/lib/roots.sh"
     _hac_rootver=$(hat_root_ensure "$HAC_ROOT_SUITE") || {
         echo "lib.sh: no Debian $HAC_ROOT_SUITE root (tests/lib/roots.sh)" >&2
+        # shellcheck disable=SC2317 # reached when this file runs instead of being sourced
         return 1 2>/dev/null || exit 1
     }
     HAC_ROOT=$(hat_root_dir "$HAC_ROOT_SUITE")
@@ -419,8 +420,8 @@ _hac_hosts() {
         [[ $HAC_BUILD/ == "$HAC_SRC"/* ]] || HAT_ROOT_BINDS+=" $HAC_BUILD"
         export HAT_ROOT_BINDS
     fi
-    for ((i = 1; i <= n; i++)); do hat_host_add "ctl$i" "10.213.0.$((10 + i))" $HAC_ROOT; ctls+=("ctl$i"); done
-    for ((i = 1; i <= m; i++)); do hat_host_add "cn$i" "10.213.0.$((20 + i))" $HAC_ROOT; cns+=("cn$i"); done
+    for ((i = 1; i <= n; i++)); do hat_host_add "ctl$i" "10.213.0.$((10 + i))" ${HAC_ROOT:+"$HAC_ROOT"}; ctls+=("ctl$i"); done
+    for ((i = 1; i <= m; i++)); do hat_host_add "cn$i" "10.213.0.$((20 + i))" ${HAC_ROOT:+"$HAC_ROOT"}; cns+=("cn$i"); done
     : >"$(_hac_evfile)"
     _hac_load_hosts
     for h in "${ctls[@]}" "${cns[@]}"; do hat_munged_start "$h"; done
@@ -1181,6 +1182,7 @@ hac_job_start_saved() {
 # accepted submission, -1 if none) and NEWJOB (its job id).
 hac_first_accepted() {
     local acc tacc
+    # shellcheck disable=SC2034 # MS and NEWJOB are read by the drills that call this
     if acc=$(hac_sbatch_until_accepted cn1 60 --wrap 'sleep 1'); then
         read -r NEWJOB tacc _ <<<"$acc"
         MS=$((tacc - $1))

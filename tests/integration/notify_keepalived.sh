@@ -11,8 +11,6 @@ set -euo pipefail
 # shellcheck source=../lib/testlib.sh
 source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
 t_hosts hatnk hacluster
-
-declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12)
 now_ms() { date +%s%3N; }
 vip_on() { hat_exec "$1" ip -4 -o addr show dev eth0 | grep -q " $VIP/"; }
 ka_state() { grep -o 'VI_1) Entering [A-Z]* STATE' "$(hat_log "$1" keepalived)" | tail -n 1 || true; }

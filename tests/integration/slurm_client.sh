@@ -125,7 +125,7 @@ for suite in trixie sid; do
     # runs there too, as the hooks do in the cluster on Slurm 24.11 (tests/cluster/lib.sh).
     local_rpc=0
     [[ $suite == trixie ]] && local_rpc=1
-    ((local_rpc)) && export HAT_ROOT_BINDS=$build
+    ((local_rpc)) && export HAT_ROOT_BINDS=$T_BUILD
     hat_host_add "r${n}a" "${ip}1" "$root"
     hat_host_add "r${n}b" "${ip}2" "$root"
     unset HAT_ROOT_BINDS

@@ -49,6 +49,7 @@ OUT=
 # vg HOST NAME EXPECTED CMD...: CMD in HOST under memcheck, its logs $VGLOG/NAME.PID.log (one
 # per process). Sets OUT to CMD's output and "exit=N"; asserts that N is EXPECTED (so not 99)
 # and that every process of NAME ended with no memcheck error.
+# shellcheck disable=SC2054 # the comma is in one option's value, not between elements
 VG=(valgrind --tool=memcheck --error-exitcode=99 --leak-check=full
     --errors-for-leak-kinds=definite,possible --track-fds=no --trace-children=no --vgdb=no)
 vg() {
