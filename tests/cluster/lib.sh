@@ -1062,7 +1062,8 @@ hac_watch_stop() {
     _HAC_WATCH_PID='' _HAC_CONTROL_PID=''
 }
 
-# hac_watch_stats: "samples=N two=N maxgap=MS" of the sampler so far.
+# hac_watch_stats: "samples=N two=N maxgap=MS" of the sampler so far; empty when the sampler
+# wrote none (hac_never_two_ok then fails).
 hac_watch_stats() {
     local l=
     for _ in 1 2 3 4 5; do
@@ -1070,7 +1071,7 @@ hac_watch_stats() {
         [[ $l == samples=* ]] && break
         sleep 0.02
     done
-    echo "${l:-samples=0 two=0 maxgap=0}"
+    echo "$l"
 }
 
 # hac_timeline T0_MS [FROM_MS [TO_MS]]: every event (test, sampler, hooks) between FROM_MS
@@ -1127,15 +1128,32 @@ hac_drill_job() {
 hac_assert_never_two() {
     local samples two gap
     read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
-    t_ok "never two controllers in control${1:-} ($samples samples, longest gap $gap ms)" test "$two" -eq 0
+    t_ok "never two controllers in control${1:-} (${samples:-no} samples, longest gap ${gap:-?} ms)" \
+        hac_never_two_ok "$samples" "$two"
+}
+
+# hac_never_two_ok SAMPLES TWO: true when the control sampler took samples (SAMPLES a number
+# above 0), is still running, and saw two controllers in control in none (TWO is 0); else says
+# why on stderr. No samples, or a dead sampler, is a missing measurement: a failure.
+hac_never_two_ok() {
+    if [[ ! $1 =~ ^[0-9]+$ ]] || (($1 == 0)); then
+        echo "the sampler recorded no samples (samples='$1'): the measurement is missing" >&2
+        return 1
+    fi
+    [[ -z ${_HAC_CONTROL_PID:-} ]] || kill -0 "$_HAC_CONTROL_PID" 2>/dev/null ||
+        { echo "the control sampler (pid $_HAC_CONTROL_PID) died: the measurement is missing" >&2; return 1; }
+    [[ $2 =~ ^[0-9]+$ ]] ||
+        { echo "no count of samples with two controllers in control (two='$2'): the measurement is missing" >&2; return 1; }
+    (($2 == 0)) || { echo "$2 samples with two controllers in control" >&2; return 1; }
 }
 
 # hac_assert_hooks_on_time FROM_MS: asserts every hook run since FROM_MS ended within the 25 s
-# [notify] deadline (one still running counts up to now).
+# [notify] deadline (one still running counts up to now); fails when no hook ran.
 hac_assert_hooks_on_time() {
     local maxhook
     maxhook=$(hac_hook_max_ms "$1")
-    t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "${maxhook/none/0}" 25000
+    # "none" (no hook ran since FROM_MS) is a missing measurement: t_lt fails on it.
+    t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "$maxhook" 25000
 }
 
 # hac_print_timeline T0 [FROM [TO]]: the timeline as TAP comment lines.
