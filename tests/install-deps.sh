@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
         # build
-        build-essential cmake pkg-config clang-format clang libclang-rt-14-dev valgrind
+        build-essential cmake pkg-config clang-format clang shellcheck libclang-rt-14-dev valgrind
         libsystemd-dev libinih-dev libyaml-dev libmunge-dev libcmocka-dev
         # the real daemons the tests start
         munge slurmctld slurmd slurm-client keepalived

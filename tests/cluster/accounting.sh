@@ -58,6 +58,7 @@ hac_dbd_up() {
     gal_up "${ctls[@]}" || return 1
     hac_event "Galera: ${ctls[*]} Synced, cluster size $(gal_size "${ctls[0]}")" >/dev/null
     hac_progress "MariaDB Galera on ${ctls[*]} in $(($(hac_now_ms) - t)) ms"
+    # shellcheck disable=SC2016 # the script is for the inner bash, its variables from env
     out=$(hat_exec "${ctls[0]}" env T_CONFIG="$(hac_dbd_yaml)" T_GEN="$(hat_state_dir)/genconf/${ctls[0]}" \
         INSTALL="$HAC_SRC/install.sh" T_WORK="$(hat_state_dir)" bash -c '
             set -euo pipefail

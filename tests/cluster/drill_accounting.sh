@@ -22,8 +22,10 @@ export HAC_DBD=1
 export HAC_STORAGE=${HAC_STORAGE:-fuse}
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-command -v mariadbd >/dev/null && command -v slurmdbd >/dev/null &&
-    [[ -e $GAL_PROVIDER ]] || { echo "1..0 # SKIP mariadb-server, galera-4 or slurmdbd missing (tests/install-deps.sh)"; exit 0; }
+if ! command -v mariadbd >/dev/null || ! command -v slurmdbd >/dev/null || [[ ! -e $GAL_PROVIDER ]]; then
+    echo "not ok 1 - mariadb-server, galera-4 or slurmdbd missing (tests/install-deps.sh installs them)" >&2
+    exit 1
+fi
 T_START=$(hac_now_ms)
 hac_drill 3 2
 m1=$(hac_master)
@@ -54,8 +56,10 @@ t_match "sacctmgr show user: alice, default account research" \
 declare -a JOBS=()
 # submit NAME SLEEP: a job under account research; its id appended to JOBS and left in LAST.
 submit() {
-    LAST=$(hac_sbatch cn1 -A research -J "$1" --wrap "sleep $2") && [[ $LAST =~ ^[0-9]+$ ]] ||
-        { t_ok "job $1 accepted" false; return 0; }
+    if ! LAST=$(hac_sbatch cn1 -A research -J "$1" --wrap "sleep $2") || [[ ! $LAST =~ ^[0-9]+$ ]]; then
+        t_ok "job $1 accepted" false
+        return 0
+    fi
     JOBS+=("$LAST")
 }
 # assoc_known: slurmctld (through the VIP) has the association root/research in its cache. Until

@@ -131,6 +131,7 @@ if [[ -n ${HAC_ROOT_SUITE:-} ]]; then
     source "$HAC_SRC/tests/lib/roots.sh"
     _hac_rootver=$(hat_root_ensure "$HAC_ROOT_SUITE") || {
         echo "lib.sh: no Debian $HAC_ROOT_SUITE root (tests/lib/roots.sh)" >&2
+        # shellcheck disable=SC2317 # reached when this file runs instead of being sourced
         return 1 2>/dev/null || exit 1
     }
     HAC_ROOT=$(hat_root_dir "$HAC_ROOT_SUITE")
@@ -419,8 +420,8 @@ _hac_hosts() {
         [[ $HAC_BUILD/ == "$HAC_SRC"/* ]] || HAT_ROOT_BINDS+=" $HAC_BUILD"
         export HAT_ROOT_BINDS
     fi
-    for ((i = 1; i <= n; i++)); do hat_host_add "ctl$i" "10.213.0.$((10 + i))" $HAC_ROOT; ctls+=("ctl$i"); done
-    for ((i = 1; i <= m; i++)); do hat_host_add "cn$i" "10.213.0.$((20 + i))" $HAC_ROOT; cns+=("cn$i"); done
+    for ((i = 1; i <= n; i++)); do hat_host_add "ctl$i" "10.213.0.$((10 + i))" ${HAC_ROOT:+"$HAC_ROOT"}; ctls+=("ctl$i"); done
+    for ((i = 1; i <= m; i++)); do hat_host_add "cn$i" "10.213.0.$((20 + i))" ${HAC_ROOT:+"$HAC_ROOT"}; cns+=("cn$i"); done
     : >"$(_hac_evfile)"
     _hac_load_hosts
     for h in "${ctls[@]}" "${cns[@]}"; do hat_munged_start "$h"; done
@@ -1061,7 +1062,8 @@ hac_watch_stop() {
     _HAC_WATCH_PID='' _HAC_CONTROL_PID=''
 }
 
-# hac_watch_stats: "samples=N two=N maxgap=MS" of the sampler so far.
+# hac_watch_stats: "samples=N two=N maxgap=MS" of the sampler so far; empty when the sampler
+# wrote none (hac_never_two_ok then fails).
 hac_watch_stats() {
     local l=
     for _ in 1 2 3 4 5; do
@@ -1069,7 +1071,7 @@ hac_watch_stats() {
         [[ $l == samples=* ]] && break
         sleep 0.02
     done
-    echo "${l:-samples=0 two=0 maxgap=0}"
+    echo "$l"
 }
 
 # hac_timeline T0_MS [FROM_MS [TO_MS]]: every event (test, sampler, hooks) between FROM_MS
@@ -1126,15 +1128,32 @@ hac_drill_job() {
 hac_assert_never_two() {
     local samples two gap
     read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
-    t_ok "never two controllers in control${1:-} ($samples samples, longest gap $gap ms)" test "$two" -eq 0
+    t_ok "never two controllers in control${1:-} (${samples:-no} samples, longest gap ${gap:-?} ms)" \
+        hac_never_two_ok "$samples" "$two"
+}
+
+# hac_never_two_ok SAMPLES TWO: true when the control sampler took samples (SAMPLES a number
+# above 0), is still running, and saw two controllers in control in none (TWO is 0); else says
+# why on stderr. No samples, or a dead sampler, is a missing measurement: a failure.
+hac_never_two_ok() {
+    if [[ ! $1 =~ ^[0-9]+$ ]] || (($1 == 0)); then
+        echo "the sampler recorded no samples (samples='$1'): the measurement is missing" >&2
+        return 1
+    fi
+    [[ -z ${_HAC_CONTROL_PID:-} ]] || kill -0 "$_HAC_CONTROL_PID" 2>/dev/null ||
+        { echo "the control sampler (pid $_HAC_CONTROL_PID) died: the measurement is missing" >&2; return 1; }
+    [[ $2 =~ ^[0-9]+$ ]] ||
+        { echo "no count of samples with two controllers in control (two='$2'): the measurement is missing" >&2; return 1; }
+    (($2 == 0)) || { echo "$2 samples with two controllers in control" >&2; return 1; }
 }
 
 # hac_assert_hooks_on_time FROM_MS: asserts every hook run since FROM_MS ended within the 25 s
-# [notify] deadline (one still running counts up to now).
+# [notify] deadline (one still running counts up to now); fails when no hook ran.
 hac_assert_hooks_on_time() {
     local maxhook
     maxhook=$(hac_hook_max_ms "$1")
-    t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "${maxhook/none/0}" 25000
+    # "none" (no hook ran since FROM_MS) is a missing measurement: t_lt fails on it.
+    t_lt "every hook finished within its 25 s deadline (longest: $maxhook ms)" "$maxhook" 25000
 }
 
 # hac_print_timeline T0 [FROM [TO]]: the timeline as TAP comment lines.
@@ -1181,6 +1200,7 @@ hac_job_start_saved() {
 # accepted submission, -1 if none) and NEWJOB (its job id).
 hac_first_accepted() {
     local acc tacc
+    # shellcheck disable=SC2034 # MS and NEWJOB are read by the drills that call this
     if acc=$(hac_sbatch_until_accepted cn1 60 --wrap 'sleep 1'); then
         read -r NEWJOB tacc _ <<<"$acc"
         MS=$((tacc - $1))

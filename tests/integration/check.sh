@@ -319,6 +319,7 @@ t_match "f. standby, storage hung: logged as storage hung all the same" "$OUT" \
     'ha-check-slurmctld: storage hung: /mnt/state/slurmctld did not answer within'
 t_match "f. ... \"storage stalled\" with the grace" "$(verdict_line)" 'standby node: storage stalled for [0-9]+ ms \(grace 4000 ms\)'
 t_lt "f. ... within the deadline ($MS ms)" "$MS" "$DEADLINE_MS"
+# shellcheck disable=SC2016 # for eval, run on each try
 hat_wait_for 10 eval '(( $(date +%s%3N) - t0 > 4500 ))'
 run_check ctl2 ""
 t_match "f. standby, storage hung past the grace: exit 1" "$RC" '^1$'

@@ -50,7 +50,7 @@ source "$src/tests/lib/hacluster.sh"
 source "$src/tests/lib/testlib.sh"
 resume() { # a stopped FUSE daemon must run again, or the teardown's unmount would hang
     local p
-    p=$(hat_shared_pid ctl1 /mnt/metrics 2>/dev/null) && kill -CONT "$p" 2>/dev/null || true
+    if p=$(hat_shared_pid ctl1 /mnt/metrics 2>/dev/null); then kill -CONT "$p" 2>/dev/null || true; fi
 }
 trap 'rc=$?; resume; hat_teardown; exit $rc' EXIT
 trap 'exit 130' INT

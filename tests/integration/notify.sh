@@ -14,8 +14,6 @@ set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
 t_hosts hatn hacluster
 
-declare -A IP=([ctl1]=10.213.0.11 [ctl2]=10.213.0.12)
-
 hook() { # hook HOST master|backup|fault [ARGS...]: run a hook, print its output and status
     local h=$1 ev=$2; shift 2
     local rc=0
@@ -96,9 +94,10 @@ t_ok "ctl2 is the master" exactly ctl2
 boot_rc=0
 boot_out=$(hat_exec ctl1 timeout 20 slurmctld -D 2>&1) || boot_rc=$?
 t_match "slurmctld with the default slurm.conf refuses to run on ctl1" "$boot_out" 'not a valid controller'
+t_ok "... and exits with a failure status ($boot_rc)" test "$boot_rc" -ne 0
 ok=0
 for i in $(seq 20); do ha_in_control ctl1 && ok=1; sleep 0.1; done
-t_ok "ctl1 never in control; ctl2 still is" eval "((ok == 0)) && exactly ctl2"
+t_ok "ctl1 never in control; ctl2 still is" eval "(($ok == 0)) && exactly ctl2"
 
 t_note "hooks out of order and at once"
 for i in $(seq 1 8); do

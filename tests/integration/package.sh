@@ -30,7 +30,7 @@ here=$(dirname "$(readlink -f "$0")")
 src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
 if [[ $(id -u) -ne 0 ]]; then
     echo "package.sh: needs root (debootstrap, chroot, mounts)" >&2
-    exit 77
+    exit 1
 fi
 # Private mount and pid namespaces: the overlay and the chroot's /proc and /dev vanish with the
 # test, and so does any process a maintainer script starts.
@@ -48,7 +48,9 @@ tmp=$(mktemp -d /var/tmp/ha-slurm-package.XXXXXX)
 cleanup() {
     local m
     # Mounts below tmp, deepest first (they are private; this only lets rm work).
-    for m in $(awk -v d="$tmp" 'index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+    local -a mounts
+    mapfile -t mounts < <(awk -v d="$tmp" 'index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+    for m in "${mounts[@]}"; do
         umount -l "$m" 2>/dev/null || true
     done
     rm -rf --one-file-system "$tmp"
@@ -144,12 +146,15 @@ t_ok "apt-get install ./${deb##*/} man-db: dependencies resolved and installed" 
     in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "/tmp/${deb##*/}" man-db
 t_note "apt-get install: $(($(date +%s) - s)) s"
+# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 t_match "dpkg: ha-slurm installed" "$(in_root dpkg-query -W -f '${Status} ${Version}' ha-slurm)" \
     "^install ok installed ${version//./\\.}\$"
 for p in keepalived munge slurmctld libinih1 libyaml-0-2 libmunge2; do
+    # shellcheck disable=SC2016 # dpkg-query's format, not the shell's
     t_match "apt installed the dependency $p" "$(in_root dpkg-query -W -f '${Status}' "$p" 2>&1)" \
         '^install ok installed$'
 done
+# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 t_match "dpkg records the conffiles" "$(in_root dpkg-query -W -f '${Conffiles}' ha-slurm)" \
     'ha-slurm\.conf\.example [0-9a-f]{32}.*cluster\.example\.yaml [0-9a-f]{32}'
 
@@ -175,7 +180,8 @@ t_match "man renders ha-notify-fault (a .so link)" \
     "$(in_root env MANWIDTH=80 man ha-notify-fault 2>&1)" 'make this node.s slurmctld follow'
 t_ok "journalctl --root builds the catalog database" journalctl --root="$r" --update-catalog
 listed=$(journalctl --root="$r" --list-catalog 2>&1)
-for id in $(sed -n 's/^#define HA_MID_[A-Z_]* *"\([0-9a-f]*\)".*/\1/p' "$src/common/log.h"); do
+mapfile -t ids < <(sed -n 's/^#define HA_MID_[A-Z_]* *"\([0-9a-f]*\)".*/\1/p' "$src/common/log.h")
+for id in "${ids[@]}"; do
     t_match "the installed catalog has $id" "$listed" "(^|$nl)$id ha-slurm: "
 done
 

@@ -913,7 +913,7 @@ _hat_gluster_clients() {
 # brick) and its mount again: a host that boots after it was lost.
 _hat_gluster_setup() {
     local dir=$1 key=$2; shift 2
-    local st h hd first new=() all=() bricks=() mp pid start o p su
+    local st h hd first joining=() members=() bricks=() mp pid start p su
     st=$(_hat_st)
     command -v glusterd >/dev/null ||
         { _hat_err "glusterd is not installed (Debian package glusterfs-server)"; return 1; }
@@ -945,26 +945,26 @@ _hat_gluster_setup() {
         nsenter "--mount=$st/ns/$h.mnt" sh -c 'umask 022 && mkdir -p "$1" "$2"' sh \
             "/mnt/bricks/$key" "$dir"
         if grep -qxF "$h" "$st/gluster-$key.members" 2>/dev/null; then continue; fi
-        new+=("$h")
+        joining+=("$h")
     done
-    if ((${#new[@]})); then
+    if ((${#joining[@]})); then
         [[ ! -s $st/gluster-$key.members ]] ||
             { _hat_err "volume $key exists: new members cannot join it"; return 1; }
-        first=${new[0]}
+        first=${joining[0]}
         hat_wait_for "$HAT_START_TIMEOUT" _hat_gluster "$first" pool list >/dev/null ||
             { _hat_err "$first: glusterd does not answer"; _hat_show_log "$first" glusterd; return 1; }
-        for h in "${new[@]:1}"; do
+        for h in "${joining[@]:1}"; do
             hat_wait_for "$HAT_START_TIMEOUT" _hat_gluster "$h" pool list >/dev/null ||
                 { _hat_err "$h: glusterd does not answer"; return 1; }
             hat_wait_for 60 _hat_gluster "$first" peer probe "$h" >/dev/null ||
                 { _hat_err "peer probe $h failed"; return 1; }
         done
-        hat_wait_for "$HAT_START_TIMEOUT" _hat_gluster_peers_ok "$first" $((${#new[@]} - 1)) ||
+        hat_wait_for "$HAT_START_TIMEOUT" _hat_gluster_peers_ok "$first" $((${#joining[@]} - 1)) ||
             { _hat_err "the GlusterFS peers did not connect"; _hat_gluster "$first" peer status >&2; return 1; }
-        for h in "${new[@]}"; do bricks+=("$h:/mnt/bricks/$key"); done
-        local -a rep=()
-        ((${#new[@]} > 1)) && rep=(replica "${#new[@]}")
-        hat_wait_for 60 _hat_gluster_create "$first" "$key" "${rep[@]}" "${bricks[@]}" ||
+        for h in "${joining[@]}"; do bricks+=("$h:/mnt/bricks/$key"); done
+        local -a replica=()
+        ((${#joining[@]} > 1)) && replica=(replica "${#joining[@]}")
+        hat_wait_for 60 _hat_gluster_create "$first" "$key" "${replica[@]}" "${bricks[@]}" ||
             { _hat_err "gluster volume create $key failed"; return 1; }
         # glusterd refuses a command while another transaction holds its lock (busy peers):
         # both steps are retried until they take.
@@ -972,12 +972,12 @@ _hat_gluster_setup() {
             { _hat_err "gluster volume $key: cannot set its options"; return 1; }
         hat_wait_for 60 _hat_gluster_start "$first" "$key" ||
             { _hat_err "gluster volume $key: cannot start it"; _hat_gluster "$first" volume info "$key" >&2; return 1; }
-        printf '%s\n' "${new[@]}" >"$st/gluster-$key.members"
+        printf '%s\n' "${joining[@]}" >"$st/gluster-$key.members"
     fi
     # Every member's brick online before a client mounts (a client started while a brick
     # comes up would wait for it for network.ping-timeout).
-    mapfile -t all <"$st/gluster-$key.members"
-    hat_wait_for "$HAT_START_TIMEOUT" _hat_gluster_bricks_ok "$1" "$key" "${#all[@]}" ||
+    mapfile -t members <"$st/gluster-$key.members"
+    hat_wait_for "$HAT_START_TIMEOUT" _hat_gluster_bricks_ok "$1" "$key" "${#members[@]}" ||
         _hat_say "not every brick of $key is online; mounting anyway"
     for h in "$@"; do
         mp=$dir
@@ -987,14 +987,14 @@ _hat_gluster_setup() {
         # glusterd may still be in its handshake with the others, and a mount from it waits as
         # long (up to glusterd's 600 s for a peer's answer to bail out). Each mount has a
         # deadline; one that misses it is undone.
-        local server=$h opts others=()
+        local server=$h opts fallbacks=()
         opts="log-level=WARNING,log-file=/var/log/glusterfs/mnt-$key.log"
-        if [[ " ${new[*]} " != *" $h "* ]]; then
-            for p in "${all[@]}"; do [[ $p == "$h" ]] || others+=("$p"); done
-            if ((${#others[@]})); then
-                server=${others[0]}
-                others=("${others[@]:1}" "$h")
-                opts+=",backup-volfile-servers=$(IFS=:; echo "${others[*]}")"
+        if [[ " ${joining[*]} " != *" $h "* ]]; then
+            for p in "${members[@]}"; do [[ $p == "$h" ]] || fallbacks+=("$p"); done
+            if ((${#fallbacks[@]})); then
+                server=${fallbacks[0]}
+                fallbacks=("${fallbacks[@]:1}" "$h")
+                opts+=",backup-volfile-servers=$(IFS=:; echo "${fallbacks[*]}")"
             fi
         fi
         if ! hat_exec "$h" timeout 60 mount -t glusterfs -o "$opts" "$server:/$key" "$mp"; then

@@ -7,7 +7,8 @@
 #   t_ok "ping answers" ha-rpc 10.213.0.11 ping     # passes when the command succeeds
 #   t_fail "refused" ha-rpc 10.213.0.11:1 ping      # passes when the command fails
 #   t_match "standby" "$out" 'control=standby'      # passes when "$out" matches the ERE
-#   t_lt "fast" "$ms" 100                           # passes when $ms < 100 (decimals allowed)
+#   t_lt "fast" "$ms" 100                           # passes when $ms < 100 (decimals allowed;
+#                                                   # fails when $ms is empty or not a number)
 #   t_note "measured: ..."                          # a comment line
 #   t_done
 
@@ -75,11 +76,27 @@ t_nomatch() {
     [[ $text =~ $re ]] && rc=1
     _t_report "$rc" "$desc" "$(printf '%s matches /%s/' "${text:0:600}" "$re")"
 }
-t_lt() {
-    local desc=$1 a=$2 b=$3 rc=0
-    awk -v a="$a" -v b="$b" 'BEGIN { exit !(a + 0 < b + 0) }' || rc=1
-    _t_report "$rc" "$desc" "$(printf '%s is not below %s' "$a" "$b")"
+# t_lt, t_le, t_gt, t_ge DESC A B: pass when A < B (<=, >, >=). A and B are numbers (an
+# optional minus sign, digits, an optional decimal part); anything else (empty, "none", text)
+# is a missing measurement, and the assertion fails saying so.
+_t_cmp() {
+    local op=$1 desc=$2 a=$3 b=$4 rc=0 v
+    for v in "$a" "$b"; do
+        if [[ ! $v =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then
+            _t_report 1 "$desc" "measurement missing or not a number: '${v:0:100}' (comparing '${a:0:100}' $op '${b:0:100}')"
+            return 0
+        fi
+    done
+    awk -v a="$a" -v b="$b" -v op="$op" 'BEGIN {
+        if (op == "<") r = a + 0 < b + 0; else if (op == "<=") r = a + 0 <= b + 0
+        else if (op == ">") r = a + 0 > b + 0; else r = a + 0 >= b + 0
+        exit !r }' || rc=1
+    _t_report "$rc" "$desc" "$(printf '%s is not %s %s' "$a" "$op" "$b")"
 }
+t_lt() { _t_cmp '<' "$@"; }
+t_le() { _t_cmp '<=' "$@"; }
+t_gt() { _t_cmp '>' "$@"; }
+t_ge() { _t_cmp '>=' "$@"; }
 # t_field KEY TEXT: the value of KEY=value in TEXT (ha-rpc's output), empty if absent.
 t_field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n 1; }
 t_done() {

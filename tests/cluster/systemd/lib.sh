@@ -102,8 +102,8 @@ hsd_running() {
 # hsd_init: root, systemd-nspawn and the build; teardown on exit and on signals; a clean start.
 hsd_init() {
     if (($(id -u) != 0)); then
-        echo "# skip: needs root (network namespaces, mounts, systemd-nspawn)"
-        exit 77
+        echo "# needs root (network namespaces, mounts, systemd-nspawn)" >&2
+        exit 1
     fi
     command -v systemd-nspawn >/dev/null ||
         { echo "# systemd-nspawn is missing: run tests/install-deps.sh (systemd-container)" >&2; exit 1; }

@@ -107,6 +107,7 @@ OUT=$(
         export REC SECRETS=$TMP/secrets PATH=$BIN:$PATH
         # shellcheck source=SCRIPTDIR/../../../install.sh
         . "$INSTALL"
+        # shellcheck disable=SC2034 # read by install.sh's step_database
         CONFIG=$DY GEN=$G ROOT='' DRY=0 DBD=1 HAS_DBD=1 ROLE=controller
         WORK=$(mktemp -d "$TMP/work.XXXXXX")
         step_database

@@ -15,8 +15,9 @@
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/common.sh
 . "$(dirname "$(readlink -f "$0")")/common.sh"
-command -v mariadbd >/dev/null && [[ -e /usr/lib/galera/libgalera_smm.so ]] ||
-        skip "mariadb-server and galera-4 are not installed (tests/install-deps.sh installs them)"
+if ! command -v mariadbd >/dev/null || [[ ! -e /usr/lib/galera/libgalera_smm.so ]]; then
+        cannot_run "mariadb-server and galera-4 are not installed (tests/install-deps.sh installs them)"
+fi
 
 HAT_PREFIX=${HAT_PREFIX:-hatdbi}
 # shellcheck source=SCRIPTDIR/../../lib/hosts.sh
@@ -75,6 +76,7 @@ rm -f "$TMP/hits"
 # run_step LABEL: install.sh's database step in ctl1, as `install.sh --controller --dbd` runs it.
 run_step() {
         RC=0
+        # shellcheck disable=SC2016 # the script is for the inner bash, its variables from env
         OUT=$(hat_exec ctl1 env T_CONFIG="$DY" T_GEN="$G" INSTALL="$INSTALL" TMP="$TMP" bash -c '
                 set -euo pipefail
                 . "$INSTALL"

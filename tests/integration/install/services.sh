@@ -48,10 +48,12 @@ services() {
         local role=$1 host=$2
         shift 2
         : >"$SD/log"
+        # shellcheck disable=SC2034 # CONFIG ... STEP_NO are read by install.sh's step_services
         (
                 export PATH=$BIN:$PATH SD
                 # shellcheck source=SCRIPTDIR/../../../install.sh
                 . "$INSTALL"
+                # shellcheck disable=SC2317 # replaces install.sh's, called by step_services
                 systemd_runs() { true; }
                 CONFIG=$YAML ROLE=$role HOST=$host ROOT='' DRY=0 WORK=$TMP
                 GEN=$(mktemp -d "$TMP/gen.XXXXXX")

@@ -40,7 +40,7 @@ mapfile -t sources < <(cd "$src" && ls common/*.c hooks/*.c genconf/*.c)
 names=$(sed -n 's/^#define \(HA_MID_[A-Z_]*\) .*/\1/p' "$src/common/log.h")
 t_match "log.h's HA_MID_ names read (one per id)" "$(wc -w <<<"$names")" "^$(wc -l <"$tmp/log.ids")\$"
 for name in $names; do
-    users=$(cd "$src" && grep -lw -- "$name" "${sources[@]}" || true)
+    users=$(cd "$src" && { grep -lw -- "$name" "${sources[@]}" || true; })
     t_match "$name is used by a .c file under common/ hooks/ genconf/" "$users" '.'
     [[ $users == common/log.c ]] || continue
     # Only in log.c: through the helpers that use it, each called from elsewhere.
@@ -50,7 +50,7 @@ for name in $names; do
     t_match "$name: used in a helper of log.c" "$helpers" '.'
     for fn in $helpers; do
         t_match "$name: log.c's $fn() is called from another .c file" \
-            "$(cd "$src" && grep -lw -- "$fn" "${sources[@]}" | grep -vx common/log.c || true)" '.'
+            "$(cd "$src" && { grep -lw -- "$fn" "${sources[@]}" | grep -vx common/log.c || true; })" '.'
     done
 done
 
@@ -62,7 +62,8 @@ while read -r id; do
     done
     words=$(sed '/^[A-Za-z-]*: /d' <<<"$entry" | wc -w)
     t_lt "$id: explains the event and what to do (over 40 words)" 40 "$words"
-    for page in $(grep -o 'man:[a-z.-]*([0-9])' <<<"$entry" | sort -u); do
+    mapfile -t pages < <(grep -o 'man:[a-z.-]*([0-9])' <<<"$entry" | sort -u)
+    for page in "${pages[@]}"; do
         f=${page#man:}
         f=${f%(*}.${page//[^0-9]/}
         t_ok "$id: $page exists in man/" test -f "$src/man/$f"

@@ -65,10 +65,12 @@ for name in "${!prog[@]}"; do
     help=$("${prog[$name]}" --help)
     text=$(MANWIDTH=200 man -l "$src/man/$name.8" 2>/dev/null)
     status=$(awk '/^EXIT STATUS/ { on = 1; next } /^[A-Z]/ { on = 0 } on' <<<"$text")
-    for code in $(sed -n 's/^  \([0-9]\)  .*/\1/p' <<<"$help"); do
+    mapfile -t codes < <(sed -n 's/^  \([0-9]\)  .*/\1/p' <<<"$help")
+    for code in "${codes[@]}"; do
         t_match "$name(8): EXIT STATUS explains $code" "$status" "(^|$nl) +$code +[A-Z]"
     done
-    for opt in $(grep -o '^  -[a-zA-Z], --[a-z-]*' <<<"$help" | sed 's/.* //'); do
+    mapfile -t opts < <(grep -o '^  -[a-zA-Z], --[a-z-]*' <<<"$help" | sed 's/.* //')
+    for opt in "${opts[@]}"; do
         t_match "$name(8) documents $opt" "$text" "$opt"
     done
 done
@@ -97,6 +99,7 @@ while read -r section key kind default required; do
     elif [[ $default == - ]]; then
         t_match "ha-slurm.conf(5): [$section] $key: says its default" "$item" ' default: '
     else
+        # shellcheck disable=SC2001,SC2016 # sed escapes every ERE metacharacter (one expansion would not); the $ is one of them
         t_match "ha-slurm.conf(5): [$section] $key: default $default" "$item" \
             " default +\\.BR $(sed 's/[.[\*^$()+?{|]/\\&/g' <<<"$default") \\."
     fi

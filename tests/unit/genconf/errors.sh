@@ -68,7 +68,7 @@ for file in bad/*.yaml; do
     t_match "$name: ${#expects[@]} problem(s), no other" "$n" "^${#expects[@]}\$"
     t_match "$name: says nothing was written" "$err" "Failed to render '$file': nothing written"
     t_match "$name: the existing file is untouched" \
-        "$(stat -c '%i %Y %s' "$existing/slurm.conf") $(ls -A "$existing" | tr '\n' ' ')" \
+        "$(stat -c '%i %Y %s' "$existing/slurm.conf") $(find "$existing" -mindepth 1 -maxdepth 1 -printf '%f ')" \
         "^$before slurm.conf \$"
 
     run "$file" --host ctl1 --output-dir "$tmp/$name/new"

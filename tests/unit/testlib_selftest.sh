@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# testlib_selftest.sh - the assertions of tests/lib/testlib.sh themselves: each is run in a
+# subshell, and its outcome (the subshell's T_FAILED count) checked. A measurement that is
+# empty, "none" or not a number fails every numeric comparison.
+set -euo pipefail
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+
+# outcome CMD...: "pass" or "fail", what testlib recorded for the one assertion CMD makes.
+outcome() {
+    (
+        T_PASSED=0 T_FAILED=0
+        "$@" >/dev/null
+        if ((T_FAILED == 1 && T_PASSED == 0)); then echo fail
+        elif ((T_FAILED == 0 && T_PASSED == 1)); then echo pass
+        else echo "passed=$T_PASSED failed=$T_FAILED"; fi
+    )
+}
+expect() { # expect pass|fail CMD...
+    local want=$1 got; shift
+    got=$(outcome "$@")
+    t_match "$* -> $want" "$got" "^$want\$"
+}
+
+for f in t_lt t_le t_gt t_ge; do
+    for bad in "" none abc 1e3 "3 " " 3" 3ms 0x10 - 1.; do
+        expect fail "$f" "x" "$bad" 5
+        expect fail "$f" "x" 5 "$bad"
+    done
+done
+expect pass t_lt x 3 5
+expect fail t_lt x 5 5
+expect fail t_lt x 7 5
+expect pass t_lt x -1 0
+expect pass t_lt x 2.5 2.75
+expect pass t_le x 5 5
+expect fail t_le x 6 5
+expect pass t_gt x 6 5
+expect fail t_gt x 5 5
+expect pass t_ge x 5 5
+expect fail t_ge x 4 5
+# The failure message says the measurement was missing.
+msg=$(t_lt "x" none 5 || true)
+t_match "t_lt none 5 says the measurement is missing" "$msg" "measurement missing or not a number: 'none'"
+expect pass t_ok x true
+expect fail t_ok x false
+expect pass t_fail x false
+expect fail t_fail x true
+expect pass t_match x abc 'b'
+expect fail t_match x abc 'd'
+expect pass t_nomatch x abc 'd'
+expect fail t_nomatch x abc 'b'
+# t_done: its status is the test's, and fails with no assertion or one failure.
+t_ok "t_done with passes only exits 0" bash -c "source '$T_SRC/tests/lib/testlib.sh'; t_ok a true; t_done"
+t_fail "t_done with one failure exits non-zero" bash -c "source '$T_SRC/tests/lib/testlib.sh'; t_ok a true; t_ok b false; t_done"
+t_fail "t_done with no assertion exits non-zero" bash -c "source '$T_SRC/tests/lib/testlib.sh'; t_done"
+t_fail "t_done after a missing measurement exits non-zero" bash -c "source '$T_SRC/tests/lib/testlib.sh'; t_ok a true; t_lt b '' 5; t_done"
+t_done
