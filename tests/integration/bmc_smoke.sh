@@ -15,30 +15,15 @@
 # Prints the time of each fence_ipmilan run (ms). Run as root; starts with hat_clean, so it
 # also passes after a run that was killed half-way.
 set -euo pipefail
-here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
 HAT_PREFIX=${HAT_PREFIX:-hatb}
 for tool in ipmi_sim ipmitool fence_ipmilan arping munged nsenter; do
     command -v "$tool" >/dev/null || { echo "bmc_smoke.sh: $tool is missing"; exit 1; }
 done
-# shellcheck source=../lib/hosts.sh
-source "$src/tests/lib/hosts.sh"
-# shellcheck source=../lib/bmc.sh
-source "$src/tests/lib/bmc.sh"
 # shellcheck source=../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
-
-# A stopped ipmi_sim ("pid start") is woken up on any exit.
-STOPPED=
-resume() {
-    # shellcheck disable=SC2086
-    if [[ -n $STOPPED ]] && _hat_pid_alive $STOPPED; then kill -CONT "${STOPPED%% *}"; fi
-    STOPPED=
-    return 0
-}
-trap 'rc=$?; resume; hat_teardown; exit $rc' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+# A BMC stopped with hat_bmc_freeze is woken up on any exit.
+T_ON_EXIT=hat_bmc_thaw
+t_hosts hatb bmc
 
 H1_IP=10.213.0.11 H2_IP=10.213.0.12
 BMC1_IP=10.213.0.211 BMC2_IP=10.213.0.212
@@ -90,7 +75,7 @@ hat_spawn h2 sleeper sleep 3600
 # What h2 runs when it boots: munged again.
 # shellcheck disable=SC2016  # expanded by the boot command
 hat_bmc_on_boot h2 bash -c 'source "$1/hosts.sh" && hat_munged_start "$HAT_BMC_HOST"' boot \
-    "$src/tests/lib"
+    "$T_SRC/tests/lib"
 ipmi_pids=()
 for h in h1 h2; do ipmi_pids+=("$(hat_bmc_pid "$h")"); done
 t_ok "h1 answers IPMI too (ipmitool lanplus from the management LAN)" \
@@ -142,9 +127,7 @@ nocipher_ms=$F_MS
 t_match "e. status without cipher=: ON" "$F_OUT" 'Status: ON'
 
 # f. a BMC that does not answer
-bmc2=$(hat_bmc_pid h2)
-STOPPED="$bmc2 $(_hat_starttime "$bmc2")"
-kill -STOP "$bmc2"
+hat_bmc_freeze h2
 fence off "$CIPHER"
 hung_ms=$F_MS
 t_ok "f. BMC stopped: off fails" rc_fails
@@ -155,7 +138,7 @@ t_ok "f. h2's sleep still runs" hat_alive h2 sleeper2
 fence off "$CIPHER" power_timeout=4
 hung4_ms=$F_MS
 t_ok "f. BMC stopped, power_timeout=4: off fails" rc_fails
-resume
+hat_bmc_thaw
 fence status "$CIPHER"
 t_match "f. BMC woken up: status ON" "$F_OUT" 'Status: ON'
 

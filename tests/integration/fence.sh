@@ -16,34 +16,18 @@
 # Prints each call's time (ms, measured by ha-fence around the library call). Run as root;
 # starts with hat_clean, so it also passes after a run that was killed half-way.
 set -euo pipefail
-here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../..")}
-build=${HA_BUILD_DIR:-$src/build}
 HAT_PREFIX=${HAT_PREFIX:-hatf}
 AGENT=/usr/sbin/fence_ipmilan
-HA_FENCE=$build/tests/ha-fence
 for tool in ipmi_sim ipmitool "$AGENT" munged nsenter pgrep; do
     command -v "$tool" >/dev/null || { echo "fence.sh: $tool is missing"; exit 1; }
 done
-[[ -x $HA_FENCE ]] || { echo "fence.sh: $HA_FENCE is missing (build the tree)"; exit 1; }
-# shellcheck source=../lib/hosts.sh
-source "$src/tests/lib/hosts.sh"
-# shellcheck source=../lib/bmc.sh
-source "$src/tests/lib/bmc.sh"
 # shellcheck source=../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
-
-# A stopped ipmi_sim ("pid start") is woken up on any exit.
-STOPPED=
-resume() {
-    # shellcheck disable=SC2086
-    if [[ -n $STOPPED ]] && _hat_pid_alive $STOPPED; then kill -CONT "${STOPPED%% *}"; fi
-    STOPPED=
-    return 0
-}
-trap 'rc=$?; resume; hat_teardown; exit $rc' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
+# A BMC stopped with hat_bmc_freeze is woken up on any exit.
+T_ON_EXIT=hat_bmc_thaw
+t_hosts hatf bmc
+HA_FENCE=$T_BUILD/tests/ha-fence
+[[ -x $HA_FENCE ]] || { echo "fence.sh: $HA_FENCE is missing (build the tree)"; exit 1; }
 
 hat_clean
 hat_net_up
@@ -147,9 +131,7 @@ t_ok "c. no agent process left" no_agent_left
 # agent, a few ms; 500 ms on top covers the scheduling of a loaded 2-core machine, and is a
 # sixth of the deadline: a call that waited for the agent to give up by itself (>= 20 s) fails.
 DEADLINE_MS=3000
-bmc2=$(hat_bmc_pid h2)
-STOPPED="$bmc2 $(_hat_starttime "$bmc2")"
-kill -STOP "$bmc2"
+hat_bmc_freeze h2
 seen=$FD/seen
 : >"$seen"
 t0=$(_hat_now_us)
@@ -204,7 +186,7 @@ t_ok "d. none of the agent's processes seen, nor its process group, is left (1 s
 t_ok "d. no agent or ipmitool process in h1" no_agent_left
 t_ok "d. h2 still powered" power_is on
 t_ok "d. h2's sleep still runs" hat_alive h2 sleeper
-resume
+hat_bmc_thaw
 
 # e. off, confirmed
 sleeper_pid=$(hat_pid h2 sleeper)

@@ -96,6 +96,52 @@ hat_bmc_net_up() {
 }
 
 # hat_bmc_ip HOST, hat_bmc_user HOST, hat_bmc_password_file HOST: how to reach HOST's BMC.
+# _hat_bmc_detach PIDFILE LOG [VAR=VALUE...] -- CMD...: starts CMD detached (its own session,
+# no descriptor of ours, output to LOG, a clean environment with the VAR=VALUEs) and records it
+# in PIDFILE as "pid start", the way hosts.sh records a daemon. Fails if it did not start.
+_hat_bmc_detach() {
+    local pidf=$1 log=$2 pid start
+    local -a env=()
+    shift 2
+    while (($#)) && [[ $1 != -- ]]; do env+=("$1"); shift; done
+    shift
+    rm -f "$pidf.new"
+    (
+        for fd in /proc/"$BASHPID"/fd/*; do
+            fd=${fd##*/}
+            if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+        done
+        exec </dev/null >>"$log" 2>&1
+        # shellcheck disable=SC2016 # $$ and $@ are the inner shell's
+        exec env -i "PATH=$HAT_DAEMON_PATH" LANG=C "${env[@]}" setsid \
+            sh -c 'echo $$ >"$0"; exec "$@"' "$pidf.new" "$@"
+    ) &
+    disown "$!"
+    hat_wait_for 10 test -s "$pidf.new" || return 1
+    pid=$(<"$pidf.new")
+    start=$(_hat_starttime "$pid") || start=gone
+    echo "$pid $start" >"$pidf"
+    rm -f "$pidf.new"
+}
+
+# hat_bmc_freeze HOST: stops HOST's ipmi_sim (SIGSTOP: a BMC that does not answer) and records
+# it in HAT_BMC_STOPPED ("pid start"); hat_bmc_thaw wakes it (a test's exit trap calls it too).
+HAT_BMC_STOPPED=
+hat_bmc_freeze() {
+    local pid
+    pid=$(hat_bmc_pid "$1") || return 1
+    HAT_BMC_STOPPED="$pid $(_hat_starttime "$pid")"
+    kill -STOP "$pid"
+}
+hat_bmc_thaw() {
+    # shellcheck disable=SC2086 # "pid start": two arguments
+    if [[ -n $HAT_BMC_STOPPED ]] && _hat_pid_alive $HAT_BMC_STOPPED; then
+        kill -CONT "${HAT_BMC_STOPPED%% *}"
+    fi
+    HAT_BMC_STOPPED=
+    return 0
+}
+
 hat_bmc_ip() { cat "$(_hat_bmc_dir "$1")/ip"; }
 hat_bmc_user() { cat "$(_hat_bmc_dir "$1")/user"; }
 hat_bmc_password_file() { echo "$(_hat_bmc_dir "$1")/password"; }
@@ -188,24 +234,10 @@ EOF
     pidf=$(_hat_bmc_pidf "$h")
     log=$(hat_log "$h" bmc)
     echo "=== $(date '+%F %T') ipmi_sim for $h at $ip" >>"$log"
-    rm -f "$pidf.new"
-    (
-        for fd in /proc/"$BASHPID"/fd/*; do
-            fd=${fd##*/}
-            if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
-        done
-        exec </dev/null >>"$log" 2>&1
-        # shellcheck disable=SC2016
-        exec env -i "PATH=$HAT_DAEMON_PATH" LANG=C setsid sh -c 'echo $$ >"$0"; exec "$@"' \
-            "$pidf.new" nsenter "--net=/run/netns/$(_hat_bmc_ns)" \
-            ipmi_sim -n -c "$d/lan.conf" -f "$d/sim.emu" -s "$d/state"
-    ) &
-    disown "$!"
-    hat_wait_for 10 test -s "$pidf.new" || { _hat_err "$h: ipmi_sim did not start"; return 1; }
-    pid=$(<"$pidf.new")
-    start=$(_hat_starttime "$pid") || start=gone
-    echo "$pid $start" >"$pidf"
-    rm -f "$pidf.new"
+    _hat_bmc_detach "$pidf" "$log" -- nsenter "--net=/run/netns/$(_hat_bmc_ns)" \
+        ipmi_sim -n -c "$d/lan.conf" -f "$d/sim.emu" -s "$d/state" ||
+        { _hat_err "$h: ipmi_sim did not start"; return 1; }
+    read -r pid _ <"$pidf"
     if ! hat_wait_for "$HAT_START_TIMEOUT" _hat_bmc_answers "$h"; then
         _hat_err "$h: the BMC at $ip does not answer"
         _hat_show_log "$h" bmc
@@ -372,22 +404,7 @@ _hat_bmc_power_on() {
     pidf=$(_hat_bmc_pidf "$h-boot")
     log=$(hat_log "$h" bmc-boot)
     echo "=== $(date '+%F %T') power on: ${boot[*]}" >>"$log"
-    rm -f "$pidf.new"
-    (
-        for fd in /proc/"$BASHPID"/fd/*; do
-            fd=${fd##*/}
-            if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
-        done
-        exec </dev/null >>"$log" 2>&1
-        # shellcheck disable=SC2016
-        exec env -i "PATH=$HAT_DAEMON_PATH" LANG=C "HAT_PREFIX=$HAT_PREFIX" \
-            "HAT_STATE_ROOT=$HAT_STATE_ROOT" "HAT_BMC_HOST=$h" setsid \
-            sh -c 'echo $$ >"$0"; exec "$@"' "$pidf.new" "${boot[@]}"
-    ) &
-    disown "$!"
-    hat_wait_for 10 test -s "$pidf.new" || { _hat_err "$h: the boot command did not start"; return 1; }
-    pid=$(<"$pidf.new")
-    start=$(_hat_starttime "$pid") || start=gone
-    echo "$pid $start" >"$pidf"
-    rm -f "$pidf.new"
+    _hat_bmc_detach "$pidf" "$log" "HAT_PREFIX=$HAT_PREFIX" "HAT_STATE_ROOT=$HAT_STATE_ROOT" \
+        "HAT_BMC_HOST=$h" -- "${boot[@]}" ||
+        { _hat_err "$h: the boot command did not start"; return 1; }
 }

@@ -44,6 +44,20 @@ t_hosts() {
     trap 'exit 143' TERM
 }
 
+# t_built PATH: prints $T_BUILD/PATH, a program of the build; stops the test (exit 2) if it
+# is not built.
+t_built() {
+    [[ -x $T_BUILD/$1 ]] || { echo "build first: $T_BUILD/$1" >&2; exit 2; }
+    printf '%s\n' "$T_BUILD/$1"
+}
+
+# t_tmpdir: makes a temporary folder, $T_TMP, removed when the test exits. Sets the test's EXIT
+# trap: for tests that use no other (t_hosts sets its own).
+t_tmpdir() {
+    T_TMP=$(mktemp -d)
+    trap 'rm -rf "$T_TMP"' EXIT
+}
+
 t_note() { printf '# %s\n' "$*"; }
 _t_report() {
     if (($1 == 0)); then

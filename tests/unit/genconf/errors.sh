@@ -17,17 +17,11 @@
 # Needs no root and no daemon. Exit 0: all checks passed.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../../..")}
-build=${HA_BUILD_DIR:-$src/build}
-GENCONF=$build/genconf/ha-genconf
 # shellcheck source=../../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
-if [[ ! -x $GENCONF ]]; then
-    echo "build first: $GENCONF" >&2
-    exit 2
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$here/../../lib/testlib.sh"
+GENCONF=$(t_built genconf/ha-genconf)
+t_tmpdir
+tmp=$T_TMP
 
 # The variables the bad files rely on being unset.
 unset HA_GENCONF_TEST_UNSET HA_GENCONF_TEST_UNSET_PW

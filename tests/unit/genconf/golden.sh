@@ -17,17 +17,12 @@
 # Needs no root and no daemon. Exit 0: all checks passed.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
-src=${HA_SOURCE_DIR:-$(readlink -f "$here/../../..")}
-build=${HA_BUILD_DIR:-$src/build}
-GENCONF=$build/genconf/ha-genconf
 # shellcheck source=../../lib/testlib.sh
-source "$src/tests/lib/testlib.sh"
-if [[ ! -x $GENCONF ]]; then
-    echo "build first: $GENCONF" >&2
-    exit 2
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$here/../../lib/testlib.sh"
+src=$T_SRC
+GENCONF=$(t_built genconf/ha-genconf)
+t_tmpdir
+tmp=$T_TMP
 
 # The secrets the YAML files take from the environment, as an operator would set them.
 export VRRP_PASS=s1-vrrp MARIADB_ROOT_PASSWORD=never-written SLURM_DB_PASS='s1 db#pass'
