@@ -252,7 +252,7 @@ int ha_fs_read_secret(const char *path, size_t max, char **ret, size_t *ret_len,
                 ret_reason = &dummy;
         dfd = ha_fs_open_parent(path, &name);
         if (dfd < 0) {
-                *ret_reason = "cannot open its folder";
+                *ret_reason = "failed to open its folder";
                 return dfd;
         }
         fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
@@ -261,13 +261,13 @@ int ha_fs_read_secret(const char *path, size_t max, char **ret, size_t *ret_len,
         if (r == -ELOOP)
                 return refuse(path, "a symbolic link", r, ret_reason);
         if (r < 0) {
-                *ret_reason = "cannot open";
+                *ret_reason = "failed to open";
                 return r;
         }
         r = ha_fs_is_safe(fd, ret_reason);
         if (r == 0 && fstat(fd, &st) < 0) {
                 r = -errno;
-                *ret_reason = "cannot stat";
+                *ret_reason = "failed to stat";
         } else if (r == 0 && st.st_uid != 0) {
                 r = refuse(path, "a secret not owned by root", -EPERM, ret_reason);
         } else if (r == 0 && (st.st_mode & (S_IRWXG | S_IRWXO))) {

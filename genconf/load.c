@@ -94,7 +94,7 @@ int gc_load(const char *path, struct gc_model **ret, struct gc_problems *problem
                         gc_problem_add(problems, 0, 0, "", "refused: %s (chown root, chmod go-w)",
                                        why);
                 else
-                        gc_problem_add(problems, 0, 0, "", "cannot read: %s", strerror(-r));
+                        gc_problem_add(problems, 0, 0, "", "failed to read: %s", strerror(-r));
                 gc_model_free(m);
                 return r;
         }

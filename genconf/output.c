@@ -137,7 +137,7 @@ int gc_open_output_dir(const char *dir, const char **ret_reason)
         if (mkdir(dir, 0755) == 0) {
                 made = true;
         } else if (errno != EEXIST) {
-                *ret_reason = "cannot create";
+                *ret_reason = "failed to create";
                 return -errno;
         }
         /* From the root down, a link on the way only where only root could have made it. */
@@ -147,7 +147,7 @@ int gc_open_output_dir(const char *dir, const char **ret_reason)
                 r = cwd && asprintf(&abs, "%s/%s", cwd, dir) >= 0 ? 0 : -ENOMEM;
                 free(cwd);
                 if (r < 0) {
-                        *ret_reason = "cannot find the current folder";
+                        *ret_reason = "failed to find the current folder";
                         return r;
                 }
         }
@@ -157,10 +157,10 @@ int gc_open_output_dir(const char *dir, const char **ret_reason)
                 return fd;
         /* The mode through the descriptor: mkdir() applied the umask. */
         if (made && fchmod(fd, 0755) < 0) {
-                *ret_reason = "cannot set its mode";
+                *ret_reason = "failed to set its mode";
                 r = -errno;
         } else if (fstat(fd, &st) < 0) {
-                *ret_reason = "cannot stat";
+                *ret_reason = "failed to stat";
                 r = -errno;
         } else if (st.st_uid != 0 && st.st_uid != geteuid()) {
                 *ret_reason = "not owned by root";

@@ -75,12 +75,12 @@ static int password_from_file(const struct gc_val *v, char **ret, struct gc_prob
                                        "refused %s: a symbolic link", v->s);
                 else
                         gc_problem_add(problems, v->line, v->col, "database.mariadb.password_file",
-                                       "cannot open %s: %s", v->s, strerror(-r));
+                                       "failed to open '%s': %s", v->s, strerror(-r));
                 return r;
         }
         /* The rule of every trusted file (ha_fs_is_safe()), and nobody else may read it. */
         if (fstat(fd, &st) < 0)
-                why = "cannot stat it";
+                why = "failed to stat it";
         else if (ha_fs_is_safe(fd, &why) == 0 &&
                  st.st_mode & (S_IRGRP | S_IROTH | S_IXGRP | S_IXOTH))
                 why = "readable by group or others";
@@ -97,7 +97,7 @@ static int password_from_file(const struct gc_val *v, char **ret, struct gc_prob
         if (r < 0 || len > MAX_SECRET_BYTES) {
                 free(text);
                 gc_problem_add(problems, v->line, v->col, "database.mariadb.password_file",
-                               "cannot read %s: %s", v->s,
+                               "failed to read '%s': %s", v->s,
                                r < 0 ? strerror(-r) : "larger than 4 KiB");
                 return r < 0 ? r : -EFBIG;
         }

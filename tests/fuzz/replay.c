@@ -28,7 +28,7 @@ static int replay_file(const char *path)
         FILE *f = fopen(path, "rb");
 
         if (!f || fstat(fileno(f), &st) < 0) {
-                fprintf(stderr, "replay: cannot read '%s': %m\n", path);
+                fprintf(stderr, "replay: Failed to read '%s': %m\n", path);
                 if (f)
                         (void)fclose(f);
                 return -1;
@@ -72,7 +72,7 @@ static int replay(const char *path, size_t *n)
         int count, r = 0;
 
         if (stat(path, &st) < 0) {
-                fprintf(stderr, "replay: cannot read '%s': %m\n", path);
+                fprintf(stderr, "replay: Failed to read '%s': %m\n", path);
                 return -1;
         }
         if (!S_ISDIR(st.st_mode)) {

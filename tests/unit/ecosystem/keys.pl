@@ -13,7 +13,7 @@ my ($what, @files) = @ARGV;
 die "usage: keys.pl cfg|yaml FILE...\n" unless @files;
 my $text = '';
 for my $name (@files) {
-    open(my $fh, '<', $name) or die "keys.pl: cannot open $name: $!\n";
+    open(my $fh, '<', $name) or die "keys.pl: Failed to open '$name': $!\n";
     $text .= do { local $/; <$fh> };
     close($fh);
 }

@@ -90,7 +90,7 @@ run "$good" --bogus
 t_match "an unknown option: exit 2" "$rc" '^2$'
 run "$tmp/does-not-exist.yaml" --check
 t_match "a missing file: exit 2" "$rc" '^2$'
-t_match "a missing file: says why" "$err" 'does-not-exist.yaml: cannot read: No such file'
+t_match "a missing file: says why" "$err" 'does-not-exist.yaml: failed to read: No such file'
 run "$good" --host nosuchhost --output-dir "$tmp/unknown-host"
 t_match "an unknown host: exit 2" "$rc" '^2$'
 t_match "an unknown host: says so" "$err" \
