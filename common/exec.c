@@ -191,14 +191,15 @@ static void drain(int *fd, struct ha_exec_output *o)
         }
 }
 
-/* Has `pid` exited? Leaves it a zombie (WNOWAIT): its process group cannot be reused until it
- * is reaped, so a kill(-pid) still reaches its own group. */
-static bool exited(pid_t pid)
+/* Has `pid` exited? 1: yes, left a zombie (WNOWAIT): its process group cannot be reused until
+ * it is reaped, so a kill(-pid) still reaches its own group; 0: not yet; -1: reaped already
+ * (the caller ignores SIGCHLD): its pid and group may be another process's by now. */
+static int exited(pid_t pid)
 {
         siginfo_t si = {0};
 
         if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
-                return errno == ECHILD; /* SIGCHLD ignored: reaped already, status lost */
+                return errno == ECHILD ? -1 : 0;
         return si.si_pid == pid;
 }
 
@@ -207,7 +208,7 @@ int ha_exec_run(char *const *argv, char *const *extra, const void *in, size_t in
 {
         int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1}, pidfd = -1, r = 0;
         const char *inp = in;
-        bool gone = false, piped = false;
+        bool gone = false, reaped = false, piped = false;
         sigset_t pipe_set, old_set;
         size_t off = 0;
         pid_t pid;
@@ -278,10 +279,14 @@ int ha_exec_run(char *const *argv, char *const *extra, const void *in, size_t in
                         drain(&pout[0], &ret->out);
                 if (perr[0] >= 0)
                         drain(&perr[0], &ret->err);
-                if (!gone && exited(pid)) {
-                        gone = true;
+                if (!gone) {
+                        int e = exited(pid);
+
+                        gone = e != 0;
+                        reaped = e < 0;
                         /* Nothing it started outlives it (a child holding the pipes open). */
-                        (void)kill(-pid, SIGKILL);
+                        if (e > 0)
+                                (void)kill(-pid, SIGKILL);
                 }
         }
         if (!gone) {
@@ -290,8 +295,12 @@ int ha_exec_run(char *const *argv, char *const *extra, const void *in, size_t in
                 if (r == 0)
                         r = -ETIMEDOUT;
         }
-        if (waitpid(pid, &ret->status, 0) < 0 && r == 0)
+        if (reaped) {
+                if (r == 0)
+                        r = -ECHILD;
+        } else if (waitpid(pid, &ret->status, 0) < 0 && r == 0) {
                 r = -errno;
+        }
         /* The SIGPIPE of a command that did not read its stdin, consumed before the mask is
          * restored. */
         if (piped) {

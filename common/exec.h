@@ -77,7 +77,8 @@ struct ha_exec_result {
 int ha_exec_run(char *const *argv, char *const *extra, const void *in, size_t in_len,
                 usec_t deadline, struct ha_exec_result *ret);
 
-/* Runs argv as ha_exec_run() does, with no input, and copies the start of its standard output
- * into `out` (NUL-terminated; at most size - 1 bytes). Returns 0 if it exited with status 0,
- * -ETIMEDOUT (killed at `deadline`), -EIO for another end, or ha_exec_run()'s -errno. */
+/* Runs argv as ha_exec_run() does, with no input, and copies its standard output into `out`
+ * (NUL-terminated; at most size - 1 bytes from the start of the HA_EXEC_TAIL bytes kept). Returns 0
+ * if it exited with status 0, -ETIMEDOUT (killed at `deadline`), -EIO for another end, or
+ * ha_exec_run()'s -errno. */
 int ha_exec_stdout(char *const *argv, usec_t deadline, char *out, size_t size);

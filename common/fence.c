@@ -198,7 +198,7 @@ static int prepare(const struct ha_fence *f, char **ret, size_t *ret_len, const 
         r = ha_exec_check(f->agent, &r_why);
         if (r < 0) {
                 SAY("refused to run the fence agent %s: %s", f->agent, r_why);
-                return r == -ENOENT ? r : -EPERM;
+                return r == -EPERM || r == -EINVAL ? -EPERM : r;
         }
         r = ha_fs_read_secret(f->options_file, HA_FENCE_OPTS_MAX, &text, &len, &r_why);
         if (r == -EFBIG) {
@@ -267,6 +267,8 @@ static int status_once(const struct ha_fence *f, const char *opts, size_t opts_l
                         SAY("%s status: %s", f->agent, ha_fence_power_name(*ret));
                 }
         }
+        if (res)
+                explicit_bzero(res, sizeof(*res)); /* an agent may echo its options */
         free(res);
         return r;
 }
@@ -342,6 +344,8 @@ int ha_fence_off(const struct ha_fence *f, usec_t deadline, const char **ret_rea
                 }
         }
 out:
+        if (res)
+                explicit_bzero(res, sizeof(*res)); /* an agent may echo its options */
         free(res);
         explicit_bzero(opts, opts_len);
         free(opts);

@@ -2,6 +2,7 @@
 #include "common/slurmrpc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,7 +499,8 @@ static bool same_binary(const struct binary_id *a, const struct binary_id *b)
 static uint16_t binary_release(const struct ha_slurm_client *c, const struct binary_id *id,
                                usec_t deadline)
 {
-        char *argv[] = {(char *)c->binary, "-V", NULL}, out[128], proc[64], release[16];
+        char real[PATH_MAX], out[128], proc[64], release[16];
+        char *argv[] = {real, "-V", NULL};
         const char *why, *word, *base;
         struct binary_id running;
         unsigned major, minor;
@@ -506,8 +508,11 @@ static uint16_t binary_release(const struct ha_slurm_client *c, const struct bin
 
         if (!id->known)
                 return 0;
-        base = strrchr(c->binary, '/');
-        if (strcmp(base ? base + 1 : c->binary, "slurmctld") != 0)
+        /* The file it leads to, by name: a link called slurmctld to a script is not run. */
+        if (!realpath(c->binary, real))
+                return 0;
+        base = strrchr(real, '/');
+        if (strcmp(base ? base + 1 : real, "slurmctld") != 0)
                 return 0;
         if (c->pid > 0) {
                 (void)snprintf(proc, sizeof(proc), "/proc/%d/exe", (int)c->pid);
@@ -515,7 +520,7 @@ static uint16_t binary_release(const struct ha_slurm_client *c, const struct bin
                 if (running.known && !same_binary(&running, id))
                         return 0;
         }
-        if (ha_exec_check(c->binary, &why) < 0 || ha_exec_stdout(argv, deadline, out, sizeof(out)))
+        if (ha_exec_check(real, &why) < 0 || ha_exec_stdout(argv, deadline, out, sizeof(out)))
                 return 0;
         out[strcspn(out, "\n")] = '\0';
         word = strrchr(out, ' ');
@@ -631,7 +636,7 @@ static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
                 struct ha_slurm_control *ret_control)
 {
         usec_t probe = c->probe_timeout ? c->probe_timeout : 300 * HA_USEC_PER_MSEC;
-        struct binary_id id = binary_id_of(c->binary), cached_id;
+        struct binary_id id, cached_id;
         uint16_t cached, tried[3];
         int r = -ETIMEDOUT, first = 0;
         size_t n_tried = 0;
@@ -643,6 +648,7 @@ static int call(struct ha_slurm_client *c, uint16_t msg_type, usec_t deadline,
         if (c->version)
                 return call_at(c, c->version, msg_type, deadline, ret_control);
 
+        id = binary_id_of(c->binary);
         cached = cache_load(c, &cached_id);
         same = !id.known || same_binary(&id, &cached_id);
         /* The versions known: remembered for this binary, its release, remembered for another. */

@@ -95,6 +95,8 @@ static int password_from_file(const struct gc_val *v, char **ret, struct gc_prob
          * (it could be another file by now). */
         r = gc_read_fd(fd, GC_TREE_MAX_BYTES, &text, &len, NULL);
         if (r < 0 || len > MAX_SECRET_BYTES) {
+                if (text)
+                        explicit_bzero(text, len);
                 free(text);
                 gc_problem_add(problems, v->line, v->col, "database.mariadb.password_file",
                                "failed to read '%s': %s", v->s,
@@ -108,6 +110,7 @@ static int password_from_file(const struct gc_val *v, char **ret, struct gc_prob
                 text[--len] = '\0';
         why = strlen(text) != len ? "contains a NUL character" : secret_problem(text);
         if (why) {
+                explicit_bzero(text, len);
                 free(text);
                 gc_problem_add(problems, v->line, v->col, "database.mariadb.password_file",
                                "the password in %s %s", v->s, why);

@@ -58,7 +58,7 @@ step_dependencies() {
                 fi
         fi
         if ((PACKAGED)); then
-                [[ -x $GENCONF_BIN ]] || die "$GENCONF_BIN is missing: reinstall the ha-slurm package"
+                [[ -x $GENCONF_BIN ]] || die_system "$GENCONF_BIN is missing: reinstall the ha-slurm package"
                 say "ha-genconf: $GENCONF_BIN (the package's)"
                 return 0
         fi
@@ -84,11 +84,15 @@ step_config() {
         [[ -f $CONFIG ]] || die_config "no configuration file $CONFIG (give one with --config FILE; etc/cluster.example.yaml is a commented example)"
         [[ -r $CONFIG ]] || die_config "failed to read '$CONFIG'"
         say "configuration: $CONFIG"
-        "$genconf" --config "$CONFIG" --check >/dev/null ||
-                die_config "$CONFIG has errors (above): nothing was written"
+        # ha-genconf's exit status says whose fault it is: 2 the file, 3 the system (ha-genconf(8)).
+        local rc=0
+        "$genconf" --config "$CONFIG" --check >/dev/null || rc=$?
+        ((rc != 3)) || die_system "ha-genconf failed to check $CONFIG (above): nothing was written"
+        ((rc == 0)) || die_config "$CONFIG has errors (above): nothing was written"
         GEN=$(mktemp -d "$WORK/gen.XXXXXX")
-        "$genconf" --config "$CONFIG" --host "$HOST" --output-dir "$GEN" >/dev/null ||
-                die_config "failed to generate the files for $HOST (above): nothing was written"
+        "$genconf" --config "$CONFIG" --host "$HOST" --output-dir "$GEN" >/dev/null || rc=$?
+        ((rc != 3)) || die_system "ha-genconf failed to write the files for $HOST (above): nothing was written"
+        ((rc == 0)) || die_config "failed to generate the files for $HOST (above): nothing was written"
         for f in slurm.conf ha-slurmctld.conf keepalived.conf ha-slurm.conf slurmdbd.conf; do
                 [[ -f $GEN/$f ]] && files+=("$f")
         done
@@ -120,7 +124,7 @@ step_config() {
                 script=${script#\"}
                 HOOKS_DIR=${script%/*}
                 ((PACKAGED == 0)) || [[ $HOOKS_DIR == /usr/libexec/ha-slurm ]] ||
-                        die "the YAML file puts the hooks in $HOOKS_DIR, the package in /usr/libexec/ha-slurm: leave ha.hooks_dir unset (or install from the source tree)"
+                        die_config "the YAML file puts the hooks in $HOOKS_DIR, the package in /usr/libexec/ha-slurm: leave ha.hooks_dir unset (or install from the source tree)"
         fi
         say "host $HOST: $(role_text)"
         say "cluster $(conf_get "$GEN/slurm.conf" ClusterName), VIP $(conf_get "$GEN/slurm.conf" SlurmctldAddr || echo -)"

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,24 @@ static void test_exec_output(void **state)
         assert_true(ha_now() - start < 2 * HA_USEC_PER_SEC);
 }
 
+/* A caller that ignores SIGCHLD: the kernel reaps the command at once, so its exit status is
+ * lost and its pid may be another process's by then: -ECHILD, and no kill(-pid) after it. */
+static void test_exec_sigchld_ignored(void **state)
+{
+        char *cmd[] = {"/bin/true", NULL};
+        struct ha_exec_result *res = malloc(sizeof(*res));
+        void (*old)(int) = signal(SIGCHLD, SIG_IGN);
+
+        (void)state;
+        assert_non_null(res);
+        assert_int_equal(ha_exec_run(cmd, NULL, NULL, 0, ha_deadline_in(5 * HA_USEC_PER_SEC), res),
+                         -ECHILD);
+        (void)signal(SIGCHLD, old);
+        assert_int_equal(ha_exec_run(cmd, NULL, NULL, 0, ha_deadline_in(5 * HA_USEC_PER_SEC), res),
+                         0);
+        free(res);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -354,6 +373,7 @@ int main(void)
                 cmocka_unit_test(test_dbd_reply_parse),
                 cmocka_unit_test(test_strerror_distinct),
                 cmocka_unit_test(test_exec_output),
+                cmocka_unit_test(test_exec_sigchld_ignored),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
