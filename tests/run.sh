@@ -20,6 +20,8 @@
 #        the harness's own tests, the drills (above), the fuzzers (their own sanitized tree), the
 #        package (a release package built from the sources), install.sh (shell; ha-genconf's
 #        code runs sanitized in genconf.*), valgrind (it cannot run a sanitized program), the
+#        calls integration.slurm_client makes from inside the Debian 13 root (no sanitizer
+#        runtime there; the rest of that test runs sanitized), the
 #        keepalived variants of check and notify (the code of integration.check and .notify,
 #        which the drills run sanitized under keepalived; their 1 s script interval flaps under
 #        the sanitizers' load), the catalog and the format check. The systemd containers
