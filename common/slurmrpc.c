@@ -2,7 +2,6 @@
 #include "common/slurmrpc.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,8 +498,7 @@ static bool same_binary(const struct binary_id *a, const struct binary_id *b)
 static uint16_t binary_release(const struct ha_slurm_client *c, const struct binary_id *id,
                                usec_t deadline)
 {
-        char real[PATH_MAX], out[128], proc[64], release[16];
-        char *argv[] = {real, "-V", NULL};
+        char *argv[] = {(char *)c->binary, "-V", NULL}, out[128], proc[64], release[16];
         const char *why, *word, *base;
         struct binary_id running;
         unsigned major, minor;
@@ -508,11 +506,10 @@ static uint16_t binary_release(const struct ha_slurm_client *c, const struct bin
 
         if (!id->known)
                 return 0;
-        /* The file it leads to, by name: a link called slurmctld to a script is not run. */
-        if (!realpath(c->binary, real))
-                return 0;
-        base = strrchr(real, '/');
-        if (strcmp(base ? base + 1 : real, "slurmctld") != 0)
+        /* By the name configured: Debian's slurmctld is a link through the alternatives system
+         * to slurmctld-wlm, so the file a link leads to has a name of its own. */
+        base = strrchr(c->binary, '/');
+        if (strcmp(base ? base + 1 : c->binary, "slurmctld") != 0)
                 return 0;
         if (c->pid > 0) {
                 (void)snprintf(proc, sizeof(proc), "/proc/%d/exe", (int)c->pid);
@@ -520,7 +517,7 @@ static uint16_t binary_release(const struct ha_slurm_client *c, const struct bin
                 if (running.known && !same_binary(&running, id))
                         return 0;
         }
-        if (ha_exec_check(real, &why) < 0 || ha_exec_stdout(argv, deadline, out, sizeof(out)))
+        if (ha_exec_check(c->binary, &why) < 0 || ha_exec_stdout(argv, deadline, out, sizeof(out)))
                 return 0;
         out[strcspn(out, "\n")] = '\0';
         word = strrchr(out, ' ');
