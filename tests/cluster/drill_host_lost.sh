@@ -18,7 +18,9 @@ t_note "master: $old; running job: $job"
 
 t0=$(hac_event "host $old lost: every process in it killed, link down")
 hac_host_lose "$old"
-t_ok "nothing runs in $old any more" test -z "$(ip netns pids "$HAT_PREFIX-$old")"
+left=$(hac_host_pids "$old")
+t_ok "nothing runs in $old any more" test -z "$left"
+[[ -z $left ]] || t_note "left in $old: $(ps -o pid=,ppid=,args= -p "${left//$'\n'/,}" | tr '\n' ';')"
 hac_first_accepted "$t0" "the loss"
 ms=$MS
 new=$(hac_wait_master 20) || new=
