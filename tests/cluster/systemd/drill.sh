@@ -42,6 +42,11 @@ now_ms() { date +%s%3N; }
 T_BOOT=$(now_ms)
 hat_net_up
 for h in "${CTLS[@]}" cn1; do hat_host_add "$h" "${IP[$h]}"; done
+# Every address change of each controller, from before its boot (printed when the boot's VIP
+# check fails). The monitor lives in the host's network namespace: the teardown kills it.
+for h in "${CTLS[@]}"; do
+        ip -n "$HAT_PREFIX-$h" -ts monitor address >"$(hat_host_dir "$h")/addr-events.log" 2>&1 &
+done
 shared=$(hat_state_dir)/shared-state
 _hat_mkdir "$shared"
 # install.sh into each root, the four at once (each is mostly waiting for small processes).
@@ -81,9 +86,12 @@ t_note "booted 4 containers in $(($(now_ms) - T_BOOT)) ms (with installation)"
 
 # ---- looking ----
 vip_holders() {
-        local h
+        local h out
         for h in "${CTLS[@]}"; do
-                ip -n "$HAT_PREFIX-$h" -o addr show 2>/dev/null | grep -q " $VIP/" && echo "$h"
+                if ! out=$(ip -n "$HAT_PREFIX-$h" -o addr show 2>&1); then
+                        echo "# vip_holders: ip -n $HAT_PREFIX-$h -o addr show failed: $out" >&2
+                fi
+                [[ $out != *" $VIP/"* ]] || echo "$h"
         done
         return 0
 }
@@ -117,6 +125,8 @@ if [[ -z $m || $m == *$'\n'* ]]; then
                 t_note "$h: keepalived's journal:"
                 hsd_exec "$h" journalctl -u keepalived.service -o short-precise -n 12 --no-pager 2>&1 |
                         sed 's/^/#     /' || true
+                t_note "$h: its address changes (ip monitor address):"
+                sed 's/^/#     /' "$(hat_host_dir "$h")/addr-events.log" || true
         done
 fi
 t_match "boot: the vip_owner ctl1 is the master" "$m" '^ctl1$'
