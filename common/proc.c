@@ -58,11 +58,14 @@ bool ha_proc_running(pid_t pid, unsigned long long start)
 
 bool ha_proc_is(pid_t pid, const char *comm)
 {
-        char path[64], name[64] = "";
+        char path[64], name[64] = "", state = 0;
+        unsigned long long start;
         FILE *f;
         bool ok = false;
 
-        if (pid <= 0)
+        /* A zombie keeps its name and runs nothing: not running (its parent has yet to reap
+         * it, or is stopped itself). */
+        if (pid <= 0 || !proc_stat(pid, &state, &start) || state == 'Z' || state == 'X')
                 return false;
         (void)snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
         f = fopen(path, "re");

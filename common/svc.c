@@ -351,7 +351,12 @@ int ha_svc_state(const struct ha_svc *s, usec_t deadline, bool *ret_running, pid
                             err.message ? err.message : strerror(-r));
                         return r;
                 }
-                *ret_running = strcmp(state, "active") == 0 || strcmp(state, "reloading") == 0;
+                /* A unit on its way up or down has a process that may be in control:
+                 * running, until systemd says it is inactive or failed. */
+                *ret_running = strcmp(state, "active") == 0 || strcmp(state, "reloading") == 0 ||
+                               strcmp(state, "activating") == 0 ||
+                               strcmp(state, "deactivating") == 0 ||
+                               strcmp(state, "refreshing") == 0;
                 if (!*ret_running)
                         SAY("%s is %s", s->unit, state);
                 free(state);

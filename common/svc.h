@@ -36,7 +36,9 @@ struct ha_svc {
 bool ha_svc_uses_systemd(const struct ha_svc *s);
 
 /* Sets *ret_running (and *ret_pid, may be NULL: the main pid, 0 if unknown; with systemd the
- * unit's MainPID). Returns 0 or -errno with *ret_reason (reason.h). */
+ * unit's MainPID). Running: a live process that is not a zombie; with systemd, a unit active,
+ * reloading, or on its way up or down (activating, deactivating, refreshing). Returns 0 or
+ * -errno with *ret_reason (reason.h). */
 int ha_svc_state(const struct ha_svc *s, usec_t deadline, bool *ret_running, pid_t *ret_pid,
                  const char **ret_reason);
 

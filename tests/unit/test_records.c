@@ -7,7 +7,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/lock.h"
 #include "common/proc.h"
@@ -82,11 +86,46 @@ static void test_intent_record(void **state)
                                  -EBADMSG);
 }
 
+/* A process by its name: alive, then a zombie (exited, not reaped: it runs nothing, as a
+ * slurmctld whose parent is stopped), then gone. */
+static void test_proc_is_alive(void **state)
+{
+        int go[2];
+        pid_t pid;
+        char c = 0;
+
+        (void)state;
+        assert_int_equal(pipe(go), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                (void)prctl(PR_SET_NAME, "ha-zombie-test");
+                (void)close(go[1]);
+                _exit(read(go[0], &c, 1) == 0 ? 0 : 1); /* until the parent closes the pipe */
+        }
+        (void)close(go[0]);
+        for (int i = 0; i < 200 && !ha_proc_is(pid, "ha-zombie-test"); i++)
+                usleep(5000);
+        assert_true(ha_proc_is(pid, "ha-zombie-test"));
+        assert_false(ha_proc_is(pid, "slurmctld"));
+        (void)close(go[1]);
+        {
+                siginfo_t si;
+
+                /* Exited, and left unreaped: WNOWAIT. */
+                assert_int_equal(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+        }
+        assert_false(ha_proc_is(pid, "ha-zombie-test"));
+        assert_int_equal(waitpid(pid, NULL, 0), pid);
+        assert_false(ha_proc_is(pid, "ha-zombie-test"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_proc_record),
                 cmocka_unit_test(test_intent_record),
+                cmocka_unit_test(test_proc_is_alive),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
