@@ -137,9 +137,15 @@ void ha_log_event(int priority, const char *message_id, const char *const *field
 
 void ha_log_refusal(const char *path, const char *reason)
 {
-        char f_path[4200], f_reason[256];
+        /* Once per run: a hook reads the lease in its observation, then again to take it. */
+        static char last[4500];
+        char f_path[4200], f_reason[256], key[4500];
         const char *fields[] = {f_path, f_reason, NULL};
 
+        (void)snprintf(key, sizeof(key), "%s\n%s", path, reason);
+        if (strcmp(key, last) == 0)
+                return;
+        memcpy(last, key, sizeof(last));
         (void)snprintf(f_path, sizeof(f_path), "HA_PATH=%s", path);
         (void)snprintf(f_reason, sizeof(f_reason), "HA_REASON=%s", reason);
         ha_log_event(LOG_ERR, HA_MID_UNSAFE, fields, "refused %s: %s", path, reason);

@@ -47,7 +47,8 @@ void ha_log_eventv(int priority, const char *message_id, const char *const *fiel
                    va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Logs the refusal of an unsafe file or folder: "refused PATH: REASON", one line, with
- * HA_PATH and HA_REASON fields. Fits ha_fs_set_refusal_handler(). */
+ * HA_PATH and HA_REASON fields; the same refusal right again is not logged twice. Fits
+ * ha_fs_set_refusal_handler(). */
 void ha_log_refusal(const char *path, const char *reason);
 
 /* Logs that the shared state folder `path` did not answer a probe within `ms`, whose process
