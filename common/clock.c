@@ -18,6 +18,11 @@ usec_t ha_now(void)
         return now_on(CLOCK_MONOTONIC);
 }
 
+usec_t ha_now_boottime(void)
+{
+        return now_on(CLOCK_BOOTTIME);
+}
+
 usec_t ha_now_realtime(void)
 {
         return now_on(CLOCK_REALTIME);

@@ -18,6 +18,10 @@ typedef uint64_t usec_t;
 /* The current time on CLOCK_MONOTONIC in microseconds. */
 usec_t ha_now(void);
 
+/* The current time on CLOCK_BOOTTIME in microseconds: CLOCK_MONOTONIC that also counts a
+ * suspend, comparable across the processes of one boot (the lease's record of what it saw). */
+usec_t ha_now_boottime(void);
+
 /* The current wall-clock time (CLOCK_REALTIME) in microseconds since the epoch. */
 usec_t ha_now_realtime(void);
 

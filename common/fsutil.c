@@ -303,8 +303,10 @@ int ha_fs_read_untrusted(const char *path, size_t max, char **ret)
         return r;
 }
 
+enum finish { FINISH_RENAME, FINISH_RENAME_DURABLE, FINISH_LINK };
+
 static int write_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
-                    mode_t mode, bool durable)
+                    mode_t mode, enum finish finish)
 {
         const char *p = data;
         int fd, r = 0;
@@ -329,10 +331,17 @@ static int write_at(int dfd, const char *name, const char *tmp_name, const void 
         /* The mode must not depend on the caller's umask (keepalived's is 0177). */
         if (r == 0 && fchmod(fd, mode & 07777) < 0)
                 r = -errno;
-        if (r == 0 && durable && fsync(fd) < 0)
+        if (r == 0 && finish != FINISH_RENAME && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
+        if (finish == FINISH_LINK) {
+                /* linkat() never replaces: whatever is at `name` (a file, a link) stays. */
+                if (r == 0 && linkat(dfd, tmp_name, dfd, name, 0) < 0)
+                        r = -errno;
+                (void)unlinkat(dfd, tmp_name, 0);
+                return r;
+        }
         /* rename() replaces a link planted at `name`; it never writes through it. */
         if (r == 0 && renameat(dfd, tmp_name, dfd, name) < 0)
                 r = -errno;
@@ -344,13 +353,19 @@ static int write_at(int dfd, const char *name, const char *tmp_name, const void 
 int ha_fs_write_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
                    mode_t mode)
 {
-        return write_at(dfd, name, tmp_name, data, len, mode, true);
+        return write_at(dfd, name, tmp_name, data, len, mode, FINISH_RENAME_DURABLE);
+}
+
+int ha_fs_create_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
+                    mode_t mode)
+{
+        return write_at(dfd, name, tmp_name, data, len, mode, FINISH_LINK);
 }
 
 int ha_fs_replace_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
                      mode_t mode)
 {
-        return write_at(dfd, name, tmp_name, data, len, mode, false);
+        return write_at(dfd, name, tmp_name, data, len, mode, FINISH_RENAME);
 }
 
 int ha_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)

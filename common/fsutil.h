@@ -87,6 +87,13 @@ int ha_fs_read_untrusted(const char *path, size_t max, char **ret);
 int ha_fs_write_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
                    mode_t mode);
 
+/* Creates `name` in folder `dfd` with `data`, complete or not at all, only if nothing is there:
+ * written and synced through `tmp_name`, then linked to `name` (link(2) fails with -EEXIST when
+ * the name exists, on every node of a shared file system at once). The temporary file is
+ * removed in every case. */
+int ha_fs_create_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,
+                    mode_t mode);
+
 /* As ha_fs_write_at(), without the fsync: for a file rewritten every second that the next run
  * writes again after a crash (the metrics), where a disk flush a second would buy nothing. */
 int ha_fs_replace_at(int dfd, const char *name, const char *tmp_name, const void *data, size_t len,

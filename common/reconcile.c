@@ -17,6 +17,7 @@
 #include "common/net.h"
 #include "common/slurmrpc.h"
 #include "common/svc.h"
+#include "common/vip.h"
 
 #define POLL_GAP (20 * HA_USEC_PER_MSEC)
 
@@ -182,20 +183,26 @@ static void start_followers(struct run *r, bool early, const char *reason_prefix
         }
 }
 
-/* Waits for the lease until granted, or until [lease] wait or the deadline. */
-static int take_lease(struct run *r)
+/* Waits for the lease until granted, or until [lease] wait or the deadline; sets *ret_epoch to
+ * the epoch granted. Rule 2 of lease.h: another node's lease is taken only once this node has
+ * seen its generation unchanged for its ttl, on this node's own clock (ha_lease_seen(): the
+ * check keeps that record on every node, so a standby usually knows the generation since the
+ * holder's last renewal). Rule 3: a lease below what this node saw is refused, not taken. */
+static int take_lease(struct run *r, uint64_t *ret_epoch)
 {
         const struct ha_cfg *cfg = r->cfg;
-        usec_t start = ha_now();
+        usec_t start = ha_now(), seen_for = 0, ttl = 0;
         usec_t until = ha_deadline_min(r->deadline, ha_deadline_in(cfg->lease.wait));
+        struct ha_lease_req q = {.node = cfg->ha.node, .ttl = cfg->lease.ttl};
         struct ha_lease l = {0};
+        const char *why = "";
         char stuck[PATH_MAX];
         int e;
 
         stuck_path(cfg, stuck, sizeof(stuck));
         if (r->dry_run) {
-                e = ha_lease_do(HA_LEASE_READ, cfg->lease.path, cfg->ha.node, cfg->lease.ttl, until,
-                                stuck, &l);
+                q.op = HA_LEASE_READ;
+                e = ha_lease_do(&q, cfg->lease.path, until, stuck, &l);
                 if (e < 0)
                         return step(r, "lease", start, e, true, "failed to read the lease '%s': %s",
                                     cfg->lease.path, strerror(-e));
@@ -205,24 +212,41 @@ static int take_lease(struct run *r)
                             l.released ? "released" : "held");
         }
         for (;;) {
-                /* Each attempt has the storage's own time limit; `until` bounds the waiting. */
-                e = ha_lease_do(HA_LEASE_ACQUIRE, cfg->lease.path, cfg->ha.node, cfg->lease.ttl,
-                                ha_deadline_min(r->deadline, ha_deadline_in(cfg->storage.timeout)),
-                                stuck, &l);
+                /* Each call has the storage's own time limit; `until` bounds the waiting. */
+                usec_t call = ha_deadline_min(r->deadline, ha_deadline_in(cfg->storage.timeout));
+
+                q.op = HA_LEASE_READ;
+                q.expired_gen = 0;
+                e = ha_lease_do(&q, cfg->lease.path, call, stuck, &l);
                 if (e == 0)
+                        e = ha_lease_seen(cfg->ha.state_dir, &l, &seen_for, &why);
+                if (e == 0) {
+                        ttl = l.ttl > cfg->lease.ttl ? l.ttl : cfg->lease.ttl;
+                        q.op = HA_LEASE_ACQUIRE;
+                        if (seen_for > ttl)
+                                q.expired_gen = l.gen;
+                        e = ha_lease_do(&q, cfg->lease.path, call, stuck, &l);
+                }
+                if (e == 0) {
+                        *ret_epoch = l.epoch;
                         return step(r, "lease", start, 0, false, "granted: epoch %llu",
                                     (unsigned long long)l.epoch);
-                if (e != -EBUSY || ha_deadline_passed(until))
+                }
+                if ((e != -EBUSY && e != -EUCLEAN) || ha_deadline_passed(until))
                         break;
                 (void)ha_sleep_until(until, 100 * HA_USEC_PER_MSEC);
         }
         if (e == -EBUSY)
                 return step(r, "lease", start, e, true,
-                            "refused: %s holds the lease (epoch %llu) and renewed it %.1f s ago; "
-                            "waited %.1f s",
-                            l.owner, (unsigned long long)l.epoch,
-                            (double)(ha_now_realtime() - l.renewed) / 1e6,
-                            ha_msec_between(start, ha_now()) / 1e3);
+                            "refused: %s holds the lease (epoch %llu); this node has seen it "
+                            "unchanged for %.1f s of its %.1f s ttl; waited %.1f s",
+                            l.owner, (unsigned long long)l.epoch, (double)seen_for / 1e6,
+                            (double)ttl / 1e6, ha_msec_between(start, ha_now()) / 1e3);
+        if (e == -EUCLEAN)
+                return step(r, "lease", start, e, true,
+                            "refused: %s (generation %llu, epoch %llu): restore it, or see "
+                            "ha-slurm(7), \"The lease\"",
+                            why, (unsigned long long)l.gen, (unsigned long long)l.epoch);
         return step(r, "lease", start, e, true, "refused: failed to take the lease '%s': %s",
                     cfg->lease.path,
                     e == -ETIMEDOUT || e == -EALREADY ? "storage hung" : strerror(-e));
@@ -234,15 +258,29 @@ static int wait_in_control(struct run *r, struct ha_slurm_control *ret)
 {
         struct ha_slurm_client c = ha_slurmctld_client(r->cfg);
         const char *reason = "", *takeover_reason = "";
-        usec_t start = ha_now();
+        usec_t start = ha_now(), looked = 0;
         bool asked = false;
+        struct ha_svc s;
         int e;
 
+        ha_slurmctld_svc(r->cfg, &s);
         for (;;) {
                 usec_t call =
                         ha_deadline_min(r->deadline, ha_deadline_in(r->cfg->slurm.rpc_timeout));
+                bool running = true;
 
                 e = ha_slurm_control_status(&c, call, ret, &reason);
+                /* No answer: is there still a slurmctld to wait for (every 200 ms at most)? One
+                 * that exited (a bad slurm.conf, a state it cannot read) ends the wait now, not
+                 * at the deadline. */
+                if (e < 0 && ha_now() - looked >= 200 * HA_USEC_PER_MSEC) {
+                        const char *why = "";
+
+                        looked = ha_now();
+                        if (ha_svc_state(&s, call, &running, NULL, &why) == 0 && !running)
+                                return step(r, "in control", start, -ESRCH, false,
+                                            "slurmctld exited before it took control: %s", reason);
+                }
                 if (e == 0 && ret->control_time)
                         return step(r, "in control", start, 0, false,
                                     "slurmctld in control (index %u, protocol %s)", ret->backup_inx,
@@ -287,11 +325,44 @@ static bool wait_storage(struct run *r, const struct ha_observation **o)
         return false;
 }
 
+/* Whether this node holds the VIP now (an interface that cannot be read: no). */
+static bool vip_still_here(struct run *r)
+{
+        bool here = false;
+
+        return ha_vip_held(r->cfg->vip.address, r->cfg->vip.interface, &here) == 0 && here;
+}
+
+/* Releases the lease just taken under `epoch`, before anything ran under it. */
+static void give_back_lease(struct run *r, uint64_t epoch)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        struct ha_lease_req q = {.op = HA_LEASE_RELEASE,
+                                 .node = cfg->ha.node,
+                                 .ttl = cfg->lease.ttl,
+                                 .epoch = epoch};
+        char stuck[PATH_MAX];
+        struct ha_lease l;
+        usec_t t = ha_now();
+        int e;
+
+        stuck_path(cfg, stuck, sizeof(stuck));
+        e = ha_lease_do(&q, cfg->lease.path,
+                        ha_deadline_min(r->deadline, ha_deadline_in(cfg->storage.timeout)), stuck,
+                        &l);
+        (void)step(r, "release lease", t, e, false, "%s",
+                   e < 0 ? "failed to give the lease back (it will expire)" : "given back");
+        if (e == 0)
+                (void)ha_lease_epoch_set(cfg->ha.state_dir, 0);
+}
+
 static void promote(struct run *r, const struct ha_observation *o)
 {
         const struct ha_cfg *cfg = r->cfg;
         struct ha_slurm_control ctl;
         const char *reason = "";
+        bool ctld_running = o->ctld_running;
+        uint64_t epoch = 0;
         struct ha_svc s;
         usec_t t;
         int e;
@@ -329,11 +400,40 @@ static void promote(struct run *r, const struct ha_observation *o)
         if (ha_msec_between(t, ha_now()) >= 1.0)
                 (void)step(r, "storage", t, 0, false, "answers again: waited for it");
         /* 2. The split-brain guard. */
-        e = take_lease(r);
+        e = take_lease(r, &epoch);
         if (e < 0) {
                 r->res->refused = true;
                 r->res->result = e;
                 return;
+        }
+        /* Rule 5 of lease.h: a slurmctld running here that was not started under this epoch
+         * has been replaced since (another node held the lease in between), or was started by
+         * hand: its memory is older than the shared state. SIGKILL, no state saved, and a fresh
+         * start below. */
+        if (o->ctld_running && !r->dry_run && ha_lease_epoch_get(cfg->ha.state_dir) != epoch) {
+                ha_slurmctld_svc(cfg, &s);
+                t = ha_now();
+                e = ha_svc_stop(&s, ha_now(), r->deadline, &reason);
+                (void)step(r, "stop slurmctld", t, e, true,
+                           "%s (it was not started under epoch %llu: SIGKILL, its state is older "
+                           "than the shared one)",
+                           e < 0 ? reason : "killed", (unsigned long long)epoch);
+                if (e < 0) {
+                        r->res->result = e;
+                        return;
+                }
+                ctld_running = false;
+        }
+        /* Rule 4: the epoch the check renews the lease under, recorded before slurmctld starts. */
+        if (!r->dry_run) {
+                t = ha_now();
+                e = ha_lease_epoch_set(cfg->ha.state_dir, epoch);
+                if (e < 0) {
+                        r->res->result = step(
+                                r, "lease", t, e, true, "failed to record epoch %llu in %s: %s",
+                                (unsigned long long)epoch, cfg->ha.state_dir, strerror(-e));
+                        return;
+                }
         }
 
         /* 2b. The followers slurmctld needs at its start ([notify] before_slurmctld: slurmdbd,
@@ -342,17 +442,32 @@ static void promote(struct run *r, const struct ha_observation *o)
         start_followers(r, true, " (before slurmctld)");
         wait_dbd(r);
 
-        /* 3. slurmctld running. */
+        /* 3. slurmctld running. Rule 1 of lease.h, looked at again: the lease may have taken
+         *    seconds, and keepalived may have moved the VIP meanwhile (its BACKUP hook then
+         *    waits for this one). The lease goes back: nothing was started under it. */
+        t = ha_now();
+        if (!r->dry_run && !vip_still_here(r)) {
+                r->res->refused = true;
+                r->res->result = step(r, "vip", t, -EHOSTDOWN, true,
+                                      "refused: this node lost the VIP while it took the lease");
+                give_back_lease(r, epoch);
+                return;
+        }
         ha_slurmctld_svc(cfg, &s);
         t = ha_now();
-        if (o->ctld_running) {
+        if (ctld_running && !ha_svc_uses_systemd(&s)) {
                 (void)step(r, "start slurmctld", t, 0, false, "already running");
         } else if (r->dry_run) {
                 (void)step(r, "start slurmctld", t, 0, false, "would start slurmctld (%s)",
                            ha_svc_uses_systemd(&s) ? cfg->slurm.unit : cfg->slurm.command[0]);
         } else {
+                /* With systemd, StartUnit even when the unit looks running: a unit that is
+                 * deactivating gets a start queued behind its stop, an active one nothing. */
                 e = ha_svc_start(&s, r->deadline, &reason);
-                (void)step(r, "start slurmctld", t, e, false, "%s", e < 0 ? reason : "started");
+                (void)step(r, "start slurmctld", t, e, false, "%s",
+                           e < 0          ? reason
+                           : ctld_running ? "already running"
+                                          : "started");
                 if (e < 0) {
                         r->res->result = e;
                         return;
@@ -445,6 +560,17 @@ static bool munged_gone(const struct ha_observation *o)
                (p->error == -ECONNREFUSED || p->error == -ENOENT || p->error == -ETIMEDOUT);
 }
 
+/* Whether the lease, as the observation read it, is no longer this node's under the epoch its
+ * slurmctld was started under. Unknown (not read) is not "moved on". */
+static bool lease_moved_on(const struct ha_cfg *cfg, const struct ha_observation *o)
+{
+        uint64_t mine = ha_lease_epoch_get(cfg->ha.state_dir);
+
+        if (o->probe[HA_PROBE_LEASE].state != HA_PROBE_OK || !*o->lease_owner)
+                return false;
+        return strcmp(o->lease_owner, cfg->ha.node) != 0 || (mine && o->lease_epoch != mine);
+}
+
 static void demote(struct run *r, const struct ha_observation *o, enum ha_hint hint)
 {
         const struct ha_cfg *cfg = r->cfg;
@@ -494,6 +620,11 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
                  * (tests/cluster/drill_storage_hang.sh). */
                 if (o->storage_hung_ms > 0)
                         why_kill = " (storage hung: SIGKILL at once)";
+                /* Rule 5 of lease.h: the lease moved on (another owner, another epoch): the
+                 * new holder's slurmctld runs on the shared state, and a SIGTERM would have
+                 * this one save its older state over it. */
+                if (lease_moved_on(cfg, o))
+                        why_kill = " (the lease moved on: SIGKILL at once, no state saved)";
                 if (*why_kill)
                         kill_at = ha_now();
                 e = ha_svc_stop(&s, kill_at, r->deadline, &reason);
@@ -513,13 +644,22 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
         if (r->dry_run) {
                 (void)step(r, "release lease", t, 0, false, "would release the lease if ours");
         } else {
-                e = ha_lease_do(HA_LEASE_RELEASE, cfg->lease.path, cfg->ha.node, cfg->lease.ttl,
+                struct ha_lease_req q = {.op = HA_LEASE_RELEASE,
+                                         .node = cfg->ha.node,
+                                         .ttl = cfg->lease.ttl,
+                                         .epoch = ha_lease_epoch_get(cfg->ha.state_dir)};
+
+                e = ha_lease_do(&q, cfg->lease.path,
                                 ha_deadline_min(r->deadline, ha_deadline_in(cfg->storage.timeout)),
                                 stuck, &l);
                 (void)step(r, "release lease", t, e, false, "%s",
                            e < 0 ? "failed to release the lease (it will expire)"
-                           : strcmp(l.owner, cfg->ha.node) == 0 ? "released"
-                                                                : "not ours: nothing to do");
+                           : strcmp(l.owner, cfg->ha.node) == 0 && l.released
+                                   ? "released"
+                                   : "not ours: nothing to do");
+                /* The slurmctld it was recorded for is stopped: nothing runs under it. */
+                if (e == 0)
+                        (void)ha_lease_epoch_set(cfg->ha.state_dir, 0);
         }
 
         /* 4. FAULT: somebody must know. */

@@ -177,13 +177,12 @@ static void probe_munge(const struct ha_cfg *cfg, usec_t deadline, struct ha_obs
                 done(p, start, 0, "round trip through %s", cfg->slurm.munge_socket);
 }
 
-/* What the storage child does: the probe, then (if asked and the probe passed) the lease. */
+/* What the storage child does: the probe, then (if the probe passed) the lease: renewed or
+ * claimed on the VIP holder in control (rule 4 of lease.h), read on any other node. */
 struct storage_job {
         const char *path;
-        const char *node;
         const char *lease_path;
-        usec_t lease_ttl;
-        bool renew;
+        struct ha_lease_req lease;
 };
 
 struct storage_answer {
@@ -202,15 +201,75 @@ static ssize_t storage_child(void *p, void *out, size_t max)
 
         if (max < sizeof(a))
                 return -EINVAL;
-        a.probe = ha_store_write_probe(j->path, j->node, &step);
+        a.probe = ha_store_write_probe(j->path, j->lease.node, &step);
         (void)snprintf(a.step, sizeof(a.step), "%s", step);
-        if (a.probe == 0 && j->renew) {
+        if (a.probe == 0) {
                 a.lease_tried = true;
-                a.lease = ha_lease_do_here(HA_LEASE_ACQUIRE, j->lease_path, j->node, j->lease_ttl,
-                                           &a.l);
+                a.lease = ha_lease_do_here(&j->lease, j->lease_path, &a.l);
         }
         memcpy(out, &a, sizeof(a));
         return sizeof(a);
+}
+
+/* The lease probe's words for what the storage child did with the lease. */
+static void lease_detail(const struct ha_cfg *cfg, const struct storage_job *job,
+                         const struct storage_answer *a, usec_t start, struct ha_observation *o)
+{
+        struct ha_probe *lp = &o->probe[HA_PROBE_LEASE];
+        const char *why = "";
+        usec_t seen_for = 0;
+        int e;
+
+        o->lease_tried = job->lease.op != HA_LEASE_READ;
+        o->lease_result = a->lease;
+        (void)snprintf(o->lease_owner, sizeof(o->lease_owner), "%s", a->l.owner);
+        o->lease_epoch = (unsigned long long)a->l.epoch;
+        if (a->lease == 0) {
+                /* Rules 2 and 3: what this node saw, for a promotion to judge expiry by. */
+                e = ha_lease_seen(cfg->ha.state_dir, &a->l, &seen_for, &why);
+                if (e == -EUCLEAN) {
+                        o->lease_result = e;
+                        done(lp, start, e, "%s (generation %llu, epoch %llu)", why,
+                             (unsigned long long)a->l.gen, o->lease_epoch);
+                        return;
+                }
+        }
+        if (a->lease == 0 && job->lease.op == HA_LEASE_CLAIM) {
+                /* The first grant of the cluster, to the slurmctld running here. */
+                e = ha_lease_epoch_set(cfg->ha.state_dir, a->l.epoch);
+                if (e < 0)
+                        o->lease_result = e;
+                done(lp, start, e, "claimed: epoch %llu, the first grant of this cluster%s",
+                     o->lease_epoch, e < 0 ? ", but failed to record it" : "");
+        } else if (a->lease == 0 && job->lease.op == HA_LEASE_RENEW) {
+                done(lp, start, 0, "ours, epoch %llu, renewed", o->lease_epoch);
+        } else if (a->lease == 0) {
+                if (!*a->l.owner)
+                        done(lp, start, 0, "never granted");
+                else
+                        done(lp, start, 0, "%s by %s (epoch %llu), generation %llu seen for %.1f s",
+                             a->l.released ? "released" : "held", a->l.owner, o->lease_epoch,
+                             (unsigned long long)a->l.gen, (double)seen_for / 1e6);
+        } else if (a->lease == -ESTALE && strcmp(a->l.owner, cfg->ha.node) != 0) {
+                done(lp, start, a->lease, "held by %s (epoch %llu): this node has been replaced",
+                     o->lease_owner, o->lease_epoch);
+        } else if (a->lease == -ESTALE) {
+                done(lp, start, a->lease,
+                     "%s under epoch %llu, but this slurmctld was started under epoch %llu: "
+                     "it is out of date",
+                     a->l.released ? "released" : "ours", o->lease_epoch,
+                     (unsigned long long)job->lease.epoch);
+        } else if (a->lease == -EBUSY) {
+                done(lp, start, a->lease,
+                     "this slurmctld was not started by a promotion (no epoch recorded), and the "
+                     "lease exists: %s by %s, epoch %llu",
+                     a->l.released ? "released" : "held", *a->l.owner ? a->l.owner : "nobody",
+                     o->lease_epoch);
+        } else {
+                done(lp, start, a->lease, "failed to %s the lease '%s': %s",
+                     job->lease.op == HA_LEASE_READ ? "read" : "renew", cfg->lease.path,
+                     strerror(-a->lease));
+        }
 }
 
 static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
@@ -228,14 +287,16 @@ static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
         };
         struct storage_job job = {
                 .path = cfg->storage.path,
-                .node = cfg->ha.node,
                 .lease_path = cfg->lease.path,
-                .lease_ttl = cfg->lease.ttl,
-                .renew = renew,
+                .lease = {.op = HA_LEASE_READ, .node = cfg->ha.node, .ttl = cfg->lease.ttl},
         };
         struct storage_answer a;
         ssize_t r;
 
+        if (renew) {
+                job.lease.epoch = ha_lease_epoch_get(cfg->ha.state_dir);
+                job.lease.op = job.lease.epoch ? HA_LEASE_RENEW : HA_LEASE_CLAIM;
+        }
         r = ha_store_check_mount(&s, &reason);
         if (r < 0) {
                 done(p, start, (int)r, "%s", reason);
@@ -281,24 +342,8 @@ static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
         }
         done(p, start, 0, "%s writable%s%s", cfg->storage.path, cfg->storage.fstype ? " on " : "",
              cfg->storage.fstype ? cfg->storage.fstype : "");
-        if (a.lease_tried) {
-                struct ha_probe *lp = &o->probe[HA_PROBE_LEASE];
-
-                o->lease_tried = true;
-                o->lease_result = a.lease;
-                a.l.owner[sizeof(a.l.owner) - 1] = '\0';
-                (void)snprintf(o->lease_owner, sizeof(o->lease_owner), "%s", a.l.owner);
-                o->lease_epoch = (unsigned long long)a.l.epoch;
-                if (a.lease == 0)
-                        done(lp, start, 0, "ours, epoch %llu, renewed", o->lease_epoch);
-                else if (a.lease == -EBUSY)
-                        done(lp, start, a.lease,
-                             "held by %s (epoch %llu): this node has been replaced", o->lease_owner,
-                             o->lease_epoch);
-                else
-                        done(lp, start, a.lease, "failed to renew the lease '%s': %s",
-                             cfg->lease.path, strerror(-a.lease));
-        }
+        if (a.lease_tried)
+                lease_detail(cfg, &job, &a, start, o);
 }
 
 /* Slurm's file the hooks start slurmctld with ([slurm] conf): readable, and as trusted as the
@@ -385,7 +430,7 @@ void ha_observe(const struct ha_cfg *cfg, usec_t deadline, bool renew_lease,
         else
                 skip(&o->probe[HA_PROBE_CONTROL], "no slurmctld here to ask");
         probe_munge(cfg, deadline, o);
-        skip(&o->probe[HA_PROBE_LEASE], "only the VIP holder in control renews it");
+        skip(&o->probe[HA_PROBE_LEASE], "not read: the storage was not probed");
         /* Rule 4 of the lease: renewed only by a VIP holder in control, with MUNGE working,
          * and not while a hook is at work (the hook itself takes the lease). */
         renew_lease = renew_lease && o->vip_here && o->control.control_time &&
@@ -453,7 +498,9 @@ void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct h
                 }
                 if (v->healthy && o->lease_tried && o->lease_result < 0)
                         VERDICT(v, HA_PROBE_LEASE, "%s%s", o->probe[HA_PROBE_LEASE].detail,
-                                o->lease_result == -EBUSY ? ": it must stop its slurmctld" : "");
+                                o->lease_result == -EBUSY || o->lease_result == -ESTALE
+                                        ? ": it must stop its slurmctld"
+                                        : "");
                 if (v->healthy && !v->grace)
                         (void)snprintf(v->reason, sizeof(v->reason),
                                        "VIP holder: slurmctld alive and in control");

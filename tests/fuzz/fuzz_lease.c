@@ -1,15 +1,15 @@
 /* fuzz_lease: the lease record, read from the shared state folder.
  *
- * The input is what read_lease_once() hands the parser: at most 511 bytes read from the file,
- * NUL-terminated. Whatever the parser accepts must not have expired at its own renewal time, and
- * must format back (when it fits the fixed-length record) to a record that parses to the same
- * lease.
+ * The input is what read_current() hands the parser: at most 511 bytes read from a generation
+ * file, NUL-terminated. Whatever the parser accepts has no generation of its own (that is the
+ * file's name, never its text), and formats back (when it fits the fixed-length record) to a
+ * record that parses to the same lease.
  */
 #include "tests/fuzz/fuzz.h"
 
 #include "common/lease.h"
 
-#define READ_MAX 511 /* read_lease_once()'s buffer, less its NUL */
+#define READ_MAX 511 /* read_current()'s buffer, less its NUL */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -25,8 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(text);
         FUZZ_ASSERT(memchr(l.owner, '\0', sizeof(l.owner)));
         FUZZ_ASSERT(strcmp(l.owner, "-") != 0);
-        /* At the instant it was granted or renewed, a lease has not expired, whatever its ttl. */
-        FUZZ_ASSERT(!ha_lease_expired(&l, l.renewed));
+        FUZZ_ASSERT(l.gen == 0);
 
         n = ha_lease_format(&l, buf, sizeof(buf));
         if (n == -ENAMETOOLONG)

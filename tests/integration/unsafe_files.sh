@@ -24,6 +24,8 @@ t_hosts hatu
 STATE=/run/ha-slurm
 SHARED=/mnt/state/slurmctld
 LEASE=$SHARED/ha-slurm.lease
+LEASE1=$LEASE.00000000000000000001 # its first generation (lease.h)
+LEASE2=$LEASE.00000000000000000002
 CANARY=/run/canary # root's, in the host's own /run
 CANARY_TEXT="canary: must never change"
 DEADLINE_MS=8000 # every run below must end well before this (the hooks' deadline is 5 s)
@@ -285,7 +287,7 @@ t_ok "ha-notify-master: $SCONF of the slurm user's: promotion refused (exit 1)" 
 refused "ha-notify-master" "$SCONF" 'not owned by root'
 t_match "... the conf step says why, before the lease" "$OUT" "conf: unsafe $SCONF: not owned by root \\(slurmctld starts as root with it\\)(.|\n)*promotion refused"
 t_nomatch "... slurmctld not started, the lease not taken" "$OUT" 'start slurmctld|lease: '
-t_fail "... (no lease file)" in1 test -e "$LEASE"
+t_fail "... (no lease file)" in1 test -e "$LEASE1"
 in1 ip addr del "$VIP/24" dev eth0
 in1 chown root "$SCONF"
 checkv
@@ -294,45 +296,48 @@ t_match "... root's again: the conf probe passes" "$OUT" "conf +ok .*$SCONF read
 t_note "the lease, in the slurm user's shared folder, planted by the slurm user"
 t_match "the shared folder is the slurm user's" "$(in1 stat -c %U "$SHARED")" '^slurm$'
 in1 ip addr add "$VIP/24" dev eth0
-as_slurm ln -s "$CANARY" "$LEASE"
+as_slurm ln -s "$CANARY" "$LEASE1"
 run "$HA_HOOKS/ha-notify-master" -c "$CONF"
 t_ok "ha-notify-master: the lease a link to root's canary: promotion refused (exit 1)" test "$RC" = 1
-refused "ha-notify-master" "$LEASE" 'a symbolic link'
+refused "ha-notify-master" "$LEASE1" 'a symbolic link'
 t_match "... the lease step says why" "$OUT" 'lease: refused: failed to take the lease'
 t_ok "... the canary is unchanged" canary_ok
-t_match "... and the link is left as it was" "$(in1 stat -c %F "$LEASE")" 'symbolic link'
-as_slurm rm "$LEASE"
+t_match "... and the link is left as it was" "$(in1 stat -c %F "$LEASE1")" 'symbolic link'
+as_slurm rm "$LEASE1"
 
-as_slurm mkfifo -m 0666 "$LEASE"
+as_slurm mkfifo -m 0666 "$LEASE1"
 run "$HA_HOOKS/ha-notify-master" -c "$CONF"
 t_ok "ha-notify-master: the lease a FIFO: promotion refused (exit 1)" test "$RC" = 1
-refused "ha-notify-master" "$LEASE" 'not a regular file'
+refused "ha-notify-master" "$LEASE1" 'not a regular file'
 t_fail "... and no child left stuck on it" in1 test -e "$STATE/lease.stuck"
-as_slurm rm "$LEASE"
+as_slurm rm "$LEASE1"
 
 # A lease of the slurm user's, in the format, saying this node holds it: not believed.
-as_slurm sh -c "printf 'ha-slurm-lease 1 owner=ctl1 epoch=9 renewed=%s000000 ttl=2000000 state=held\n' \$(date +%s) >$LEASE"
+as_slurm sh -c "printf 'ha-slurm-lease 1 owner=ctl1 epoch=9 renewed=%s000000 ttl=2000000 state=held\n' \$(date +%s) >$LEASE1"
 run "$HA_HOOKS/ha-notify-master" -c "$CONF"
 t_ok "ha-notify-master: a lease of the slurm user's: promotion refused (exit 1)" test "$RC" = 1
-refused "ha-notify-master" "$LEASE" 'not owned by root'
-as_slurm rm "$LEASE"
+refused "ha-notify-master" "$LEASE1" 'not owned by root'
+as_slurm rm "$LEASE1"
 
-# Its temporary file and lock planted as links: replaced, never written through.
-as_slurm ln -s "$CANARY" "$LEASE.ctl1.tmp"
+# A lock file (as an older version kept) and a temporary file planted as links: never written
+# through, and no reason to refuse.
+as_slurm ln -s "$CANARY" "$LEASE.lock"
+as_slurm ln -s "$CANARY" "$LEASE.ctl1.1.tmp"
 run "$HA_HOOKS/ha-notify-master" -c "$CONF"
-t_match "ha-notify-master: a planted temporary lease file: the lease is granted anyway" "$OUT" \
+t_match "ha-notify-master: a planted lock and temporary file: the lease is granted anyway" "$OUT" \
     'lease: granted: epoch 1'
 t_ok "... the canary is unchanged" canary_ok
 t_match "... the lease is root's, 0644, a regular file" \
-    "$(in1 stat -c '%F %U %a' "$LEASE")" '^regular file root 644$'
+    "$(in1 stat -c '%F %U %a' "$LEASE1")" '^regular file root 644$'
 t_match "... (slurmctld here is /usr/bin/false: the start fails, as it should)" "$OUT" \
     'start slurmctld: /usr/bin/false exited with status 1'
+as_slurm rm -f "$LEASE.lock" "$LEASE.ctl1.1.tmp"
 
 in1 ip addr del "$VIP/24" dev eth0
-as_slurm sh -c "rm -f $LEASE && ln -s $CANARY $LEASE"
+as_slurm ln -s "$CANARY" "$LEASE2"
 run "$HA_HOOKS/ha-notify-backup" -c "$CONF"
 t_ok "ha-notify-backup: the lease a link: the demotion itself is done (exit 0)" test "$RC" = 0
-refused "ha-notify-backup" "$LEASE" 'a symbolic link'
+refused "ha-notify-backup" "$LEASE2" 'a symbolic link'
 t_match "... and the release step says it was not" "$OUT" 'failed to release the lease'
 t_ok "... the canary is unchanged" canary_ok
 

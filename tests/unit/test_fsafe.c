@@ -229,44 +229,54 @@ static void test_store_probe(void **state)
         assert_int_equal(access(p, F_OK), -1);
 }
 
+/* One lease operation on `p` for node n1. */
+static int lease_op(enum ha_lease_op o, const char *p, struct ha_lease *ret)
+{
+        struct ha_lease_req q = {.op = o, .node = "n1", .ttl = HA_USEC_PER_SEC, .epoch = 1};
+
+        return ha_lease_do_here(&q, p, ret);
+}
+
 static void test_lease_file(void **state)
 {
-        char p[600], tmp[700];
+        char p[600], g1[700], tmp[700];
         struct ha_lease l;
         struct stat st;
 
         (void)state;
         at(p, sizeof(p), "ha-slurm.lease");
-        assert_int_equal(symlink(canary, p), 0);
-        assert_int_equal(ha_lease_do_here(HA_LEASE_ACQUIRE, p, "n1", HA_USEC_PER_SEC, &l), -ELOOP);
-        reported(p, "a symbolic link");
-        assert_int_equal(ha_lease_do_here(HA_LEASE_RELEASE, p, "n1", HA_USEC_PER_SEC, &l), -ELOOP);
+        (void)snprintf(g1, sizeof(g1), "%s.%020d", p, 1);
+        assert_int_equal(symlink(canary, g1), 0);
+        assert_int_equal(lease_op(HA_LEASE_ACQUIRE, p, &l), -ELOOP);
+        reported(g1, "a symbolic link");
+        assert_int_equal(lease_op(HA_LEASE_RELEASE, p, &l), -ELOOP);
         canary_unchanged();
 
-        assert_int_equal(unlink(p), 0);
-        assert_int_equal(mkfifo(p, 0666), 0);
-        assert_int_equal(ha_lease_do_here(HA_LEASE_ACQUIRE, p, "n1", HA_USEC_PER_SEC, &l), -EPERM);
-        reported(p, "not a regular file");
+        assert_int_equal(unlink(g1), 0);
+        assert_int_equal(mkfifo(g1, 0666), 0);
+        assert_int_equal(lease_op(HA_LEASE_ACQUIRE, p, &l), -EPERM);
+        reported(g1, "not a regular file");
 
-        assert_int_equal(unlink(p), 0);
-        (void)snprintf(tmp, sizeof(tmp), "%s.n1.tmp", p);
+        /* The temporary file planted as a link: replaced, never written through. */
+        assert_int_equal(unlink(g1), 0);
+        (void)snprintf(tmp, sizeof(tmp), "%s.n1.%d.tmp", p, (int)getpid());
         assert_int_equal(symlink(canary, tmp), 0);
-        assert_int_equal(ha_lease_do_here(HA_LEASE_ACQUIRE, p, "n1", HA_USEC_PER_SEC, &l), 0);
+        assert_int_equal(lease_op(HA_LEASE_ACQUIRE, p, &l), 0);
         canary_unchanged();
-        assert_int_equal(lstat(p, &st), 0);
+        assert_int_equal(lstat(g1, &st), 0);
         assert_true(S_ISREG(st.st_mode));
         assert_int_equal(st.st_mode & 07777, 0644); /* exact, whatever the umask */
+        assert_int_equal(lstat(tmp, &st), -1);      /* and gone */
 
         /* SlurmUser rewrites the lease (the folder is its own): refused, not believed. */
-        assert_int_equal(chmod(p, 0666), 0);
-        assert_int_equal(ha_lease_do_here(HA_LEASE_READ, p, "n1", HA_USEC_PER_SEC, &l), -EPERM);
-        reported(p, "writable by group or others");
+        assert_int_equal(chmod(g1, 0666), 0);
+        assert_int_equal(lease_op(HA_LEASE_READ, p, &l), -EPERM);
+        reported(g1, "writable by group or others");
         if (is_root()) {
-                assert_int_equal(chmod(p, 0644), 0);
-                assert_int_equal(chown(p, NOBODY, NOBODY), 0);
-                assert_int_equal(ha_lease_do_here(HA_LEASE_ACQUIRE, p, "n1", HA_USEC_PER_SEC, &l),
-                                 -EPERM);
-                reported(p, "not owned by root");
+                assert_int_equal(chmod(g1, 0644), 0);
+                assert_int_equal(chown(g1, NOBODY, NOBODY), 0);
+                assert_int_equal(lease_op(HA_LEASE_ACQUIRE, p, &l), -EPERM);
+                reported(g1, "not owned by root");
         }
         canary_unchanged();
 }
@@ -287,14 +297,14 @@ static void test_lease_folder_link(void **state)
         (void)snprintf(link, sizeof(link), "%s/sub", open_dir);
         assert_int_equal(symlink(real, link), 0);
         (void)snprintf(p, sizeof(p), "%s/ha-slurm.lease", link);
-        assert_int_equal(ha_lease_do_here(HA_LEASE_ACQUIRE, p, "n1", HA_USEC_PER_SEC, &l), -EPERM);
+        assert_int_equal(lease_op(HA_LEASE_ACQUIRE, p, &l), -EPERM);
         reported(link, "a symbolic link on the way, in a folder others may write");
         (void)snprintf(p, sizeof(p), "%s/ha-slurm.lease", real);
         assert_int_equal(access(p, F_OK), -1); /* nothing written there */
         /* The same link in a folder only root may write is the site's own layout. */
         assert_int_equal(chmod(open_dir, 0755), 0);
         (void)snprintf(p, sizeof(p), "%s/ha-slurm.lease", link);
-        assert_int_equal(ha_lease_do_here(HA_LEASE_ACQUIRE, p, "n1", HA_USEC_PER_SEC, &l), 0);
+        assert_int_equal(lease_op(HA_LEASE_ACQUIRE, p, &l), 0);
 }
 
 /* A folder written for another program (node_exporter's textfile folder): its owner and group
