@@ -586,3 +586,36 @@ int ha_lease_epoch_set(const char *state_dir, uint64_t epoch)
         (void)snprintf(text, sizeof(text), "%" PRIu64 "\n", epoch);
         return ha_fs_write_atomic(path, text, strlen(text), 0600);
 }
+
+int ha_lease_renewed_set(const char *state_dir, uint64_t epoch, usec_t started)
+{
+        char path[4096], text[64];
+        int r = seen_path(state_dir, "lease.renewed", path, sizeof(path));
+
+        if (r < 0)
+                return r;
+        (void)snprintf(text, sizeof(text), "%" PRIu64 " %llu\n", epoch,
+                       (unsigned long long)started);
+        return ha_fs_write_atomic(path, text, strlen(text), 0600);
+}
+
+int ha_lease_renewed_get(const char *state_dir, uint64_t *ret_epoch, usec_t *ret_started)
+{
+        char path[4096], *text = NULL;
+        unsigned long long e, t;
+        int r = seen_path(state_dir, "lease.renewed", path, sizeof(path)), n = 0;
+
+        if (r < 0)
+                return r;
+        r = ha_fs_read_small(path, 63, &text, NULL);
+        if (r < 0)
+                return r;
+        if (sscanf(text, "%llu %llu%n", &e, &t, &n) != 2 || (text[n] != '\n' && text[n])) {
+                free(text);
+                return -EBADMSG;
+        }
+        free(text);
+        *ret_epoch = e;
+        *ret_started = t;
+        return 0;
+}

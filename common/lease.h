@@ -99,6 +99,12 @@ int ha_lease_seen(const char *state_dir, const struct ha_lease *l, usec_t *ret_f
 uint64_t ha_lease_epoch_get(const char *state_dir);
 int ha_lease_epoch_set(const char *state_dir, uint64_t epoch);
 
+/* The last grant or renewal this node made under `epoch`, by when it started on CLOCK_BOOTTIME
+ * (STATE_DIR/lease.renewed): the generation it wrote became visible to others no earlier. The
+ * self-fence (guard.h) counts from it. get returns 0, or -ENOENT when none is recorded. */
+int ha_lease_renewed_set(const char *state_dir, uint64_t epoch, usec_t started);
+int ha_lease_renewed_get(const char *state_dir, uint64_t *ret_epoch, usec_t *ret_started);
+
 /* Formats and parses the one-line lease file; for tests and fuzzers. parse returns 0 or
  * -EBADMSG. The generation is the file's name, not its text. */
 int ha_lease_format(const struct ha_lease *l, char *buf, size_t len);

@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "common/exec.h"
+#include "common/guard.h"
 #include "common/lease.h"
 #include "common/net.h"
+#include "common/reason.h"
 #include "common/slurmrpc.h"
 #include "common/svc.h"
 #include "common/vip.h"
@@ -53,6 +55,8 @@ struct run {
         ha_step_fn fn;
         void *userdata;
         struct ha_reconcile *res;
+        uint64_t epoch; /* the lease granted to this promotion, 0 before */
+        usec_t renewed; /* CLOCK_MONOTONIC of its last renewal by this run */
 };
 
 static int step(struct run *r, const char *name, usec_t start, int result, bool refused,
@@ -191,7 +195,7 @@ static void start_followers(struct run *r, bool early, const char *reason_prefix
 static int take_lease(struct run *r, uint64_t *ret_epoch)
 {
         const struct ha_cfg *cfg = r->cfg;
-        usec_t start = ha_now(), seen_for = 0, ttl = 0;
+        usec_t start = ha_now(), seen_for = 0, ttl = 0, started = 0;
         usec_t until = ha_deadline_min(r->deadline, ha_deadline_in(cfg->lease.wait));
         struct ha_lease_req q = {.node = cfg->ha.node, .ttl = cfg->lease.ttl};
         struct ha_lease l = {0};
@@ -225,10 +229,15 @@ static int take_lease(struct run *r, uint64_t *ret_epoch)
                         q.op = HA_LEASE_ACQUIRE;
                         if (seen_for > ttl)
                                 q.expired_gen = l.gen;
+                        started = ha_now_boottime();
                         e = ha_lease_do(&q, cfg->lease.path, call, stuck, &l);
                 }
+                /* The self-fence counts from the grant's start (guard.h). */
+                if (e == 0)
+                        e = ha_lease_renewed_set(cfg->ha.state_dir, l.epoch, started);
                 if (e == 0) {
                         *ret_epoch = l.epoch;
+                        r->renewed = ha_now();
                         return step(r, "lease", start, 0, false, "granted: epoch %llu",
                                     (unsigned long long)l.epoch);
                 }
@@ -252,6 +261,82 @@ static int take_lease(struct run *r, uint64_t *ret_epoch)
                     e == -ETIMEDOUT || e == -EALREADY ? "storage hung" : strerror(-e));
 }
 
+/* Renews the lease this promotion was granted, at most once a second (`force`: now), and
+ * records it for the self-fence: keepalived's check does not renew it before slurmctld is in
+ * control. A refusal means the lease moved on: nothing may start or keep running under it. */
+static int keep_lease(struct run *r, bool force)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        struct ha_lease_req q = {.op = HA_LEASE_RENEW,
+                                 .node = cfg->ha.node,
+                                 .ttl = cfg->lease.ttl,
+                                 .epoch = r->epoch};
+        usec_t t = ha_now(), started = ha_now_boottime();
+        char stuck[PATH_MAX];
+        struct ha_lease l;
+        int e;
+
+        if (r->dry_run || (!force && t - r->renewed < HA_USEC_PER_SEC))
+                return 0;
+        stuck_path(cfg, stuck, sizeof(stuck));
+        e = ha_lease_do(&q, cfg->lease.path,
+                        ha_deadline_min(r->deadline, ha_deadline_in(cfg->storage.timeout)), stuck,
+                        &l);
+        if (e == 0)
+                e = ha_lease_renewed_set(cfg->ha.state_dir, r->epoch, started);
+        if (e == 0) {
+                r->renewed = ha_now();
+                return 0;
+        }
+        return step(r, "lease", t, e, true, "refused: failed to renew the lease (epoch %llu): %s",
+                    (unsigned long long)r->epoch,
+                    e == -ESTALE                        ? "it moved on"
+                    : e == -ETIMEDOUT || e == -EALREADY ? "storage hung"
+                                                        : strerror(-e));
+}
+
+/* The path of ha-check-slurmctld beside this program (the hooks and the check are installed
+ * together), for the self-fence. */
+static int check_path(char *buf, size_t len)
+{
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        char *slash;
+
+        if (n <= 0)
+                return -errno;
+        self[n] = '\0';
+        slash = strrchr(self, '/');
+        if (!slash)
+                return -EINVAL;
+        *slash = '\0';
+        n = snprintf(buf, len, "%s/ha-check-slurmctld", self);
+        return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Starts the self-fence for this promotion's lease (guard.h). One that cannot start is said
+ * loudly, and the promotion goes on: the lease still guards the other nodes' grants. */
+static void start_guard(struct run *r)
+{
+        const char *why = "";
+        char check[PATH_MAX];
+        usec_t t = ha_now();
+        int e;
+
+        if (r->dry_run)
+                return;
+        e = check_path(check, sizeof(check));
+        if (e == 0)
+                e = ha_guard_start(r->cfg, check, &why);
+        else
+                why = "failed to find ha-check-slurmctld beside this program";
+        (void)step(r, "self-fence", t, e, false, "%s",
+                   e < 0 ? ha_reason("NOT RUNNING: %s; slurmctld here will not be killed if "
+                                     "keepalived stops renewing the lease",
+                                     why)
+                         : "guarding the lease (ha-check-slurmctld --self-fence)");
+}
+
 /* Polls the local slurmctld until it says it is in control, asking a standby to take over
  * once. */
 static int wait_in_control(struct run *r, struct ha_slurm_control *ret)
@@ -269,6 +354,9 @@ static int wait_in_control(struct run *r, struct ha_slurm_control *ret)
                         ha_deadline_min(r->deadline, ha_deadline_in(r->cfg->slurm.rpc_timeout));
                 bool running = true;
 
+                e = keep_lease(r, false);
+                if (e < 0)
+                        return e;
                 e = ha_slurm_control_status(&c, call, ret, &reason);
                 /* No answer: is there still a slurmctld to wait for (every 200 ms at most)? One
                  * that exited (a bad slurm.conf, a state it cannot read) ends the wait now, not
@@ -406,6 +494,7 @@ static void promote(struct run *r, const struct ha_observation *o)
                 r->res->result = e;
                 return;
         }
+        r->epoch = epoch;
         /* Rule 5 of lease.h: a slurmctld running here that was not started under this epoch
          * has been replaced since (another node held the lease in between), or was started by
          * hand: its memory is older than the shared state. SIGKILL, no state saved, and a fresh
@@ -453,6 +542,15 @@ static void promote(struct run *r, const struct ha_observation *o)
                 give_back_lease(r, epoch);
                 return;
         }
+        /* The followers and slurmdbd may have taken seconds: renewed now, and guarded from
+         *    here on (guard.h). */
+        e = keep_lease(r, true);
+        if (e < 0) {
+                r->res->refused = true;
+                r->res->result = e;
+                return;
+        }
+        start_guard(r);
         ha_slurmctld_svc(cfg, &s);
         t = ha_now();
         if (ctld_running && !ha_svc_uses_systemd(&s)) {

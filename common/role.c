@@ -183,6 +183,7 @@ struct storage_job {
         const char *path;
         const char *lease_path;
         struct ha_lease_req lease;
+        usec_t started; /* CLOCK_BOOTTIME, before the child starts */
 };
 
 struct storage_answer {
@@ -234,6 +235,10 @@ static void lease_detail(const struct ha_cfg *cfg, const struct storage_job *job
                         return;
                 }
         }
+        /* The self-fence counts from the start of this storage child (guard.h). */
+        if (a->lease == 0 && job->lease.op != HA_LEASE_READ &&
+            ha_lease_renewed_set(cfg->ha.state_dir, a->l.epoch, job->started) < 0)
+                o->lease_result = -EIO;
         if (a->lease == 0 && job->lease.op == HA_LEASE_CLAIM) {
                 /* The first grant of the cluster, to the slurmctld running here. */
                 e = ha_lease_epoch_set(cfg->ha.state_dir, a->l.epoch);
@@ -297,6 +302,7 @@ static void probe_storage(const struct ha_cfg *cfg, usec_t deadline, bool renew,
                 job.lease.epoch = ha_lease_epoch_get(cfg->ha.state_dir);
                 job.lease.op = job.lease.epoch ? HA_LEASE_RENEW : HA_LEASE_CLAIM;
         }
+        job.started = ha_now_boottime();
         r = ha_store_check_mount(&s, &reason);
         if (r < 0) {
                 done(p, start, (int)r, "%s", reason);
@@ -432,9 +438,11 @@ void ha_observe(const struct ha_cfg *cfg, usec_t deadline, bool renew_lease,
         probe_munge(cfg, deadline, o);
         skip(&o->probe[HA_PROBE_LEASE], "not read: the storage was not probed");
         /* Rule 4 of the lease: renewed only by a VIP holder in control, with MUNGE working,
-         * and not while a hook is at work (the hook itself takes the lease). */
+         * under the epoch its slurmctld was started under; while a promotion is at work too
+         * (it records that epoch before it starts slurmctld), not while a demotion is. */
         renew_lease = renew_lease && o->vip_here && o->control.control_time &&
-                      o->probe[HA_PROBE_MUNGE].state == HA_PROBE_OK && !o->hook_running;
+                      o->probe[HA_PROBE_MUNGE].state == HA_PROBE_OK &&
+                      (!o->hook_running || strcmp(o->hook_intent, "promote") == 0);
         if (!ha_deadline_passed(deadline))
                 probe_storage(cfg, deadline, renew_lease, o);
         else

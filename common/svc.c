@@ -190,6 +190,15 @@ static int systemd_job(const struct ha_svc *s, const char *method, usec_t kill_a
                                           on_job_removed, &w);
         if (r >= 0)
                 r = bus_call(b, deadline, &err, NULL, SD_PATH, SD_MGR, "Subscribe", NULL);
+        /* Killed at once: SIGKILL before the stop job's SIGTERM, which would have it start
+         * saving its state. */
+        if (r >= 0 && stop && ha_deadline_passed(kill_at)) {
+                _cleanup_err_ sd_bus_error kerr = SD_BUS_ERROR_NULL;
+
+                (void)bus_call(b, deadline, &kerr, NULL, SD_PATH, SD_MGR, "KillUnit", "ssi",
+                               s->unit, "all", SIGKILL);
+                killed = true;
+        }
         if (r >= 0)
                 r = bus_call(b, deadline, &err, &reply, SD_PATH, SD_MGR, method, "ss", s->unit,
                              "replace");
@@ -310,7 +319,9 @@ static int direct_stop(const struct ha_svc *s, usec_t kill_at, usec_t deadline,
         if (pid == 0)
                 return 0;
         start = ha_proc_start_time(pid);
-        if (kill(pid, SIGTERM) < 0 && errno != ESRCH) {
+        /* Killed at once: no SIGTERM first, which would have it start saving its state. */
+        killed = ha_deadline_passed(kill_at);
+        if (kill(pid, killed ? SIGKILL : SIGTERM) < 0 && errno != ESRCH) {
                 SAY("failed to signal %s (pid %d): %s", s->comm, (int)pid, strerror(errno));
                 return -errno;
         }

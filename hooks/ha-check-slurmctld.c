@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "common/exec.h"
 #include "common/fsutil.h"
+#include "common/guard.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/program.h"
@@ -33,11 +34,15 @@ static void usage(FILE *f)
 {
         fprintf(f,
                 "Usage: ha-check-slurmctld [-c FILE] [-v]\n"
+                "       ha-check-slurmctld --self-fence [-c FILE]\n"
                 "Health check for keepalived's vrrp_script: is this node's slurmctld what its\n"
                 "role (VIP holder or standby) needs?\n\n"
                 "Options:\n"
                 "  -c, --config FILE  configuration (default %s)\n"
                 "  -v, --verbose      print every probe, its result, reason and time\n"
+                "  --self-fence       guard the lease held here: stop slurmctld when it has not\n"
+                "                     been renewed for [lease] ttl less 3 s, SIGKILL at ttl less\n"
+                "                     1 s (the promotion starts it)\n"
                 "  -h, --help         print this help and exit\n"
                 "  -V, --version      print the version and exit\n\n"
                 "Exit status:\n"
@@ -99,17 +104,15 @@ static void record_verdict(const char *state_dir, const struct ha_verdict *v)
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"config", required_argument, NULL, 'c'},
-                {"verbose", no_argument, NULL, 'v'},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},
-                {0},
+                {"config", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
+                {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+                {"self-fence", no_argument, NULL, 'F'},   {0},
         };
         const char *config = HA_CFG_DEFAULT_PATH;
         struct ha_observation obs;
         struct ha_verdict verdict;
         struct ha_cfg *cfg = NULL;
-        bool verbose = false;
+        bool verbose = false, self_fence = false;
         usec_t deadline;
         int o, r;
 
@@ -130,6 +133,9 @@ int main(int argc, char **argv)
                 case 'v':
                         verbose = true;
                         break;
+                case 'F':
+                        self_fence = true;
+                        break;
                 default:
                         return ha_program_option(o, "ha-check-slurmctld", usage);
                 }
@@ -148,6 +154,13 @@ int main(int argc, char **argv)
         /* 2. The state folder: root's alone, or nothing recorded in it can be trusted. */
         r = ha_program_state_dir(cfg->ha.state_dir);
         if (r != HA_EXIT_OK) {
+                ha_cfg_free(cfg);
+                return r;
+        }
+
+        /* The self-fence: a process of its own, for as long as this node holds the lease. */
+        if (self_fence) {
+                r = ha_guard_run(cfg);
                 ha_cfg_free(cfg);
                 return r;
         }

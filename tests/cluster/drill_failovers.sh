@@ -7,8 +7,9 @@
 #   odd:  kill -15 of its slurmctld (a crash that lets slurmctld save its state: the check
 #         fails, keepalived moves the VIP, the next master's hook starts slurmctld);
 #   even: its keepalived stopped (maintenance: the VIP leaves at once, no hook runs there; the
-#         next master waits for the lease to expire and its slurmctld takes control from the
-#         old one, which saves its state and exits); keepalived is started again afterwards.
+#         old master's self-fence stops its slurmctld with SIGTERM, which saves its state and
+#         exits, before the next master may take the lease); keepalived is started again
+#         afterwards.
 # HAC_FAILOVERS_KILL9=1 makes the odd ones kill -9 (a crash without saving: slurmctld saves job
 # state asynchronously, at most every 5 s, so the job changes of the last seconds before the
 # kill are not in the shared state; such jobs are reported as "in the window", not failed).

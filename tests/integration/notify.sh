@@ -40,6 +40,11 @@ exactly() {
     ha_in_control "$1" && ! ha_in_control "$other"
 }
 ms_of() { sed -n 's/.* in \([0-9.]*\) ms.*/\1/p' <<<"$1" | tail -n 1; }
+# renewer_start HOST / renewer_stop: the check every second on HOST, as keepalived runs it, in
+# the background: across a wait longer than the master's self-fence allows without a renewal
+# of its lease (ttl - 3 s: ha-check-slurmctld(8), --self-fence), the test plays keepalived.
+renewer_start() { (while kill -0 $$ 2>/dev/null; do check "$1" >/dev/null; sleep 1; done) & RENEWER=$!; }
+renewer_stop() { kill "$RENEWER" 2>/dev/null || true; wait "$RENEWER" 2>/dev/null || true; }
 
 ha_cluster_two
 ha_cluster_hooks_conf ctl1
@@ -91,6 +96,7 @@ done
 # Now ctl2 holds the VIP (five moves from ctl1). ctl1 is the former master.
 t_note "the former master recovers: slurmctld started as a boot would"
 t_ok "ctl2 is the master" exactly ctl2
+renewer_start ctl2
 boot_rc=0
 boot_out=$(hat_exec ctl1 timeout 20 slurmctld -D 2>&1) || boot_rc=$?
 t_match "slurmctld with the default slurm.conf refuses to run on ctl1" "$boot_out" 'not a valid controller'
@@ -98,6 +104,7 @@ t_ok "... and exits with a failure status ($boot_rc)" test "$boot_rc" -ne 0
 ok=0
 for i in $(seq 20); do ha_in_control ctl1 && ok=1; sleep 0.1; done
 t_ok "ctl1 never in control; ctl2 still is" eval "(($ok == 0)) && exactly ctl2"
+renewer_stop
 
 t_note "hooks out of order and at once"
 for i in $(seq 1 8); do

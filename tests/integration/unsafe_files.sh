@@ -25,7 +25,6 @@ STATE=/run/ha-slurm
 SHARED=/mnt/state/slurmctld
 LEASE=$SHARED/ha-slurm.lease
 LEASE1=$LEASE.00000000000000000001 # its first generation (lease.h)
-LEASE2=$LEASE.00000000000000000002
 CANARY=/run/canary # root's, in the host's own /run
 CANARY_TEXT="canary: must never change"
 DEADLINE_MS=8000 # every run below must end well before this (the hooks' deadline is 5 s)
@@ -334,10 +333,14 @@ t_match "... (slurmctld here is /usr/bin/false: the start fails, as it should)" 
 as_slurm rm -f "$LEASE.lock" "$LEASE.ctl1.1.tmp"
 
 in1 ip addr del "$VIP/24" dev eth0
-as_slurm ln -s "$CANARY" "$LEASE2"
+# The next generation (the promotion wrote more than one: the grant, then a renewal before it
+# started slurmctld), planted as a link.
+top=$(in1 ls "$SHARED" | sed -n 's/^ha-slurm\.lease\.0*\([1-9][0-9]*\)$/\1/p' | sort -n | tail -n 1)
+NEXT=$(printf '%s.%020d' "$LEASE" $((top + 1)))
+as_slurm ln -s "$CANARY" "$NEXT"
 run "$HA_HOOKS/ha-notify-backup" -c "$CONF"
 t_ok "ha-notify-backup: the lease a link: the demotion itself is done (exit 0)" test "$RC" = 0
-refused "ha-notify-backup" "$LEASE2" 'a symbolic link'
+refused "ha-notify-backup" "$NEXT" 'a symbolic link'
 t_match "... and the release step says it was not" "$OUT" 'failed to release the lease'
 t_ok "... the canary is unchanged" canary_ok
 

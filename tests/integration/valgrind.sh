@@ -108,6 +108,15 @@ for h in ctl1 ctl2; do
         "[notify]" "alert_command = /usr/bin/touch /run/ha-slurm/alerted"
 done
 
+# The check every second on both hosts, not under valgrind, as keepalived runs it: the VIP
+# holder in control renews its lease, or its self-fence stops slurmctld (ttl - 3 s without a
+# renewal: ha-check-slurmctld(8)) while memcheck takes its time. It ends with this shell.
+(while kill -0 $$ 2>/dev/null; do
+    for h in ctl1 ctl2; do hat_exec "$h" "$HA_HOOKS/ha-check-slurmctld" -c "$(conf "$h")" >/dev/null 2>&1 || true; done
+    sleep 1
+done) &
+renewer=$!
+
 t_note "a promotion"
 vip_to ctl1
 vg ctl1 notify-master-ctl1 0 "$HA_HOOKS/ha-notify-master" -c "$(conf ctl1)"
@@ -151,4 +160,6 @@ t_match "ha-notify-fault: demoted, and says FAULT" "$OUT" 'FAULT on ctl1.*demote
 t_ok "... and ran the alert command" hat_exec ctl1 test -e /run/ha-slurm/alerted
 t_ok "ctl2 still in control" ha_in_control ctl2
 
+kill "$renewer" 2>/dev/null || true
+wait "$renewer" 2>/dev/null || true
 t_done
