@@ -50,7 +50,16 @@ t_match "... recorded, with the epoch it guards" "$(hat_exec ctl1 cat "$STATE/gu
 ctld=$(hat_exec ctl1 cat /run/slurmctld.pid)
 
 t_note "the check renews the lease every second for 8 s (longer than ttl): nothing happens"
-for _ in 1 2 3 4 5 6 7 8; do check ctl1 || true; sleep 1; done
+renewals=0
+for _ in 1 2 3 4 5 6 7 8; do
+    if out=$(hat_exec ctl1 "$HA_HOOKS/ha-check-slurmctld" -c "$(ha_cluster_hooks_path ctl1)" 2>&1); then
+        renewals=$((renewals + 1))
+    else
+        t_note "a check failed, so it did not renew the lease: $out"
+    fi
+    sleep 1
+done
+t_ok "every check passed and renewed the lease ($renewals of 8)" test "$renewals" = 8
 t_ok "slurmctld still runs (pid $ctld)" kill -0 "$ctld"
 t_ok "the guard still runs" kill -0 "${gp:-0}"
 
