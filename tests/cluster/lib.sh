@@ -500,8 +500,6 @@ _hac_reuse() {
     ((${#HAC_CTL_LIST[@]} == n && ${#HAC_CN_LIST[@]} == m)) || return 1
     for h in "${HAC_CTL_LIST[@]}"; do hat_alive "$h" keepalived && hat_alive "$h" munged || return 1; done
     for h in "${HAC_CN_LIST[@]}"; do hat_alive "$h" slurmd && hat_alive "$h" munged || return 1; done
-    HAC_HOOKS=$(<"$st/hooks.path")
-    HAC_CONF_SOURCE=$(<"$st/conf.source")
     if ! master=$(hac_wait_steady 60); then
         hac_progress "the cluster left by the last test is not steady: booting a new one"
         return 1
@@ -524,6 +522,10 @@ _hac_reuse() {
         fi
         hat_wait_for 30 eval "[[ -z \$(hat_exec ${HAC_CN_LIST[0]} timeout 10 squeue -h -o %i 2>/dev/null) ]]" || true
     fi
+    # Only now: a cluster that is not reused is booted anew from the build's hooks, and the
+    # root-only copies named in hooks.path go with the old one's state folder.
+    HAC_HOOKS=$(<"$st/hooks.path")
+    HAC_CONF_SOURCE=$(<"$st/conf.source")
     hac_progress "the cluster of the earlier test, steady: $master in control (HAC_SHARED)"
 }
 
