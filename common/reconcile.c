@@ -679,6 +679,11 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
         usec_t t;
         int e;
 
+        /* 0. No priority bonus from here on (role.h): this node is no lease holder in
+         *    control, whatever the last check found. */
+        if (!r->dry_run)
+                (void)ha_holder_record(cfg->ha.state_dir, false);
+
         /* 1. Followers first: they depend on slurmctld, not the other way round. */
         for (size_t i = 0; cfg->notify.followers && cfg->notify.followers[i]; i++) {
                 struct follower f;

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -574,4 +575,28 @@ void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct h
                 }
         }
         (void)snprintf(v->reason, sizeof(v->reason), "standby node: ready to take over");
+}
+
+bool ha_holder_of(const struct ha_observation *o, const struct ha_verdict *v)
+{
+        return o->vip_here && v->healthy && !v->grace && o->ctld_answers &&
+               o->control.control_time && o->lease_tried && o->lease_result == 0;
+}
+
+int ha_holder_record(const char *state_dir, bool holder)
+{
+        const char *line = holder ? "1\n" : "0\n";
+        char path[PATH_MAX], *last = NULL;
+        int n, e;
+
+        n = snprintf(path, sizeof(path), "%s/vrrp.holder", state_dir);
+        if (n < 0 || (size_t)n >= sizeof(path))
+                return -ENAMETOOLONG;
+        e = ha_fs_read_small(path, 16, &last, NULL);
+        if (e == 0 && strcmp(last, line) == 0) {
+                free(last);
+                return 0;
+        }
+        free(last);
+        return ha_fs_write_atomic(path, line, strlen(line), 0644);
 }

@@ -92,6 +92,26 @@ struct ha_verdict {
  * unhealthy only with [check] require_dbd: accounting waits in slurmctld's queue, jobs do not. */
 void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct ha_verdict *ret);
 
+/* The lease holder's VRRP priority bonus. keepalived tracks "STATE_DIR/vrrp.holder"
+ * (track_file, weight 150 in the keepalived.conf ha-genconf writes): "1" adds 150 to this
+ * node's priority (keepalived caps it at 254), "0" nothing. Only the VIP holder whose check
+ * just found slurmctld in control and renewed the lease under its epoch is a holder; any other
+ * verdict, and every demotion, writes "0".
+ *
+ * Why: during a partition between the controllers each side elects a VRRP master, and only
+ * the lease holder's promotion stood (the other side's are refused). When the partition heals
+ * the two masters see each other's adverts and the lower priority one leaves. Without the
+ * bonus that is decided by the configured priorities alone, and a lease holder configured
+ * below the other side's master would give up the VIP, demote, and hand control over: a
+ * failover nobody needed. With it, the holder's priority is above every other controller's
+ * (150 + the lowest configured priority, 10, is 160; the highest configured is 150), and it
+ * keeps the VIP. The bonus decides nothing else: a failing check still puts the node in
+ * FAULT, and a BACKUP never preempts (nopreempt).
+ * ha_holder_record(): written only when it changes, atomically (keepalived follows the
+ * rename with inotify). */
+int ha_holder_record(const char *state_dir, bool holder);
+bool ha_holder_of(const struct ha_observation *o, const struct ha_verdict *v);
+
 /* With `renew_lease`, ha_observe() also renews the lease (or takes it if free) in the same child
  * as the storage probe, when this node holds the VIP and its slurmctld is in control and no hook
  * is at work (the lease rules, lease.h); ha_judge() then turns the verdict unhealthy if another

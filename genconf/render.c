@@ -202,6 +202,7 @@ static void render_keepalived(struct gc_buf *b, const struct gc_model *m, const 
                 GC_TPL_ONE("CLUSTER", m->cluster_name.s),
                 GC_TPL_ONE("HOOKS_DIR", m->hooks_dir.s),
                 GC_TPL_ONE("HA_CONF", GC_HA_CONF),
+                GC_TPL_ONE("STATE_DIR", m->ha_state_dir.s),
                 GC_TPL_ONE("CHECK_INTERVAL", interval),
                 GC_TPL_ONE("CHECK_TIMEOUT", timeout),
                 GC_TPL_ONE("CHECK_FALL", fall),

@@ -177,13 +177,18 @@ int main(int argc, char **argv)
 
         /* 5. Say so, once per change. */
         record_verdict(cfg->ha.state_dir, &verdict);
+        /* The lease holder's priority bonus for keepalived (role.h). */
+        r = ha_holder_record(cfg->ha.state_dir, ha_holder_of(&obs, &verdict));
+        if (r < 0)
+                fprintf(stderr, "ha-check-slurmctld: Failed to write '%s/vrrp.holder': %s\n",
+                        cfg->ha.state_dir, strerror(-r));
         if (verbose)
                 print_table(&obs, &verdict);
         else if (!verdict.healthy)
                 fprintf(stderr, "ha-check-slurmctld: unhealthy (%s): %s\n",
                         ha_probe_name(verdict.probe), verdict.reason);
 
-        /* 5. Metrics for node_exporter, if configured: in a child with their own deadline, and
+        /* 6. Metrics for node_exporter, if configured: in a child with their own deadline, and
          *    never part of the verdict. */
         r = ha_metrics_check(cfg, &obs, &verdict);
         if (r < 0 && verbose)

@@ -156,7 +156,7 @@ step_files() {
                 ensure_dir "${CTLD_UNIT%/*}" 0755 root
                 install_file "$WORK/ha-slurmctld.service" "$CTLD_UNIT" 0644 root config
                 render_template keepalived/keepalived.service.d/ha-slurm.conf "$WORK/keepalived-ha-slurm.conf" \
-                        "MOUNT_POINT=$MOUNT_POINT" "HOOKS_DIR=$HOOKS_DIR"
+                        "MOUNT_POINT=$MOUNT_POINT" "HOOKS_DIR=$HOOKS_DIR" "HA_STATE_DIR=$HA_STATE_DIR"
                 ensure_dir "${KEEPALIVED_DROPIN%/*}" 0755 root
                 install_file "$WORK/keepalived-ha-slurm.conf" "$KEEPALIVED_DROPIN" 0644 root config
         fi

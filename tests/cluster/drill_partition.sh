@@ -6,15 +6,35 @@
 # side elects a master of its own: two VIP holders. Shows, sampling every ~100 ms who is in
 # control (REQUEST_CONTROL_STATUS to every controller from a compute host): never two controllers
 # in control; the lease holder (the old master) keeps control; the other side's promotions are
-# refused ("holds the lease") within the notify deadline. After the partition heals: one VIP
-# holder, in control, and sbatch through the VIP is accepted.
+# refused ("holds the lease") within the notify deadline. The partition heals while the other
+# side's VIP holder has a higher configured priority than the lease holder (the drill moves
+# control off the highest-priority controller first, and waits for such a holder): the two
+# VRRP masters see each other, and the lease holder's priority bonus (vrrp.holder) keeps the
+# VIP where slurmctld is in control. After the heal: one VIP holder, the lease holder, in
+# control, and sbatch through the VIP is accepted.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PART_S=${HAC_PARTITION_S:-20}
 hac_drill 3 2
 hac_watch_start
+# prio HOST: its configured keepalived priority (lib.sh, _hac_priority: by order).
+prio() {
+    local i=0 h
+    for h in $(hac_ctls); do
+        i=$((i + 1))
+        [[ $h == "$1" ]] && { _hac_priority "$i"; return 0; }
+    done
+    return 1
+}
 m=$(hac_master)
+top=$(hac_ctls | head -n 1)
+if [[ $m == "$top" ]]; then
+    hac_event "$m, the highest priority, is the master: control moved off it first (kill -15 of its slurmctld)" >/dev/null
+    hac_kill_ctld "$m" TERM
+    m=$(hac_wait_new_master "$m" 40) || { t_ok "control moved off $top within 40 s" false; hac_dump; t_done; exit 1; }
+    hac_wait_steady 40 >/dev/null || { t_ok "steady again within 40 s" false; hac_dump; t_done; exit 1; }
+fi
 others=$(hac_ctls | grep -vx "$m" | xargs)
 mpid=$(hac_ctld_pid "$m")
 t0=$(hac_event "partition: $m cut off from $others (storage still shared)")
@@ -23,7 +43,18 @@ t_ok "the other side elects a VRRP master of its own (a second VIP holder) withi
     hat_wait_for 15 eval "[[ \$(hac_vip_holders | wc -l) -ge 2 ]]"
 hac_event "two VIP holders: $(hac_vip_holders | xargs)" >/dev/null
 sleep "$PART_S"
-t1=$(hac_event "partition heals")
+# outranked: a VIP holder on the other side with a higher configured priority than $m.
+outranked() {
+    local h
+    for h in $(hac_vip_holders); do
+        [[ $h != "$m" ]] && (($(prio "$h") > $(prio "$m"))) && { echo "$h"; return 0; }
+    done
+    return 1
+}
+t_ok "the other side has a VIP holder configured above $m (priority $(prio "$m")) within 30 s" \
+    hat_wait_for 30 outranked
+o=$(outranked) || o=
+t1=$(hac_event "partition heals (${o:-no} VIP holder above $m on the other side)")
 hac_heal
 # Measured first, the assertions after: how long until the cluster serves again.
 new=$(hac_wait_master 30) || new=

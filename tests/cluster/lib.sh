@@ -313,6 +313,11 @@ vrrp_script chk_slurmctld {
     user root
 }
 
+track_file lease_holder {
+    file "/run/ha-slurm/vrrp.holder"
+    weight 150
+}
+
 vrrp_instance VI_1 {
     state BACKUP
     nopreempt
@@ -328,6 +333,9 @@ ${peers}    }
     }
     track_script {
         chk_slurmctld
+    }
+    track_file {
+        lease_holder
     }
 ${notify}}
 EOF
@@ -538,6 +546,8 @@ hac_keepalived_start() {
     if ((_HAC_SANITIZED)); then
         env=(env "ASAN_OPTIONS=${ASAN_OPTIONS:-}" "UBSAN_OPTIONS=${UBSAN_OPTIONS:-}")
     fi
+    # keepalived watches vrrp.holder's folder from its start (as the installer's drop-in).
+    hat_exec "$1" mkdir -p -m 0700 /run/ha-slurm || return 1
     hat_spawn "$1" keepalived "${env[@]}" keepalived -n -l -D \
         -f "$(hat_host_dir "$1")/keepalived.conf" -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
 }

@@ -6,7 +6,8 @@
 # state folder shared over FUSE, cn1 named in slurm.conf. No notify scripts: nothing promotes
 # or demotes slurmctld here.
 #
-# Shows: keepalived accepts the configuration (keepalived -t); the VIP lands on ctl1; after
+# Shows: keepalived accepts the configuration (keepalived -t); the VIP lands on ctl1; ctl1's
+# check gives it the lease holder's priority bonus (vrrp.holder), ctl2's does not; after
 # slurmctld is killed on ctl1 (SIGKILL) the VIP leaves ctl1 and appears on ctl2, and how long
 # that took. (ctl2's own check then fails, since its slurmctld stays in standby without a hook:
 # that is expected and not asserted.)
@@ -88,6 +89,14 @@ t_note "VIP on ctl1 $((t1 - t0)) ms after keepalived started; its slurmctld up $
 healthy() { hat_exec "$1" "$CHECK" -c "$(ha_conf "$1")" >/dev/null 2>&1; }
 t_ok "ctl1's check is healthy" hat_wait_for 5 healthy ctl1
 t_ok "ctl2's check is healthy" healthy ctl2
+# The lease holder's priority bonus (role.h): ctl1's check renews the lease, writes 1 to
+# vrrp.holder, and keepalived adds 150 (capped at 254) through its track_file; ctl2's writes 0.
+holder() { cat "$(hat_host_dir "$1")/fs/run/ha-slurm/vrrp.holder" 2>/dev/null; }
+t_match "ctl1's check: vrrp.holder 1 (it holds the VIP and the lease, in control)" "$(holder ctl1)" '^1$'
+t_match "ctl2's check: vrrp.holder 0 (a standby)" "$(holder ctl2)" '^0$'
+prio_to() { grep -q "VI_1) Changing effective priority from [0-9]* to $2\b" "$(hat_log "$1" keepalived)"; }
+t_ok "ctl1's keepalived: effective priority 254 (150 + 150, capped)" hat_wait_for 3 prio_to ctl1 254
+t_fail "ctl2's keepalived: no bonus" prio_to ctl2 250
 # Long enough for keepalived to act on two failed runs (fall 2, interval 1).
 t_fail "the VIP stays on ctl1 (3 s)" hat_wait_for 3 vip_gone ctl1
 t_ok "ctl2 does not hold the VIP" vip_gone ctl2
@@ -109,5 +118,7 @@ t_match "ctl1's keepalived saw the check fail" "$(cat "$(hat_log ctl1 keepalived
 # Its log, not its state now: ctl2's own check fails next (no hook starts slurmctld there),
 # and keepalived may already have moved the VIP back to ctl1.
 t_match "ctl1's keepalived went to FAULT" "$(cat "$(hat_log ctl1 keepalived)")" 'Entering FAULT STATE'
+t_match "ctl1's check: vrrp.holder 0 once its slurmctld is gone" "$(holder ctl1)" '^0$'
+t_ok "ctl1's keepalived: the bonus gone (effective priority 150)" prio_to ctl1 150
 
 t_done

@@ -83,7 +83,8 @@ ha_cluster_keepalived_path() { echo "$(hat_host_dir "$1")/keepalived.conf"; }
 # $(ha_cluster_keepalived_path HOST), root's, 0644): VRRP instance VI_1 (router id $HA_VRID,
 # default 51), state BACKUP with nopreempt, unicast to the PEERs, the VIP on eth0, the check
 # ($HA_HOOKS/ha-check-slurmctld with the host's ha-slurm.conf) as vrrp_script (interval 1,
-# timeout 4, fall 2, rise 2: a failure means FAULT), and the three notify hooks unless
+# timeout 4, fall 2, rise 2: a failure means FAULT), the lease holder's priority bonus
+# (vrrp.holder, weight 150, as ha-genconf writes it), and the three notify hooks unless
 # HA_NO_NOTIFY=1. Script security is on, as in production.
 ha_cluster_keepalived_conf() {
     local h=$1 prio=$2; shift 2
@@ -112,6 +113,10 @@ vrrp_script chk_slurmctld {
     rise 2
     user root
 }
+track_file lease_holder {
+    file "/run/ha-slurm/vrrp.holder"
+    weight 150
+}
 vrrp_instance VI_1 {
     state BACKUP
     nopreempt
@@ -128,6 +133,9 @@ ${peers}    }
     track_script {
         chk_slurmctld
     }
+    track_file {
+        lease_holder
+    }
 $notify
 }
 EOF
@@ -143,6 +151,8 @@ ha_cluster_keepalived_start() {
         echo "keepalived refuses $(ha_cluster_keepalived_path "$1"): $out" >&2
         return 1
     fi
+    # keepalived watches vrrp.holder's folder from its start (as the installer's drop-in).
+    hat_exec "$1" mkdir -p -m 0700 /run/ha-slurm || return 1
     hat_spawn "$1" keepalived keepalived -n -l -D -f "$(ha_cluster_keepalived_path "$1")" \
         -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
 }

@@ -7,6 +7,8 @@
 #   * after boot no slurmctld runs until keepalived's notify_master hook starts
 #     ha-slurmctld.service through sd-bus; Debian's slurmctld.service never starts;
 #   * the check reads the unit's state through sd-bus (its pid is the unit's MainPID);
+#   * keepalived tracks vrrp.holder in the state folder the drop-in created before it started
+#     (the lease holder's priority bonus);
 #   * the hooks' journal entries: `journalctl MESSAGE_ID=...` with their fields, and
 #     `journalctl -u keepalived` (the hooks are keepalived.service's children);
 #   * slurmctld survives a restart of keepalived (its own unit, not keepalived's cgroup);
@@ -131,6 +133,11 @@ mainpid=$(prop ha-slurmctld.service MainPID)
 chk=$(x /usr/libexec/ha-slurm/ha-check-slurmctld -v -c /etc/ha-slurm/ha-slurm.conf 2>&1 || true)
 t_match "check: process probe = the unit's MainPID ($mainpid)" "$chk" "process +ok .*slurmctld runs, pid $mainpid\\b"
 t_match "check: healthy VIP holder" "$chk" 'verdict: healthy: VIP holder'
+# The drop-in made /run/ha-slurm before keepalived started on a fresh /run, so keepalived
+# watches vrrp.holder: the lease holder's bonus (150 + 150, capped at 254).
+ka_bonus() { x journalctl -u keepalived.service -o cat | grep -q 'VI_1) Changing effective priority from 150 to 254'; }
+t_ok "keepalived: the lease holder's priority bonus (vrrp.holder, from the drop-in's state folder)" \
+        hat_wait_for 5 ka_bonus
 sed 's/^\[slurm\]$/[slurm]\nunit = hsd-none.service/' "$root/etc/ha-slurm/ha-slurm.conf" >"$root/etc/ha-slurm/none.conf"
 chmod 0600 "$root/etc/ha-slurm/none.conf"
 chk=$(x /usr/libexec/ha-slurm/ha-check-slurmctld -v -c /etc/ha-slurm/none.conf 2>&1 || true)

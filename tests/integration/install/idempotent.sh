@@ -69,6 +69,8 @@ t_ok "the unit names slurmctld's pid file" grep -qx 'PIDFile=/run/slurmctld.pid'
 t_ok "the drop-in waits for the shared mount" grep -qx 'RequiresMountsFor=/mnt/gluster' "$DROPIN"
 t_ok "the drop-in runs the backup hook when keepalived stops" \
         grep -qx "ExecStopPost=-$HOOKS_DIR/ha-notify-backup -c /etc/ha-slurm/ha-slurm.conf" "$DROPIN"
+t_ok "the drop-in creates the state folder keepalived watches" \
+        grep -qx "ExecStartPre=/bin/mkdir -p -m 0700 /run/ha-slurm" "$DROPIN"
 t_nomatch "the units: no placeholder or template comment (\"#@\") left" "$(cat "$UNIT" "$DROPIN")" '@'
 t_match "the units: their own comments kept" "$(head -n 1 "$UNIT"; head -n 1 "$DROPIN")" \
         "^# ha-slurmctld\\.service, written by ha-slurm's install\\.sh.*"$'\n'"# Written by ha-slurm's install\\.sh"
