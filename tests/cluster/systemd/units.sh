@@ -159,8 +159,15 @@ t_match "journalctl -x MESSAGE_ID=promote: the catalog's subject, @HA_PROGRAM@ f
 t_match "journalctl -x MESSAGE_ID=promote: the catalog's explanation" "$jx" \
         'A notify hook found the VIP on this node'
 t_nomatch "journalctl -x MESSAGE_ID=promote: no @FIELD@ left" "$jx" '@[A-Z_]+@'
-reason=$(x journalctl -o verbose -n 1 MESSAGE_ID="$MID_CHECK" | sed -n 's/^ *HA_REASON=//p')
-jx=$(x journalctl -x -o short -n 1 MESSAGE_ID="$MID_CHECK")
+# One entry, named by its cursor: keepalived's check may log a newer one between two reads (the
+# check above with none.conf changed the recorded verdict, so keepalived's next check logs the
+# change back).
+cursor=$(x journalctl -o export -n 1 MESSAGE_ID="$MID_CHECK" | sed -n 's/^__CURSOR=//p')
+# (Each filter reads its input to the end: journalctl gets no SIGPIPE.)
+reason=$(x journalctl -o verbose --cursor="$cursor" MESSAGE_ID="$MID_CHECK" |
+        sed -n 's/^ *HA_REASON=//p' | sed -n 1p)
+jx=$(x journalctl -x -o short --cursor="$cursor" MESSAGE_ID="$MID_CHECK" |
+        awk 'NR == 1 { print; next } done { next } /^-- / { print; next } { done = 1 }')
 t_match "journalctl -x MESSAGE_ID=check: @HA_PROGRAM@ and @HA_VERDICT@ filled in" "$jx" \
         'Subject: ha-check-slurmctld: health verdict changed to (healthy|unhealthy)'
 # The explanation's lines start with "-- " (LANG=C), the reason on a line of its own.
