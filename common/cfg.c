@@ -19,17 +19,18 @@
 #include <unistd.h>
 
 enum kind {
-        KIND_PATH,     /* an absolute path */
-        KIND_ADDRESS,  /* a numeric IPv4 or IPv6 address: no name look-up in a health check */
-        KIND_PORT,     /* 1..65535 */
-        KIND_USER,     /* a user name or a numeric uid */
-        KIND_PROTOCOL, /* "auto" or a Slurm release */
-        KIND_DURATION, /* "500ms", "2s" */
-        KIND_NAME,     /* a host, unit or interface name: letters, digits, "-_.:@" */
-        KIND_MANAGER,  /* "auto", "systemd" or "direct" */
-        KIND_COMMAND,  /* an absolute path and arguments, split on spaces */
-        KIND_NAMES,    /* names separated by spaces */
-        KIND_BOOL,     /* "yes" or "no" */
+        KIND_PATH,      /* an absolute path */
+        KIND_ADDRESS,   /* a numeric IPv4 or IPv6 address: no name look-up in a health check */
+        KIND_PORT,      /* 1..65535 */
+        KIND_USER,      /* a user name or a numeric uid */
+        KIND_PROTOCOL,  /* "auto" or a Slurm release */
+        KIND_DURATION,  /* "500ms", "2s" */
+        KIND_NAME,      /* a host, unit or interface name: letters, digits, "-_.:@" */
+        KIND_MANAGER,   /* "auto", "systemd" or "direct" */
+        KIND_COMMAND,   /* an absolute path and arguments, split on spaces */
+        KIND_NAMES,     /* names separated by spaces */
+        KIND_ADDRESSES, /* numeric addresses separated by spaces */
+        KIND_BOOL,      /* "yes" or "no" */
 };
 
 struct key {
@@ -56,6 +57,7 @@ static const struct key keys[] = {
         {"slurm", "unit", KIND_NAME, F(slurm.unit), "ha-slurmctld.service", false},
         {"slurm", "pid_file", KIND_PATH, F(slurm.pid_file), "/run/slurmctld.pid", false},
         {"slurm", "command", KIND_COMMAND, F(slurm.command), "/usr/sbin/slurmctld", false},
+        {"slurm", "peers", KIND_ADDRESSES, F(slurm.peers), NULL, false},
         {"ha", "state_dir", KIND_PATH, F(ha.state_dir), "/run/ha-slurm", false},
         {"ha", "node", KIND_NAME, F(ha.node), NULL, false},
         {"ha", "service_manager", KIND_MANAGER, F(ha.service_manager), "auto", false},
@@ -343,6 +345,7 @@ static const char *set_value(struct ha_cfg *cfg, const struct key *k, const char
                         return "expected \"yes\" or \"no\"";
                 return NULL;
         case KIND_NAMES:
+        case KIND_ADDRESSES:
         case KIND_COMMAND: {
                 char **argv;
 
@@ -356,6 +359,16 @@ static const char *set_value(struct ha_cfg *cfg, const struct key *k, const char
                 argv = split_words(value);
                 if (!argv)
                         return "out of memory";
+                for (size_t i = 0; k->kind == KIND_ADDRESSES && argv[i]; i++) {
+                        unsigned char buf[sizeof(struct in6_addr)];
+
+                        if (inet_pton(AF_INET, argv[i], buf) != 1 &&
+                            inet_pton(AF_INET6, argv[i], buf) != 1) {
+                                free_words(argv);
+                                return "expected numeric IPv4 or IPv6 addresses separated by "
+                                       "spaces (no host names: a hook must not wait for DNS)";
+                        }
+                }
                 free_words(*(char ***)field);
                 *(char ***)field = argv;
                 return NULL;
@@ -461,7 +474,8 @@ void ha_cfg_free(struct ha_cfg *cfg)
                 if (keys[i].kind == KIND_PATH || keys[i].kind == KIND_ADDRESS ||
                     keys[i].kind == KIND_NAME)
                         free(*(char **)field);
-                else if (keys[i].kind == KIND_COMMAND || keys[i].kind == KIND_NAMES)
+                else if (keys[i].kind == KIND_COMMAND || keys[i].kind == KIND_NAMES ||
+                         keys[i].kind == KIND_ADDRESSES)
                         free_words(*(char ***)field);
         }
         free(cfg->path);

@@ -31,6 +31,7 @@ struct ha_cfg {
                 char *unit;         /* systemd unit of slurmctld */
                 char *pid_file;     /* SlurmctldPidFile, without systemd */
                 char **command;     /* how to start slurmctld without systemd (argv) */
+                char **peers;       /* the other controllers' addresses; may be NULL */
         } slurm;
 
         struct {

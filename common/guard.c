@@ -84,6 +84,8 @@ static int fence(const struct ha_cfg *cfg, uint64_t epoch, usec_t since, usec_t 
         (void)ha_lease_epoch_set(cfg->ha.state_dir, 0);
         ha_slurmctld_svc(cfg, &s);
         r = ha_svc_stop(&s, kill_at, kill_at + HA_GUARD_KILL, &why);
+        /* No priority bonus for a node that let its lease go (role.h). */
+        (void)ha_holder_record(cfg->ha.state_dir, false);
         (void)snprintf(f_node, sizeof(f_node), "HA_NODE=%s", cfg->ha.node);
         ha_log_event(LOG_CRIT, HA_MID_FAULT, fields,
                      "self-fence on %s: the lease (epoch %llu) was last renewed %.1f s ago, and "

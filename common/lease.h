@@ -35,6 +35,15 @@
  *     lives on the shared mount, which may hang. The decision is made in the child on what it
  *     read, and its write succeeds only if nobody wrote in between (link): a child that outlives
  *     its parent's deadline cannot undo a newer grant.
+ *  8. Before it starts slurmctld, a node with the lease MUST see no other controller in control
+ *     ([slurm] peers). One that answers in control is watched until it no longer does (its
+ *     self-fence or its check stops it, rule 5); one still in control after that refuses the
+ *     promotion. It is never asked to give up control (REQUEST_CONTROL): that makes it save
+ *     its state, which may be older than the shared one. One that does not answer is not
+ *     waited for: it is gone, or frozen, and a frozen one's slurmctld is stopped by its
+ *     self-fence or its check (rule 5) when it runs again. slurmctld itself is started knowing
+ *     no other controller (ha-slurmctld.conf lists this host only): as a primary it would send
+ *     each one REQUEST_CONTROL, and wait 30 s on a frozen one (reconcile.c, quiet_peers()).
  */
 #pragma once
 

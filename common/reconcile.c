@@ -337,6 +337,68 @@ static void start_guard(struct run *r)
                          : "guarding the lease (ha-check-slurmctld --self-fence)");
 }
 
+/* Rule 8 of lease.h: no other controller in control when slurmctld starts here. Each peer is
+ * asked whether it is in control, with PEER_LOOK: one that is gone refuses at once or does not
+ * answer, a frozen one does not answer; neither is waited for. One in control (a former master
+ * whose self-fence has not yet acted, or one without keepalived and without a self-fence) is
+ * watched for up to PEER_WAIT: the self-fence of a former master stops its slurmctld by ttl - 1
+ * s after its last renewal, and this node took the lease only ttl after that, so a former
+ * master that runs is normally gone before this step; one that is still in control after
+ * PEER_WAIT is not going away by itself, and starting slurmctld here would make two. Timing:
+ * PEER_LOOK per peer that does not answer, PEER_WAIT at most per peer in control, all within
+ * the hook's deadline. */
+#define PEER_LOOK (300 * HA_USEC_PER_MSEC)
+#define PEER_WAIT (5 * HA_USEC_PER_SEC)
+
+static int quiet_peers(struct run *r)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        char said[600] = "";
+        size_t len = 0;
+        int result = 0;
+        usec_t t = ha_now();
+
+        if (!cfg->slurm.peers || !cfg->slurm.peers[0] || r->dry_run)
+                return 0;
+        for (size_t i = 0; cfg->slurm.peers[i]; i++) {
+                struct ha_slurm_client c = ha_slurmctld_client(cfg);
+                usec_t until = ha_deadline_min(r->deadline, ha_deadline_in(PEER_WAIT));
+                struct ha_slurm_control ctl = {0};
+                const char *reason = "", *what;
+                bool was = false;
+                int e;
+
+                c.address = cfg->slurm.peers[i];
+                for (;;) {
+                        /* Each look has its own PEER_LOOK, even the last one at `until`. */
+                        e = ha_slurm_control_status(
+                                &c, ha_deadline_min(r->deadline, ha_deadline_in(PEER_LOOK)), &ctl,
+                                &reason);
+                        if (e < 0 || !ctl.control_time || ha_now() >= until)
+                                break;
+                        was = true;
+                        (void)ha_sleep_until(until, 100 * HA_USEC_PER_MSEC);
+                }
+                if (e == 0 && ctl.control_time) {
+                        what = "IN CONTROL, and still after 5 s";
+                        result = -EBUSY;
+                } else if (was) {
+                        what = "was in control, then no longer said so";
+                } else {
+                        what = e == -ECONNREFUSED ? "no slurmctld"
+                               : e == 0           ? "in standby"
+                               : e == -ETIMEDOUT  ? "no answer (frozen or gone: not waited for)"
+                                                  : ha_slurm_strerror(e);
+                }
+                len += (size_t)snprintf(said + len, sizeof(said) - len, "%s%s: %s", i ? "; " : "",
+                                        cfg->slurm.peers[i], what);
+                if (len >= sizeof(said))
+                        len = sizeof(said) - 1;
+        }
+        return step(r, "peers", t, result, result < 0, "%s%s",
+                    result < 0 ? "refused: another controller is in control: " : "", said);
+}
+
 /* Polls the local slurmctld until it says it is in control, asking a standby to take over
  * once. */
 static int wait_in_control(struct run *r, struct ha_slurm_control *ret)
@@ -542,8 +604,16 @@ static void promote(struct run *r, const struct ha_observation *o)
                 give_back_lease(r, epoch);
                 return;
         }
-        /* The followers and slurmdbd may have taken seconds: renewed now, and guarded from
-         *    here on (guard.h). */
+        /* 3a. Rule 8: no other controller in control. */
+        e = quiet_peers(r);
+        if (e < 0) {
+                r->res->refused = true;
+                r->res->result = e;
+                give_back_lease(r, epoch);
+                return;
+        }
+        /* The followers, slurmdbd and the peers may have taken seconds: renewed now, and
+         *    guarded from here on (guard.h). */
         e = keep_lease(r, true);
         if (e < 0) {
                 r->res->refused = true;
@@ -647,8 +717,8 @@ static int run_alert(struct run *r, enum ha_hint hint)
  * state-save thread has had the seconds the check takes to see munged gone to save what changed
  * before. A SIGTERM does not help it: its shutdown waits for RPCs whose credentials it cannot
  * make or check, and it outlasts the 10 s stop_timeout (tests/cluster/drill_munged_lost.sh).
- * A new master that is the first SlurmctldHost waits for it all that while (its REQUEST_CONTROL
- * gets no answer), past the failover time promised: SIGKILL at once. A credential refused
+ * It holds the lease all that while (rule 6), past the failover time promised: SIGKILL at
+ * once. A credential refused
  * (wrong key) is not this case: munged answers, slurmctld's calls fail fast. */
 static bool munged_gone(const struct ha_observation *o)
 {

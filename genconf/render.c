@@ -14,7 +14,7 @@
 enum view {
         VIEW_ALL,    /* compute nodes and other hosts: every controller, the VIP owner first */
         VIEW_OTHERS, /* a controller's slurm.conf: every controller but itself */
-        VIEW_SELF,   /* a controller's ha-slurmctld.conf: itself first (index 0), then the rest */
+        VIEW_SELF,   /* a controller's ha-slurmctld.conf: itself alone */
 };
 
 static void header(struct gc_buf *b, const struct gc_model *m, const char *file, const char *host)
@@ -74,19 +74,19 @@ static void render_slurm_conf(struct gc_buf *b, const struct gc_model *m, const 
         case VIEW_SELF:
                 gc_buf_printf(b,
                               "#\n"
-                              "# The file the HA hooks start slurmctld with: %s comes first "
-                              "(index 0), so the\n"
-                              "# slurmctld started on the VIP holder takes control at once. The "
-                              "other controllers\n"
-                              "# follow in the cluster's order. Only SlurmctldHost differs from "
-                              "slurm.conf.\n",
+                              "# The file the HA hooks start slurmctld with: %s alone, so the "
+                              "slurmctld\n"
+                              "# started on the VIP holder takes control at once and waits for no "
+                              "other\n"
+                              "# controller (the hooks see that none is in control first). Only\n"
+                              "# SlurmctldHost differs from slurm.conf.\n",
                               host);
                 break;
         }
         gc_buf_printf(b, "ClusterName=%s\n", m->cluster_name.s);
         if (view == VIEW_SELF)
                 slurmctld_host(b, self);
-        for (size_t k = 0; k < m->n_order; k++) {
+        for (size_t k = 0; k < m->n_order && view != VIEW_SELF; k++) {
                 const struct gc_controller *c = &m->controllers[m->order[k]];
 
                 if (view != VIEW_ALL && c == self)
@@ -266,6 +266,27 @@ static void render_ha_conf(struct gc_buf *b, const struct gc_model *m, const cha
             "");
         ini(b, problems, "conf", GC_SLURM_DIR "/ha-slurmctld.conf", NULL, "");
         ini(b, problems, "pid_file", "/run/slurmctld.pid", NULL, "");
+        {
+                /* The other controllers, which a promotion sees out of control first (rule 8
+                 * of lease.h). */
+                struct gc_buf peers = {0};
+                const struct gc_val *first = NULL;
+
+                for (size_t k = 0; k < m->n_order; k++) {
+                        const struct gc_controller *c = &m->controllers[m->order[k]];
+
+                        if (c == self)
+                                continue;
+                        if (!first)
+                                first = &c->ip_address;
+                        gc_buf_printf(&peers, "%s%s", peers.len ? " " : "", c->ip_address.s);
+                }
+                if (peers.failed)
+                        b->failed = true;
+                else if (peers.len)
+                        ini(b, problems, "peers", peers.data, first, "nodes.controllers");
+                gc_buf_free(&peers);
+        }
 
         gc_buf_puts(b, "\n[ha]\n");
         ini(b, problems, "state_dir", m->ha_state_dir.s, &m->ha_state_dir, "ha.state_dir");

@@ -30,8 +30,9 @@ hook_start=$(hac_first_event "$t0" "${new:-x}: ha-notify-master started")
 t_note "loss -> first accepted sbatch: $ms ms; $new's promotion started after $hook_start ms (VRRP: the master's silence noticed)"
 if [[ -n $new ]]; then
     t_note "$new's promotion: $(hac_hook_output "$new" "$t0" | grep -E '^ha-notify-master: ' | tr '\n' ' ')"
-    bu=$(grep '_shutdown_bu_thread' "$(hat_host_dir "$new")/fs/log-slurm/slurmctld.log" | tail -n 2 | sed 's/^\[[^]]*\] //' | tr '\n' ' ')
-    [[ -n $bu ]] && t_note "$new's slurmctld at start: $bu"
+    t_match "its peers step did not wait for the lost $old" \
+        "$(hac_hook_output "$new" "$t0" | grep -E '^ha-notify-master: peers: ')" \
+        "$(hac_ip "$old"): (no answer|No route to host)"
 fi
 t_lt "loss -> first accepted sbatch under 15 s ($ms ms; target median < 8 s)" "$( ((ms >= 0)) && echo "$ms" || echo 99999)" 15000
 t_match "the running job survived the failover" "$(hac_job_state cn1 "$job")" '^(RUNNING|COMPLETED)$'

@@ -76,7 +76,6 @@
 #                     below the script timeout of 3 s; ha-genconf writes the same)
 #   HAC_PROTOCOL      the Slurm release ha-rpc speaks (default: slurmctld -V here)
 #   HAC_SBATCH_GAP_MS HAC_SBATCH_TIMEOUT   see hac_sbatch_until_accepted
-#   HAC_CTLD_SELF_ONLY  1: an experiment, each ha-slurmctld.conf names its own host only
 #   HAC_VERBOSE       1: say more on stderr
 #   HAC_STORAGE       gluster | fuse (see above; default gluster when glusterd is installed)
 #   HAC_SHARED        1: one cluster for several drills (the ctest fixture, tests/cluster/
@@ -343,14 +342,15 @@ EOF
 
 # hac_write_confs: slurm.conf views, ha-slurm.conf and keepalived.conf of every host.
 hac_write_confs() {
-    local ctls=("$@") h i=0 ka f
+    local ctls=("$@") h i=0 ka f peers
     HAT_COMPUTE_HOSTS="$(hac_cns | xargs)" HAT_SLURMCTLD_TIMEOUT=${HAC_SLURMCTLD_TIMEOUT:-10} \
         hat_slurm_conf "${ctls[@]}"
     ha_cluster_conf "$HAC_VIP" "${ctls[@]}"
-    if [[ ${HAC_CTLD_SELF_ONLY:-0} == 1 ]]; then _hac_self_only "${ctls[@]}"; fi
     for h in "${ctls[@]}"; do
         i=$((i + 1))
-        HA_VIP=$HAC_VIP ha_cluster_hooks_conf "$h" "[check]" "deadline = $HAC_CHECK_DEADLINE"
+        peers=
+        for f in "${ctls[@]}"; do [[ $f == "$h" ]] || peers+="${peers:+ }$(hac_ip "$f")"; done
+        HA_PEERS=$peers HA_VIP=$HAC_VIP ha_cluster_hooks_conf "$h" "[check]" "deadline = $HAC_CHECK_DEADLINE"
         [[ $HAC_HOOK_LOG == 1 ]] && _hac_wrapper "$h" >/dev/null
         ka=$(hat_host_dir "$h")/keepalived.conf
         _hac_ka_conf "$h" "$i" >"$ka"
@@ -398,21 +398,7 @@ hac_write_confs_genconf() {
         chown root:root "$ka"
         chmod 0644 "$ka"
     done
-    if [[ ${HAC_CTLD_SELF_ONLY:-0} == 1 ]]; then _hac_self_only "$@"; fi
     HAC_CONF_SOURCE="ha-genconf (tests/cluster/cluster.yaml)"
-}
-
-# _hac_self_only CONTROLLER...: an experiment (not the design): each ha-slurmctld.conf names its
-# own controller only, so the slurmctld a hook starts contacts no other controller (slurmctld
-# as index 0 sends REQUEST_CONTROL to every other SlurmctldHost at start and waits for each).
-_hac_self_only() {
-    local h f
-    for h in "$@"; do
-        f="$(hat_host_dir "$h")/fs/etc-slurm/ha-slurmctld.conf"
-        awk 'BEGIN { n = 0 } /^SlurmctldHost=/ { if (n++) next } { print }' "$f" >"$f.new"
-        mv "$f.new" "$f"
-        chmod 0644 "$f"
-    done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -464,6 +450,8 @@ hac_boot() {
         hac_write_confs "${_ctls[@]}"
     fi
     for h in "${_ctls[@]}"; do
+        # vrrp.holder's folder (keepalived.conf tracks it): keepalived 2.3 wants it at -t.
+        hat_exec "$h" mkdir -p -m 0700 /run/ha-slurm || return 1
         if ! out=$(hat_exec "$h" keepalived -t -f "$(hat_host_dir "$h")/keepalived.conf" 2>&1); then
             echo "keepalived refuses the configuration of $h:" >&2
             echo "$out" >&2
@@ -546,7 +534,8 @@ hac_keepalived_start() {
     if ((_HAC_SANITIZED)); then
         env=(env "ASAN_OPTIONS=${ASAN_OPTIONS:-}" "UBSAN_OPTIONS=${UBSAN_OPTIONS:-}")
     fi
-    # keepalived watches vrrp.holder's folder from its start (as the installer's drop-in).
+    # keepalived watches vrrp.holder's folder from its start (as the installer's drop-in), and
+    # keepalived 2.3 refuses a configuration naming a folder that does not exist.
     hat_exec "$1" mkdir -p -m 0700 /run/ha-slurm || return 1
     hat_spawn "$1" keepalived "${env[@]}" keepalived -n -l -D \
         -f "$(hat_host_dir "$1")/keepalived.conf" -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
@@ -685,6 +674,17 @@ hac_storage_healed() {
     hat_wait_for "$1" hat_gluster_healed "$HAC_STATE" "$m"
 }
 
+# hac_storage_heal: with GlusterFS, start an index heal of the state volume now (gluster volume
+# heal), as an administrator would: after a brick's host was frozen and runs again, the
+# self-heal daemons were seen to leave its entries until their next crawl (cluster.heal-timeout,
+# 600 s).
+hac_storage_heal() {
+    [[ $HAC_STORAGE == gluster ]] || return 0
+    local m
+    m=$(hac_master) || m=${HAC_CTL_LIST[0]}
+    _hat_gluster "$m" volume heal "$(_hat_shared_key "$HAC_STATE")" >/dev/null
+}
+
 # hac_ka_state HOST: keepalived's last state (MASTER, BACKUP, FAULT), from its log.
 hac_ka_state() {
     local f; f=$(hat_log "$1" keepalived)
@@ -772,6 +772,21 @@ hac_host_lose() {
 # hac_host_recover HOST: the lost host boots again: link up, a fresh /run (as after a reboot),
 # munged, the shared mount, keepalived (no slurmctld: keepalived decides); in a native cluster
 # (hac_boot_native) slurmctld instead of keepalived.
+# hac_host_freeze HOST: every process of HOST frozen at once (a paused VM, a host stalled by
+# swap): its network stays up, so its kernel still accepts connections nobody answers.
+hac_host_freeze() {
+    local p left
+    # shellcheck disable=SC2046 # one pid per word
+    hat_freeze "$1" $(hac_host_pids "$1") || return 1
+    # One forked while the others were moved joins them (a frozen cgroup freezes what enters).
+    for p in $(hac_host_pids "$1"); do
+        grep -qx "$p" "$(hat_freezer_dir "$1")/cgroup.procs" || echo "$p" >"$(hat_freezer_dir "$1")/cgroup.procs"
+    done
+    left=$(hac_host_pids "$1" | grep -vxF -f "$(hat_freezer_dir "$1")/cgroup.procs" || true)
+    [[ -z $left ]] || { echo "hac_host_freeze $1: not frozen: $left" >&2; return 1; }
+}
+# hac_host_thaw HOST: all of them run again at once.
+hac_host_thaw() { hat_thaw "$1"; }
 hac_host_recover() {
     local h=$1 hd run mu
     hd=$(hat_host_dir "$h")

@@ -8,7 +8,9 @@
 # hooks run out of order and at once converge to "the VIP holder, and only it, in control";
 # promotion is refused, with its reason and on time, when MUNGE is down or storage is hung or
 # read-only; two VIP holders (a partition) never have two controllers in control (sampled every
-# 100 ms); a dry run changes nothing; the check gives a running promotion its grace.
+# 100 ms); a dry run changes nothing; the check gives a running promotion its grace; a
+# controller in control out of the hooks' reach ([slurm] peers) refuses a promotion, one that
+# stops while watched does not.
 set -euo pipefail
 # shellcheck source=../lib/testlib.sh
 source "$(dirname "$(readlink -f "$0")")/../lib/testlib.sh"
@@ -231,5 +233,39 @@ t_note "$(grep -E 'takeover|in control:|promoted' <<<"$out" | tr '\n' ' ')"
 t_ok "ctl2 in control" exactly ctl2
 t_nomatch "... and the takeover left no refused protocol version in slurmctld's log" \
     "$(hat_ctld_version_errors ctl2)" '.'
+
+t_note "another controller in control, out of the hooks' reach: [slurm] peers (rule 8 of lease.h)"
+vip_to none
+hook ctl2 backup >/dev/null
+ha_cluster_hooks_conf ctl2
+IP2=$(cat "$(hat_host_dir ctl2)/ip")
+HA_PEERS=$IP2 ha_cluster_hooks_conf ctl1
+# slurmctld on ctl2 started by hand with its ha-slurmctld.conf: in control, without the VIP, the
+# lease, a self-fence or a check (no keepalived here).
+hat_spawn ctl2 slurmctld slurmctld -D -f /etc/slurm/ha-slurmctld.conf
+t_ok "ctl2's slurmctld, started by hand, is in control" hat_wait_for 20 ha_in_control ctl2
+vip_to ctl1
+t0=$(date +%s%3N)
+out=$(hook ctl1 master)
+t1=$(date +%s%3N)
+t_match "the promotion sees it and refuses" "$out" \
+    "peers: refused: another controller is in control: $IP2: IN CONTROL, and still after 5 s.*exit=1"
+t_ok "... after watching it 5 s ($((t1 - t0)) ms, under 8 s)" test $((t1 - t0)) -ge 5000 -a $((t1 - t0)) -lt 8000
+t_match "... the lease given back" "$out" 'lease: given back'
+t_fail "... and no slurmctld started on ctl1" ha_ctld_running ctl1
+# The same, but it stops while the promotion watches (as a former master's self-fence stops it).
+(sleep 2; hat_kill ctl2 slurmctld KILL) &
+killer=$!
+out=$(hook ctl1 master)
+wait "$killer" || true
+t_match "one that stops while watched: the promotion goes on" "$out" \
+    "peers: $IP2: was in control, then no longer said so.*promoted: slurmctld in control.*exit=0"
+t_ok "ctl1 in control" exactly ctl1
+vip_to none
+hook ctl1 backup >/dev/null
+vip_to ctl1
+out=$(hook ctl1 master)
+t_match "none in control: the peers step says so, and the promotion goes on" "$out" \
+    "peers: $IP2: no slurmctld.*promoted: slurmctld in control.*exit=0"
 
 t_done

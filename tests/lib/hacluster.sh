@@ -8,14 +8,15 @@
 #                                 clients, slurmd and any slurmctld started by hand or at boot
 #                                 read. A slurmctld started with it exits at once ("This host
 #                                 not a valid controller"): it cannot take control back.
-#   /etc/slurm/ha-slurmctld.conf  this host first (index 0), then the others: what the hooks
-#                                 start slurmctld with, so it is in control at once.
+#   /etc/slurm/ha-slurmctld.conf  this host alone: what the hooks start slurmctld with, so it
+#                                 is in control at once and waits for no other controller.
 # Compute hosts get every controller in order. Until ha-genconf writes these, the tests do.
 #
 #   ha_cluster_two                         the two-controller tests' hosts, up to the views
 #   ha_cluster_conf VIP CONTROLLER...      after hat_slurm_conf: rewrite the views
 #   ha_cluster_hooks_conf HOST [LINE...]   the hooks' ha-slurm.conf for HOST (HA_COMMAND: another
-#                                          slurmctld start command), at
+#                                          slurmctld start command; HA_PEERS: the other
+#                                          controllers' addresses, [slurm] peers), at
 #                                          $(ha_cluster_hooks_path HOST); extra INI lines are
 #                                          appended (later sections may repeat none of the
 #                                          keys above)
@@ -36,7 +37,6 @@ ha_cluster_conf() {
         if [[ " $* " == *" $h "* ]]; then
             {
                 _ha_ctl_line "$h"
-                for c in "$@"; do [[ $c == "$h" ]] || _ha_ctl_line "$c"; done
                 printf '%s\n' "$base"
             } >"$dir/ha-slurmctld.conf"
             {
@@ -62,6 +62,7 @@ ha_cluster_hooks_conf() {
 [slurm]
 pid_file = /run/slurmctld.pid
 command = ${HA_COMMAND:-/usr/sbin/slurmctld -f /etc/slurm/ha-slurmctld.conf}
+${HA_PEERS:+peers = $HA_PEERS}
 [ha]
 service_manager = direct
 [vip]
@@ -147,12 +148,13 @@ EOF
 # accepted its configuration (its complaint is printed otherwise).
 ha_cluster_keepalived_start() {
     local out
+    # keepalived watches vrrp.holder's folder from its start (as the installer's drop-in), and
+    # keepalived 2.3 refuses a configuration naming a folder that does not exist.
+    hat_exec "$1" mkdir -p -m 0700 /run/ha-slurm || return 1
     if ! out=$(hat_exec "$1" keepalived -t -f "$(ha_cluster_keepalived_path "$1")" 2>&1); then
         echo "keepalived refuses $(ha_cluster_keepalived_path "$1"): $out" >&2
         return 1
     fi
-    # keepalived watches vrrp.holder's folder from its start (as the installer's drop-in).
-    hat_exec "$1" mkdir -p -m 0700 /run/ha-slurm || return 1
     hat_spawn "$1" keepalived keepalived -n -l -D -f "$(ha_cluster_keepalived_path "$1")" \
         -p /run/keepalived.pid -r /run/keepalived_vrrp.pid
 }

@@ -389,6 +389,9 @@ hat_clean() {
     [[ -d $st ]] || { _hat_say "clean: nothing to do"; return 0; }
     _hat_say "clean: $st"
 
+    # 0. Thaw hosts a test froze (hat_freezer_dir): frozen processes take no signal.
+    _hat_thaw_all
+
     # 1. Wake up stopped processes (a SIGSTOPped bindfs hangs everything that touches its
     #    mount), then ask everyone to stop, then insist.
     _HAT_VICTIMS=()
@@ -438,6 +441,41 @@ hat_clean() {
 }
 
 # hat_teardown: hat_clean, then give the prefix up; for an EXIT trap.
+# A frozen host: its processes in a cgroup (v1 freezer) of their own, frozen and thawed at once,
+# as a hypervisor pauses and resumes a VM.
+HAT_FREEZER_ROOT=${HAT_FREEZER_ROOT:-/sys/fs/cgroup/freezer}
+hat_freezer_dir() { echo "$HAT_FREEZER_ROOT/hat-$HAT_PREFIX-$1"; }
+
+# hat_freeze NAME PID...: the PIDs (a host's processes) moved into NAME's freezer cgroup, then
+# frozen; returns once the kernel says FROZEN (10 s at most). What they fork later is frozen too.
+hat_freeze() {
+    local name=$1 d p; shift
+    d=$(hat_freezer_dir "$name")
+    [[ -d $HAT_FREEZER_ROOT ]] || { _hat_err "no cgroup v1 freezer at $HAT_FREEZER_ROOT"; return 1; }
+    mkdir -p "$d"
+    for p in "$@"; do echo "$p" >"$d/cgroup.procs" 2>/dev/null || true; done
+    echo FROZEN >"$d/freezer.state"
+    hat_wait_for 10 grep -qx FROZEN "$d/freezer.state"
+}
+
+# hat_thaw NAME: NAME's processes thawed at once, moved back and its cgroup removed.
+hat_thaw() {
+    local d p
+    d=$(hat_freezer_dir "$1")
+    [[ -d $d ]] || return 0
+    echo THAWED >"$d/freezer.state"
+    while read -r p; do echo "$p" >"$HAT_FREEZER_ROOT/cgroup.procs" 2>/dev/null || true; done <"$d/cgroup.procs"
+    rmdir "$d" 2>/dev/null || true
+}
+
+_hat_thaw_all() {
+    local d
+    for d in "$HAT_FREEZER_ROOT/hat-$HAT_PREFIX-"*; do
+        [[ -d $d ]] && hat_thaw "${d##*/hat-"$HAT_PREFIX"-}"
+    done
+    return 0
+}
+
 hat_teardown() {
     hat_clean || return 1
     _hat_release

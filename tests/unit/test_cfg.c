@@ -95,6 +95,18 @@ static void test_dbd(void **state)
         assert_true(ha_cfg_name_in(cfg->notify.before_ctld, "slurmdbd"));
         assert_false(ha_cfg_name_in(cfg->notify.before_ctld, "other"));
         assert_false(ha_cfg_name_in(NULL, "slurmdbd"));
+        assert_null(cfg->slurm.peers);
+        ha_cfg_free(cfg);
+
+        /* [slurm] peers: numeric addresses, IPv4 and IPv6, in order. */
+        cfg = NULL;
+        (void)snprintf(text, sizeof(text), "[slurm]\npeers = 10.0.0.12  fd00::13\n%s",
+                       REQUIRED);
+        assert_int_equal(ha_cfg_load(write_file(text, 0600), &cfg, &err), 0);
+        assert_non_null(cfg->slurm.peers);
+        assert_string_equal(cfg->slurm.peers[0], "10.0.0.12");
+        assert_string_equal(cfg->slurm.peers[1], "fd00::13");
+        assert_null(cfg->slurm.peers[2]);
         ha_cfg_free(cfg);
 
         expect_error(REQUIRED "[check]\nrequire_dbd = maybe\n", 0600, -EINVAL,
@@ -177,6 +189,8 @@ static void test_bad_values(void **state)
                      (const char *[]){":2: [slurm] rpc_timeout:", "500ms", NULL});
         expect_error("[slurm]\ncontroller = ctl1.example\n", 0600, -EINVAL,
                      (const char *[]){":2: [slurm] controller:", "numeric", NULL});
+        expect_error("[slurm]\npeers = 10.0.0.12 ctl3\n", 0600, -EINVAL,
+                     (const char *[]){":2: [slurm] peers:", "numeric", "no host names", NULL});
         expect_error("[slurm]\nprotocol = 21.08\n", 0600, -EINVAL,
                      (const char *[]){":2: [slurm] protocol:", NULL});
         expect_error("[slurm]\nuser = no-such-user-here\n", 0600, -EINVAL,
