@@ -100,8 +100,7 @@ static void test_dbd(void **state)
 
         /* [slurm] peers: numeric addresses, IPv4 and IPv6, in order. */
         cfg = NULL;
-        (void)snprintf(text, sizeof(text), "[slurm]\npeers = 10.0.0.12  fd00::13\n%s",
-                       REQUIRED);
+        (void)snprintf(text, sizeof(text), "[slurm]\npeers = 10.0.0.12  fd00::13\n%s", REQUIRED);
         assert_int_equal(ha_cfg_load(write_file(text, 0600), &cfg, &err), 0);
         assert_non_null(cfg->slurm.peers);
         assert_string_equal(cfg->slurm.peers[0], "10.0.0.12");
