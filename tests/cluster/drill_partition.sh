@@ -28,7 +28,8 @@ prio() {
     return 1
 }
 m=$(hac_master)
-top=$(hac_ctls | head -n 1)
+# (Not `hac_ctls | head -n 1`: head's early exit is a SIGPIPE that pipefail reports.)
+top=$(hac_ctls | sed -n 1p)
 if [[ $m == "$top" ]]; then
     hac_event "$m, the highest priority, is the master: control moved off it first (kill -15 of its slurmctld)" >/dev/null
     hac_kill_ctld "$m" TERM
