@@ -46,7 +46,11 @@ cat >"$BIN/alert-env" <<'SH'
 tr '\0' '\n' </proc/$$/environ | sort >/run/alert.env
 SH
 chmod 0755 "$BIN/alert-env"
-ha_cluster_hooks_conf ctl1 "[notify]" "alert_command = $BIN/alert-env"
+# No keepalived runs here to renew the lease: a ttl longer than the test, or the holder's
+# self-fence (ttl - 3 s after the last renewal) could remove the VIP and stop slurmctld
+# between the promotion and the demotion, on a slow (sanitized) build.
+ha_cluster_hooks_conf ctl1 "[notify]" "alert_command = $BIN/alert-env" \
+    "[lease]" "ttl = 120s" "wait = 120s"
 
 # The fakes: anything looked up through PATH (or a library through LD_LIBRARY_PATH) would run
 # one of these.

@@ -83,7 +83,11 @@ hat_munged_start ctl1
 HAT_SHARED_MODE=fuse hat_shared_setup /mnt/state ctl1
 hat_slurm_conf ctl1
 ha_cluster_conf "$VIP" ctl1
-ha_cluster_hooks_conf ctl1 "[metrics]" "textfile = $TEXTDIR/ha-slurm.prom"
+# No keepalived runs here to renew the lease: a ttl longer than the test, or the holder's
+# self-fence (ttl - 3 s after the last renewal) would remove the VIP and stop slurmctld
+# between the steps, on a slow (sanitized) build.
+ha_cluster_hooks_conf ctl1 "[metrics]" "textfile = $TEXTDIR/ha-slurm.prom" \
+    "[lease]" "ttl = 120s" "wait = 120s"
 hat_exec ctl1 install -d -m 0755 -o prometheus -g prometheus "$TEXTROOT"
 hat_exec ctl1 install -d -m 0755 "$TEXTDIR"
 hat_spawn ctl1 node_exporter setpriv --reuid=prometheus --regid=prometheus --clear-groups \
