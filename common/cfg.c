@@ -31,6 +31,7 @@ enum kind {
         KIND_NAMES,     /* names separated by spaces */
         KIND_ADDRESSES, /* numeric addresses separated by spaces */
         KIND_BOOL,      /* "yes" or "no" */
+        KIND_FENCING,   /* "power" or "wait" */
 };
 
 struct key {
@@ -81,6 +82,9 @@ static const struct key keys[] = {
         {"notify", "before_slurmctld", KIND_NAMES, F(notify.before_ctld), NULL, false},
         {"notify", "alert_command", KIND_COMMAND, F(notify.alert_command), NULL, false},
         {"notify", "alert_timeout", KIND_DURATION, F(notify.alert_timeout), "5s", false},
+        {"fence", "method", KIND_FENCING, F(fence.method), NULL, false},
+        {"fence", "after", KIND_DURATION, F(fence.after), "3s", false},
+        {"fence", "timeout", KIND_DURATION, F(fence.timeout), "15s", false},
         {"metrics", "textfile", KIND_PATH, F(metrics.textfile), NULL, false},
         {"metrics", "timeout", KIND_DURATION, F(metrics.timeout), "500ms", false},
 };
@@ -114,6 +118,7 @@ struct parser {
         unsigned line;         /* the line the reader handed to inih last */
         bool line_too_long;    /* the reader cut a line: inih would read the rest as a new one */
         bool section_unknown;  /* the current section was reported as unknown */
+        unsigned section_line; /* the current section's line */
         unsigned seen[N_KEYS]; /* line where each key was set, 0 if not */
         char *errors;          /* newline-separated messages */
         size_t n_errors;
@@ -336,6 +341,14 @@ static const char *set_value(struct ha_cfg *cfg, const struct key *k, const char
                 else
                         return "expected \"auto\", \"systemd\" or \"direct\"";
                 return NULL;
+        case KIND_FENCING:
+                if (strcmp(value, "power") == 0)
+                        *(int *)field = HA_FENCING_POWER;
+                else if (strcmp(value, "wait") == 0)
+                        *(int *)field = HA_FENCING_WAIT;
+                else
+                        return "expected \"power\" or \"wait\"";
+                return NULL;
         case KIND_BOOL:
                 if (strcmp(value, "yes") == 0)
                         *(bool *)field = true;
@@ -377,8 +390,26 @@ static const char *set_value(struct ha_cfg *cfg, const struct key *k, const char
         return "unknown kind of key";
 }
 
+static const char name_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                 "0123456789-_.:@";
+
+/* The length of "fence " when `name` (`len` bytes) is a "[fence NODE]" section, else 0. */
+static size_t fence_node_section(const char *name, size_t len)
+{
+        const size_t n = strlen("fence ");
+        size_t i;
+
+        if (len <= n || strncmp(name, "fence ", n) != 0 || len - n > 255)
+                return 0;
+        for (i = n; i < len && name[i] && strchr(name_chars, name[i]); i++)
+                ;
+        return i == len ? n : 0;
+}
+
 static bool section_known(const char *name, size_t len)
 {
+        if (fence_node_section(name, len))
+                return true;
         for (size_t i = 0; i < N_KEYS; i++)
                 if (strlen(keys[i].section) == len && strncmp(keys[i].section, name, len) == 0)
                         return true;
@@ -397,6 +428,7 @@ static void check_section_line(struct parser *p, const char *line)
         if (!end)
                 return; /* inih reports the syntax error */
         line++;
+        p->section_line = p->line;
         p->section_unknown = !section_known(line, (size_t)(end - line));
         if (p->section_unknown)
                 add_error(p, p->line, NULL, NULL, "[%.*s]: unknown section", (int)(end - line),
@@ -429,11 +461,74 @@ static char *reader(char *str, int num, void *stream)
         return r;
 }
 
+/* A key of a "[fence NODE]" section. */
+static void fence_node_key(struct parser *p, const char *section, const char *node,
+                           const char *name, const char *value)
+{
+        struct ha_cfg *cfg = p->cfg;
+        struct ha_cfg_fence_node *f = NULL;
+        unsigned *line;
+        char **field;
+        size_t i;
+
+        for (i = 0; i < cfg->fence.n_nodes; i++)
+                if (strcmp(cfg->fence.node[i].node, node) == 0)
+                        f = &cfg->fence.node[i];
+        if (!f) {
+                if (cfg->fence.n_nodes == HA_CFG_FENCE_MAX) {
+                        add_error(p, p->line, section, NULL, "more than %d [fence NODE] sections",
+                                  HA_CFG_FENCE_MAX);
+                        return;
+                }
+                f = &cfg->fence.node[cfg->fence.n_nodes];
+                f->node = strdup(node);
+                if (!f->node) {
+                        add_error(p, p->line, section, NULL, "out of memory");
+                        return;
+                }
+                f->line = p->section_line;
+                cfg->fence.n_nodes++;
+        }
+        if (strcmp(name, "agent") == 0) {
+                line = &f->agent_line;
+                field = &f->agent;
+        } else if (strcmp(name, "options") == 0) {
+                line = &f->options_line;
+                field = &f->options;
+        } else {
+                add_error(p, p->line, section, name, "unknown key (expected agent or options)");
+                return;
+        }
+        if (*line) {
+                add_error(p, p->line, section, name, "given twice (first on line %u)", *line);
+                return;
+        }
+        *line = p->line;
+        if (!value || !*value) {
+                add_error(p, p->line, section, name, "empty value");
+                return;
+        }
+        if (value[0] != '/') {
+                add_error(p, p->line, section, name, "expected an absolute path: \"%s\"", value);
+                return;
+        }
+        *field = strdup(value);
+        if (!*field)
+                add_error(p, p->line, section, name, "out of memory");
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
         struct parser *p = user;
+        size_t fence_prefix;
+
         if (p->section_unknown)
                 return 1; /* reported at the section's line */
+        fence_prefix = fence_node_section(section, strlen(section));
+        if (fence_prefix) {
+                fence_node_key(p, section, section + fence_prefix, name, value);
+                return 1;
+        }
         for (size_t i = 0; i < N_KEYS; i++) {
                 const char *why;
 
@@ -478,8 +573,21 @@ void ha_cfg_free(struct ha_cfg *cfg)
                          keys[i].kind == KIND_ADDRESSES)
                         free_words(*(char ***)field);
         }
+        for (size_t i = 0; i < cfg->fence.n_nodes; i++) {
+                free(cfg->fence.node[i].node);
+                free(cfg->fence.node[i].agent);
+                free(cfg->fence.node[i].options);
+        }
         free(cfg->path);
         free(cfg);
+}
+
+const struct ha_cfg_fence_node *ha_cfg_fence_node(const struct ha_cfg *cfg, const char *node)
+{
+        for (size_t i = 0; i < cfg->fence.n_nodes; i++)
+                if (strcmp(cfg->fence.node[i].node, node) == 0)
+                        return &cfg->fence.node[i];
+        return NULL;
 }
 
 /* Frees what the parser built and returns -EINVAL with every problem as the reason. */
@@ -583,6 +691,24 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, const char **ret_reason)
                         add_error(&p, 0, "notify", "before_slurmctld",
                                   "\"%s\" is not one of [notify] followers",
                                   p.cfg->notify.before_ctld[i]);
+        for (size_t i = 0; i < p.cfg->fence.n_nodes; i++) {
+                const struct ha_cfg_fence_node *f = &p.cfg->fence.node[i];
+                char section[300];
+
+                (void)snprintf(section, sizeof(section), "fence %s", f->node);
+                if (!f->agent_line)
+                        add_error(&p, f->line, section, "agent", "required key missing");
+                if (!f->options_line)
+                        add_error(&p, f->line, section, "options", "required key missing");
+        }
+        if (p.cfg->fence.method == HA_FENCING_AUTO)
+                p.cfg->fence.method = p.cfg->fence.n_nodes > 0 ? HA_FENCING_POWER : HA_FENCING_WAIT;
+        if (p.cfg->fence.method == HA_FENCING_POWER && p.cfg->fence.n_nodes == 0)
+                add_error(&p, p.seen[key_index("fence", "method")], "fence", "method",
+                          "power needs a [fence NODE] section for each other controller");
+        if (p.cfg->fence.timeout >= p.cfg->notify.deadline)
+                add_error(&p, p.seen[key_index("fence", "timeout")], "fence", "timeout",
+                          "must be shorter than [notify] deadline");
         if (p.cfg->lease.wait < p.cfg->lease.ttl)
                 add_error(&p, 0, "lease", "wait",
                           "must be at least [lease] ttl, or a promotion could never outwait "

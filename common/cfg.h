@@ -17,6 +17,25 @@
 /* HA_SYSCONFDIR is /etc/ha-slurm (CMakeLists.txt): where install.sh and the package put it. */
 #define HA_CFG_DEFAULT_PATH HA_SYSCONFDIR "/ha-slurm.conf"
 
+/* The most [fence NODE] sections: one per other controller (genconf allows 15 controllers). */
+#define HA_CFG_FENCE_MAX 16
+
+enum ha_fencing {
+        HA_FENCING_AUTO,  /* unset: power when any [fence NODE] section is given, else wait */
+        HA_FENCING_WAIT,  /* wait for the holder's lease to expire (its self-fence, guard.h) */
+        HA_FENCING_POWER, /* power the holder off through its fence agent first (fence.h) */
+};
+
+/* A [fence NODE] section: how to power off controller NODE. */
+struct ha_cfg_fence_node {
+        char *node;          /* its name, as it writes it in the lease ([ha] node) */
+        char *agent;         /* the fence agent, an absolute path */
+        char *options;       /* root's 0600 file: the agent's key=value options */
+        unsigned line;       /* the section's first line, for errors */
+        unsigned agent_line; /* where each key was set, 0 if not */
+        unsigned options_line;
+};
+
 struct ha_cfg {
         char *path; /* the file this was read from */
 
@@ -76,6 +95,14 @@ struct ha_cfg {
         } notify;
 
         struct {
+                int method;     /* enum ha_fencing, never AUTO once loaded */
+                usec_t after;   /* a holder's lease unchanged this long: fence it */
+                usec_t timeout; /* one fence: the agent's off and its status until OFF */
+                struct ha_cfg_fence_node node[HA_CFG_FENCE_MAX];
+                size_t n_nodes;
+        } fence;
+
+        struct {
                 char *textfile; /* node_exporter textfile (*.prom); NULL: no metrics */
                 usec_t timeout; /* writing it, in a child: never holds up a check or hook */
         } metrics;
@@ -90,6 +117,9 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, const char **ret_reason);
 
 /* Frees a configuration from ha_cfg_load(). NULL is allowed. */
 void ha_cfg_free(struct ha_cfg *cfg);
+
+/* The [fence NODE] section for `node`, or NULL. */
+const struct ha_cfg_fence_node *ha_cfg_fence_node(const struct ha_cfg *cfg, const char *node);
 
 /* Parses a duration such as "500ms", "2s" or "1.5s" into microseconds. Returns 0 or -EINVAL. */
 int ha_parse_duration(const char *s, usec_t *ret);

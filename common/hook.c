@@ -229,6 +229,9 @@ int ha_hook_main(int argc, char **argv, const char *program, enum ha_hint hint)
                                                   : res.demoted && obs.ctld_running,
                         .seconds = ha_msec_between(start, end) / 1e3,
                         .finished = (double)ha_now_realtime() / 1e6,
+                        .fenced = res.fence_tried ? res.fence_node : NULL,
+                        .fence_ok = res.fence_ok,
+                        .fence_seconds = res.fence_ms / 1e3,
                 };
 
                 /* A promotion lasts from the hook's start until slurmctld is in control (the

@@ -44,6 +44,18 @@
  *     self-fence or its check (rule 5) when it runs again. slurmctld itself is started knowing
  *     no other controller (ha-slurmctld.conf lists this host only): as a primary it would send
  *     each one REQUEST_CONTROL, and wait 30 s on a frozen one (reconcile.c, quiet_peers()).
+ *  9. With [fence] method = power, a node MUST NOT take a lease another node holds (not
+ *     released) until that node has been powered off and its fence agent has confirmed it OFF
+ *     (fence.h); expiry alone (rule 2) is not enough, since a frozen holder runs again when it
+ *     is thawed. The generation read after the confirmation is taken at once: nothing of the
+ *     holder runs to write a newer one (a write it sent before it went is ordered by link(2),
+ *     rule 7's). The holder is fenced only once this node has seen its generation unchanged
+ *     for [fence] after: a master's check renews every second, and a master handing over
+ *     cleanly (its BACKUP hook stops slurmctld, then releases) releases within that time. A
+ *     fence that fails refuses the promotion. Without fencing ([fence] method = wait) rule 2
+ *     holds alone, and the guarantee is the self-fence's (guard.h): the holder kills its
+ *     slurmctld by ttl - 1 s after its last renewal, if its CPU runs by then (reconcile.c,
+ *     take_lease()).
  */
 #pragma once
 

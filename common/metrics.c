@@ -48,10 +48,14 @@ static const struct family {
         {"ha_slurm_last_transition_timestamp_seconds",
          "When slurmctld last came into control here, or stopped being so."},
         {"ha_slurm_last_transition", "1 for the role this node took in its last transition."},
+        {"ha_slurm_fence_timestamp_seconds",
+         "When a promotion here last tried to power off the lease's holder."},
+        {"ha_slurm_fence_success", "1 if its fence agent confirmed that node off."},
+        {"ha_slurm_fence_duration_seconds", "How long that fence took."},
 };
 
 /* The records, in the order they are rendered within a family. */
-static const char *const records[] = {"check", "hook", "promote", "demote", "transition"};
+static const char *const records[] = {"check", "hook", "promote", "demote", "transition", "fence"};
 
 #define N_RECORDS  (sizeof(records) / sizeof(records[0]))
 #define RECORD_MAX 8192
@@ -64,7 +68,7 @@ struct job {
         struct {
                 const char *name;
                 const char *text;
-        } rec[3];
+        } rec[4];
 };
 
 /* A record under construction: samples appended as text, cut (and flagged) at RECORD_MAX. */
@@ -271,7 +275,7 @@ int ha_metrics_check(const struct ha_cfg *cfg, const struct ha_observation *o,
 
 int ha_metrics_hook(const struct ha_cfg *cfg, const struct ha_metrics_hook *h)
 {
-        struct record hook = {.len = 0}, act = {.len = 0}, trans = {.len = 0};
+        struct record hook = {.len = 0}, act = {.len = 0}, trans = {.len = 0}, fence = {.len = 0};
         const char *kind = h->promoting ? "promotion" : "demotion";
         struct job j = {.n = 1};
 
@@ -300,6 +304,17 @@ int ha_metrics_hook(const struct ha_cfg *cfg, const struct ha_metrics_hook *h)
                 add(&trans, "ha_slurm_last_transition{to=\"backup\"} %d\n", !h->promoting);
                 j.rec[j.n].name = "transition";
                 j.rec[j.n++].text = trans.text;
+        }
+        if (h->fenced) {
+                add(&fence, "ha_slurm_fence_timestamp_seconds{node=\"%s\"} %.3f\n", h->fenced,
+                    h->finished);
+                add(&fence, "ha_slurm_fence_success{node=\"%s\"} %d\n", h->fenced, h->fence_ok);
+                add(&fence, "ha_slurm_fence_duration_seconds{node=\"%s\"} %.6f\n", h->fenced,
+                    h->fence_seconds);
+                if (fence.full)
+                        return -ENOBUFS;
+                j.rec[j.n].name = "fence";
+                j.rec[j.n++].text = fence.text;
         }
         return run(cfg, &j);
 }

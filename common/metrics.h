@@ -41,6 +41,9 @@ struct ha_metrics_hook {
         double action_seconds; /* the promotion's: hook start to slurmctld in control (to the
                                   end if it never was); the demotion's: hook start to end */
         double finished;       /* wall-clock time of the end, seconds since the epoch */
+        const char *fenced;    /* the node a promotion tried to power off; NULL: none */
+        bool fence_ok;         /* ... its fence agent confirmed it off */
+        double fence_seconds;  /* ... how long that took */
 };
 
 /* Records a hook's run and renders the textfile; the promotion or demotion gauges only if it

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/exec.h"
+#include "common/fence.h"
 #include "common/guard.h"
 #include "common/lease.h"
 #include "common/net.h"
@@ -187,15 +188,66 @@ static void start_followers(struct run *r, bool early, const char *reason_prefix
         }
 }
 
+static int run_alert(struct run *r, enum ha_hint hint, const char *fence_failed);
+
+/* Powers off `l`'s holder through its fence agent ([fence NODE]) and waits for the agent to
+ * confirm OFF (rule 9 of lease.h). Returns 0 once confirmed; otherwise refuses the promotion
+ * (the step says why) and runs the alert command. Records the attempt for the metrics. */
+static int fence_holder(struct run *r, const struct ha_lease *l)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        const struct ha_cfg_fence_node *n = ha_cfg_fence_node(cfg, l->owner);
+        usec_t t = ha_now();
+        const char *why = "";
+        struct ha_fence f;
+        int e;
+
+        /* For the metrics' label: a name as [ha] node takes it, anything else "?". */
+        (void)snprintf(r->res->fence_node, sizeof(r->res->fence_node), "%s", l->owner);
+        for (char *c = r->res->fence_node; *c; c++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@",
+                            *c))
+                        *c = '?';
+        r->res->fence_tried = true;
+        if (!n) {
+                e = step(r, "fence", t, -ENOENT, true,
+                         "refused: %s holds the lease (epoch %llu) and has no [fence %s] section: "
+                         "it cannot be powered off",
+                         l->owner, (unsigned long long)l->epoch, l->owner);
+        } else {
+                f = (struct ha_fence){.agent = n->agent, .options_file = n->options};
+                e = ha_fence_off(
+                        &f, ha_deadline_min(r->deadline, ha_deadline_in(cfg->fence.timeout)), &why);
+                if (e == 0)
+                        e = step(r, "fence", t, 0, false, "%s powered off through %s: %s", l->owner,
+                                 n->agent, why);
+                else
+                        e = step(r, "fence", t, e, true,
+                                 "refused: failed to power off %s, which holds the lease (epoch "
+                                 "%llu), through %s: %s",
+                                 l->owner, (unsigned long long)l->epoch, n->agent, why);
+        }
+        r->res->fence_ok = e == 0;
+        r->res->fence_ms = ha_msec_between(t, ha_now());
+        if (e < 0)
+                (void)run_alert(r, HA_HINT_MASTER, l->owner);
+        return e;
+}
+
 /* Waits for the lease until granted, or until [lease] wait or the deadline; sets *ret_epoch to
  * the epoch granted. Rule 2 of lease.h: another node's lease is taken only once this node has
  * seen its generation unchanged for its ttl, on this node's own clock (ha_lease_seen(): the
  * check keeps that record on every node, so a standby usually knows the generation since the
- * holder's last renewal). Rule 3: a lease below what this node saw is refused, not taken. */
+ * holder's last renewal). Rule 3: a lease below what this node saw is refused, not taken.
+ * Rule 9, with [fence] method = power: a holder that has not released its lease is powered off
+ * first, once its generation has been seen unchanged for [fence] after, and expiry alone is
+ * not enough; the generation read after the confirmed power off is then taken at once. */
 static int take_lease(struct run *r, uint64_t *ret_epoch)
 {
         const struct ha_cfg *cfg = r->cfg;
+        const bool power = cfg->fence.method == HA_FENCING_POWER;
         usec_t start = ha_now(), seen_for = 0, ttl = 0, started = 0;
+        char fenced[sizeof(((struct ha_lease *)0)->owner)] = "";
         usec_t until = ha_deadline_min(r->deadline, ha_deadline_in(cfg->lease.wait));
         struct ha_lease_req q = {.node = cfg->ha.node, .ttl = cfg->lease.ttl};
         struct ha_lease l = {0};
@@ -211,9 +263,18 @@ static int take_lease(struct run *r, uint64_t *ret_epoch)
                         return step(r, "lease", start, e, true, "failed to read the lease '%s': %s",
                                     cfg->lease.path, strerror(-e));
                 return step(r, "lease", start, 0, false,
-                            "would acquire the lease (now: owner %s, epoch %llu, %s)",
+                            "would acquire the lease (now: owner %s, epoch %llu, %s)%s%s%s",
                             *l.owner ? l.owner : "none", (unsigned long long)l.epoch,
-                            l.released ? "released" : "held");
+                            l.released ? "released" : "held",
+                            power && *l.owner && !l.released && strcmp(l.owner, cfg->ha.node)
+                                    ? "; would power off "
+                                    : "",
+                            power && *l.owner && !l.released && strcmp(l.owner, cfg->ha.node)
+                                    ? l.owner
+                                    : "",
+                            power && *l.owner && !l.released && strcmp(l.owner, cfg->ha.node)
+                                    ? " first unless it releases the lease"
+                                    : "");
         }
         for (;;) {
                 /* Each call has the storage's own time limit; `until` bounds the waiting. */
@@ -225,10 +286,21 @@ static int take_lease(struct run *r, uint64_t *ret_epoch)
                 if (e == 0)
                         e = ha_lease_seen(cfg->ha.state_dir, &l, &seen_for, &why);
                 if (e == 0) {
+                        bool held = *l.owner && !l.released && strcmp(l.owner, cfg->ha.node) != 0;
+
                         ttl = l.ttl > cfg->lease.ttl ? l.ttl : cfg->lease.ttl;
                         q.op = HA_LEASE_ACQUIRE;
-                        if (seen_for > ttl)
-                                q.expired_gen = l.gen;
+                        if (!power && seen_for > ttl)
+                                q.expired_gen = l.gen; /* rule 2 */
+                        if (power && held && *fenced && strcmp(l.owner, fenced) == 0)
+                                q.expired_gen = l.gen; /* rule 9: read after the power off */
+                        else if (power && held && seen_for >= cfg->fence.after) {
+                                e = fence_holder(r, &l);
+                                if (e < 0)
+                                        return e;
+                                (void)snprintf(fenced, sizeof(fenced), "%s", l.owner);
+                                continue; /* read it again, now that nothing of it runs */
+                        }
                         started = ha_now_boottime();
                         e = ha_lease_do(&q, cfg->lease.path, call, stuck, &l);
                 }
@@ -245,6 +317,13 @@ static int take_lease(struct run *r, uint64_t *ret_epoch)
                         break;
                 (void)ha_sleep_until(until, 100 * HA_USEC_PER_MSEC);
         }
+        if (e == -EBUSY && power)
+                return step(r, "lease", start, e, true,
+                            "refused: %s holds the lease (epoch %llu); this node has seen it "
+                            "unchanged for %.1f s of the %.1f s after which it is fenced; waited "
+                            "%.1f s",
+                            l.owner, (unsigned long long)l.epoch, (double)seen_for / 1e6,
+                            (double)cfg->fence.after / 1e6, ha_msec_between(start, ha_now()) / 1e3);
         if (e == -EBUSY)
                 return step(r, "lease", start, e, true,
                             "refused: %s holds the lease (epoch %llu); this node has seen it "
@@ -662,12 +741,14 @@ static void promote(struct run *r, const struct ha_observation *o)
 
 /* ---- demote ---- */
 
-static int run_alert(struct run *r, enum ha_hint hint)
+/* Runs the alert command with HA_NODE and HA_STATE (the hint), and HA_FENCE_FAILED (the
+ * node a promotion failed to power off) unless `fence_failed` is NULL. */
+static int run_alert(struct run *r, enum ha_hint hint, const char *fence_failed)
 {
         const struct ha_cfg *cfg = r->cfg;
         usec_t t = ha_now(), until;
-        char node[96], state[48];
-        char *const extra[] = {node, state, NULL};
+        char node[96], state[48], fence[96];
+        char *const extra[] = {node, state, fence_failed ? fence : NULL, NULL};
         const char *why;
         pid_t pid;
         int status = 0;
@@ -683,6 +764,8 @@ static int run_alert(struct run *r, enum ha_hint hint)
         /* What the alert command is told, and all it gets from us (exec.h). */
         (void)snprintf(node, sizeof(node), "HA_NODE=%s", cfg->ha.node);
         (void)snprintf(state, sizeof(state), "HA_STATE=%s", ha_hint_name(hint));
+        (void)snprintf(fence, sizeof(fence), "HA_FENCE_FAILED=%s",
+                       fence_failed ? fence_failed : "");
         pid = fork();
         if (pid < 0)
                 return step(r, "alert", t, -errno, false, "failed to fork: %s", strerror(errno));
@@ -837,7 +920,7 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
 
         /* 4. FAULT: somebody must know. */
         if (hint == HA_HINT_FAULT)
-                (void)run_alert(r, hint);
+                (void)run_alert(r, hint, NULL);
 }
 
 void ha_reconcile(const struct ha_cfg *cfg, const struct ha_observation *obs, enum ha_hint hint,

@@ -50,6 +50,10 @@ struct ha_reconcile {
         int result;    /* 0 when the host reached its target state */
         double total_ms;
         char summary[384];
+        bool fence_tried;    /* a promotion tried to power off the lease's holder */
+        bool fence_ok;       /* ... and its fence agent confirmed it off */
+        double fence_ms;     /* how long that took */
+        char fence_node[64]; /* the holder */
 };
 
 /* Reconciles this host. `obs` is a fresh observation (ha_observe()) taken under the hook lock.

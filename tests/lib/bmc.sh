@@ -21,7 +21,8 @@
 #   off: acknowledged at once, as a BMC does; then, in the background (recorded as
 #        pids/_bmc/HOST-off), every process of the host (in its network namespace, in its
 #        mount namespace, the daemons recorded for it by hat_spawn, a boot command still
-#        running) is frozen with SIGSTOP, the host's eth0 goes down and loses every address (a
+#        running) is frozen with SIGSTOP (a host paused whole with hat_freeze is then
+#        thawed, as a hypervisor powers off a paused VM), the host's eth0 goes down and loses every address (a
 #        VIP held by a killed keepalived goes with it), every process is killed with SIGKILL
 #        until none is left (HAT_BMC_OFF_TIMEOUT; otherwise the power stays "on" and the
 #        failure is logged), the host's FUSE mounts are detached; only then does the power
@@ -333,6 +334,10 @@ _hat_bmc_power_off() {
     for p in $(_hat_bmc_quick_pids "$h" | sort -un); do
         [[ $p == "$$" || $p == "$BASHPID" ]] || kill -s STOP "$p" 2>/dev/null || true
     done
+    # A host paused whole (hat_freeze HOST: a paused VM) is powered off too: a task the cgroup
+    # freezer holds takes no signal, not even SIGKILL, until thawed. Thawed now, each takes the
+    # SIGSTOP it has pending before it runs a single instruction of its own.
+    hat_thaw "$h"
     ip -n "$ns" link set eth0 down
     ip -n "$ns" addr flush dev eth0
     _hat_bmc_kill_host "$h" || return 1

@@ -282,6 +282,78 @@ static void test_metrics(void **state)
                      (const char *[]){"[metrics] textfile: expected an absolute path", NULL});
 }
 
+/* [fence] and the [fence NODE] sections. */
+static void test_fence(void **state)
+{
+        struct ha_cfg *cfg = NULL;
+        const char *err = NULL;
+        const struct ha_cfg_fence_node *f;
+
+        (void)state;
+        /* None: wait for the lease's expiry. */
+        assert_int_equal(ha_cfg_load(write_file(REQUIRED, 0600), &cfg, &err), 0);
+        assert_int_equal(cfg->fence.method, HA_FENCING_WAIT);
+        assert_int_equal(cfg->fence.after, 3 * HA_USEC_PER_SEC);
+        assert_int_equal(cfg->fence.timeout, 15 * HA_USEC_PER_SEC);
+        assert_null(ha_cfg_fence_node(cfg, "ctl2"));
+        ha_cfg_free(cfg);
+
+        /* Sections given: power, unless said otherwise. */
+        cfg = NULL;
+        assert_int_equal(ha_cfg_load(write_file(REQUIRED "[fence ctl2]\n"
+                                                         "agent = /usr/sbin/fence_ipmilan\n"
+                                                         "options = /etc/ha-slurm/fence/ctl2.conf\n"
+                                                         "[fence ctl-3.a]\n"
+                                                         "options = /etc/ha-slurm/fence/ctl3.conf\n"
+                                                         "agent = /usr/sbin/fence_redfish\n"
+                                                         "[fence]\nafter = 2s\ntimeout = 12s\n",
+                                                0600),
+                                     &cfg, &err),
+                         0);
+        assert_int_equal(cfg->fence.method, HA_FENCING_POWER);
+        assert_int_equal(cfg->fence.after, 2 * HA_USEC_PER_SEC);
+        assert_int_equal(cfg->fence.timeout, 12 * HA_USEC_PER_SEC);
+        assert_int_equal(cfg->fence.n_nodes, 2);
+        f = ha_cfg_fence_node(cfg, "ctl2");
+        assert_non_null(f);
+        assert_string_equal(f->agent, "/usr/sbin/fence_ipmilan");
+        assert_string_equal(f->options, "/etc/ha-slurm/fence/ctl2.conf");
+        f = ha_cfg_fence_node(cfg, "ctl-3.a");
+        assert_non_null(f);
+        assert_string_equal(f->agent, "/usr/sbin/fence_redfish");
+        assert_null(ha_cfg_fence_node(cfg, "ctl"));
+        ha_cfg_free(cfg);
+
+        /* method = wait keeps the sections, unused. */
+        cfg = NULL;
+        assert_int_equal(ha_cfg_load(write_file(REQUIRED "[fence]\nmethod = wait\n[fence ctl2]\n"
+                                                         "agent = /a\noptions = /b\n",
+                                                0600),
+                                     &cfg, &err),
+                         0);
+        assert_int_equal(cfg->fence.method, HA_FENCING_WAIT);
+        ha_cfg_free(cfg);
+
+        expect_error(REQUIRED "[fence]\nmethod = power\n", 0600, -EINVAL,
+                     (const char *[]){":6: [fence] method:", "a [fence NODE] section", NULL});
+        expect_error(REQUIRED "[fence]\nmethod = stonith\n", 0600, -EINVAL,
+                     (const char *[]){":6: [fence] method:", "\"power\" or \"wait\"", NULL});
+        expect_error(REQUIRED "[fence ctl2]\nagent = /a\n", 0600, -EINVAL,
+                     (const char *[]){":5: [fence ctl2] options: required key missing", NULL});
+        expect_error(REQUIRED "[fence ctl2]\nagent = fence_ipmilan\noptions = /b\nagent = /a\n"
+                              "password = x\n",
+                     0600, -EINVAL,
+                     (const char *[]){":6: [fence ctl2] agent: expected an absolute path",
+                                      ":8: [fence ctl2] agent: given twice (first on line 6)",
+                                      ":9: [fence ctl2] password: unknown key", NULL});
+        expect_error(REQUIRED "[fence ctl/2]\nagent = /a\n", 0600, -EINVAL,
+                     (const char *[]){":5: [fence ctl/2]: unknown section", NULL});
+        expect_error(
+                REQUIRED "[fence ctl2]\nagent = /a\noptions = /b\n[fence]\ntimeout = 25s\n", 0600,
+                -EINVAL,
+                (const char *[]){":9: [fence] timeout:", "shorter than [notify] deadline", NULL});
+}
+
 static void test_parsers(void **state)
 {
         usec_t u;
@@ -345,6 +417,7 @@ int main(void)
                 cmocka_unit_test(test_syntax_and_long_lines),
                 cmocka_unit_test(test_unsafe_files),
                 cmocka_unit_test(test_metrics),
+                cmocka_unit_test(test_fence),
                 cmocka_unit_test(test_parsers),
         };
 
