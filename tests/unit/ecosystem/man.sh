@@ -81,7 +81,7 @@ conf5=$src/man/ha-slurm.conf.5
 t_lt "cfg.c's table has keys (more than 20)" 20 "$(wc -l <"$tmp/cfg.keys")"
 # For each documented key: "SECTION KEY<TAB>its paragraph" (from its .TP to the next .TP/.SS).
 awk '
-    /^\.SS \[/ { sec = $2; gsub(/[][]/, "", sec); key = ""; next }
+    /^\.SS \[[a-z]+\]$/ { sec = $2; gsub(/[][]/, "", sec); key = ""; next }
     /^\.S[SH] / { sec = ""; key = ""; next }
     sec != "" && prev == ".TP" && /^\.B [a-z_]+$/ { key = $2; print_key = 1 }
     sec != "" && /^\.TP$/ && key != "" { key = "" }
@@ -110,6 +110,16 @@ while IFS=$'\t' read -r sk _; do
 done <"$tmp/conf5.items"
 t_match "ha-slurm.conf(5) documents as many keys as cfg.c has" \
     "$(wc -l <"$tmp/conf5.items")" "^$(wc -l <"$tmp/cfg.keys")\$"
+# The [fence NODE] sections' keys, which cfg.c reads outside its table (fence_node_key()).
+fence_node=$(sed -n '/^\.SS \[fence \\fINODE\\fP\]$/,/^\.S[SH] /p' "$conf5")
+for key in agent options; do
+    t_match "ha-slurm.conf(5): [fence NODE] $key is documented, type path" "$fence_node" \
+        "(^|"$'\n'")\\.TP"$'\n'"\\.B $key"$'\n'"\\.IR path \\."
+    t_ok "ha-slurm.conf(5): [fence NODE] $key is a key of cfg.c" \
+        grep -q "strcmp(name, \"$key\") == 0" "$src/common/cfg.c"
+done
+t_match "ha-slurm.conf(5): [fence NODE] has those two keys only" \
+    "$(grep -c '^\.B [a-z_]*$' <<<"$fence_node")" '^2$'
 
 # 5. ha-slurm-cluster.yaml(5) and the example against genconf's key tables.
 yaml5=$src/man/ha-slurm-cluster.yaml.5
