@@ -2,10 +2,12 @@
  *
  * For a controller: slurm.conf (the view of clients, without itself), ha-slurmctld.conf (itself
  * first: the file the hooks start slurmctld with), keepalived.conf, the hooks' ha-slurm.conf,
- * and slurmdbd.conf where slurmdbd runs. For a compute node: slurm.conf. The whole file is
- * checked first and every problem reported, "FILE:LINE:COLUMN: field: what"; then every file is
- * rendered in memory; only then is anything written, each file atomically and only if it
- * changes, the previous one kept as FILE.bak.
+ * slurmdbd.conf where slurmdbd runs, and with power fencing fence/NODE.conf, the options of
+ * each other controller's fence agent (mode 0600, in a folder of mode 0700). For a compute
+ * node: slurm.conf. The whole file is checked first and every problem reported,
+ * "FILE:LINE:COLUMN: field: what"; then every file is rendered in memory; only then is
+ * anything written, each file atomically and only if it changes, the previous one kept as
+ * FILE.bak.
  *
  * Exit status (common/program.h):
  *   0  done (or, with --check, the file is valid)
@@ -33,8 +35,8 @@ static void usage(FILE *f)
                 "Usage: ha-genconf --config FILE --host NAME --output-dir DIR\n"
                 "       ha-genconf --config FILE --check [--host NAME]\n"
                 "Turns the cluster's YAML file into the configuration files of one host:\n"
-                "slurm.conf, ha-slurmctld.conf, keepalived.conf, ha-slurm.conf and slurmdbd.conf\n"
-                "for a controller, slurm.conf for a compute node.\n\n"
+                "slurm.conf, ha-slurmctld.conf, keepalived.conf, ha-slurm.conf, slurmdbd.conf\n"
+                "and fence/NODE.conf for a controller, slurm.conf for a compute node.\n\n"
                 "Options:\n"
                 "  -c, --config FILE      the cluster's YAML file (for example\n"
                 "                         %s/cluster.yaml)\n"
@@ -66,18 +68,21 @@ static int password_for(const struct gc_model *m, const struct gc_controller *co
 
 /* Renders every file of every host (--check without --host): problems show without writing.
  * Stops at the first host with a problem, since the others would repeat it. */
-static int render_all(const struct gc_model *m, const char *password, struct gc_problems *problems)
+static int render_all(const struct gc_model *m, const char *password, char *const *fence,
+                      struct gc_problems *problems)
 {
         struct gc_file files[GC_MAX_FILES];
         size_t n = 0;
         int r = 0;
 
         for (size_t i = 0; i < m->n_controllers && r == 0; i++) {
-                r = gc_render_host(m, m->controllers[i].hostname.s, password, files, &n, problems);
+                r = gc_render_host(m, m->controllers[i].hostname.s, password, fence, files, &n,
+                                   problems);
                 gc_files_free(files, n);
         }
         if (r == 0 && m->n_computes > 0) {
-                r = gc_render_host(m, m->computes[0].hostname.s, password, files, &n, problems);
+                r = gc_render_host(m, m->computes[0].hostname.s, password, NULL, files, &n,
+                                   problems);
                 gc_files_free(files, n);
         }
         return r;
@@ -94,6 +99,37 @@ static void print_summary(const struct gc_model *m)
                m->file, m->cluster_name.s, m->n_order, m->controllers[m->order[0]].hostname.s,
                m->n_computes, lines, lines == 1 ? "" : "s", m->n_partitions,
                m->n_partitions == 1 ? "" : "s");
+}
+
+/* The folder a file of the output goes in ("fence" of "fence/ctl2.conf"; NULL: the output
+ * folder itself), opened once and kept in *sub_fd (0700, gc_open_private_dir()). Returns the
+ * descriptor to write in and the file's own name in *ret_name, or -errno (said on stderr). */
+static int folder_for(int dfd, const char *outdir, const char *name, int *sub_fd,
+                      const char **ret_name)
+{
+        const char *slash = strchr(name, '/'), *reason = "";
+        enum gc_dir_result done = GC_DIR_UNCHANGED;
+        char sub[64];
+
+        *ret_name = name;
+        if (!slash)
+                return dfd;
+        *ret_name = slash + 1;
+        if (*sub_fd >= 0)
+                return *sub_fd;
+        (void)snprintf(sub, sizeof(sub), "%.*s", (int)(slash - name), name);
+        *sub_fd = gc_open_private_dir(dfd, sub, &done, &reason);
+        if (*sub_fd < 0) {
+                fprintf(stderr, "ha-genconf: Failed to open the folder '%s/%s': %s%s%s\n", outdir,
+                        sub, reason, *sub_fd == -EPERM ? "" : ": ",
+                        *sub_fd == -EPERM ? "" : strerror(-*sub_fd));
+                return *sub_fd;
+        }
+        if (done == GC_DIR_CREATED)
+                printf("%s/%s/: created (mode 0700)\n", outdir, sub);
+        else if (done == GC_DIR_MODE_FIXED)
+                printf("%s/%s/: mode set to 0700\n", outdir, sub);
+        return *sub_fd;
 }
 
 static void forget_secret(char *s)
@@ -120,10 +156,10 @@ int main(int argc, char **argv)
         struct gc_file files[GC_MAX_FILES];
         const struct gc_controller *self;
         struct gc_model *m = NULL;
-        char *password = NULL;
+        char *password = NULL, **fence = NULL;
         size_t n_files = 0;
         bool check = false;
-        int o, r, dfd = -1, status = HA_EXIT_OK;
+        int o, r, q, dfd = -1, sub_fd = -1, status = HA_EXIT_OK;
 
         /* 1. Arguments. */
         while ((o = getopt_long(argc, argv, "c:H:o:nhV", opts, NULL)) != -1) {
@@ -165,7 +201,8 @@ int main(int argc, char **argv)
                 return HA_EXIT_CONFIG;
         }
 
-        /* 3. The host, and the database password where it runs slurmdbd. */
+        /* 3. The host, the database password where it runs slurmdbd, and the other
+         *    controllers' fence passwords where it is a controller with power fencing. */
         self = host ? gc_find_controller(m, host) : NULL;
         if (host && !self && !gc_is_compute(m, host)) {
                 gc_problem_add(&problems, 0, 0, "--host",
@@ -187,13 +224,18 @@ int main(int argc, char **argv)
                         r = password_for(m, all, m->n_controllers, &password, &problems);
                 free(all);
         }
+        /* Every password problem at once: the fence passwords also when the database's failed. */
+        q = host && !self ? 0 : gc_fence_passwords(m, self, &fence, &problems);
+        if (q < 0 && r != -ENOMEM)
+                r = q;
 
         /* 4. Render every file in memory. */
         if (r == 0 && host)
-                r = gc_render_host(m, host, password, files, &n_files, &problems);
+                r = gc_render_host(m, host, password, fence, files, &n_files, &problems);
         else if (r == 0)
-                r = render_all(m, password, &problems);
+                r = render_all(m, password, fence, &problems);
         forget_secret(password);
+        gc_fence_passwords_free(m, fence);
         if (r < 0) {
                 gc_problems_print(&problems, config, stderr);
                 if (r == -ENOMEM)
@@ -226,10 +268,15 @@ int main(int argc, char **argv)
         }
         for (size_t i = 0; i < n_files; i++) {
                 enum gc_write_result done = GC_UNCHANGED;
-                const char *step = "";
+                const char *step = "", *name;
+                int fd = folder_for(dfd, outdir, files[i].name, &sub_fd, &name);
 
-                r = gc_write_file(dfd, files[i].name, files[i].text.data, files[i].text.len,
-                                  files[i].mode, &done, &step);
+                if (fd < 0) {
+                        status = HA_EXIT_SYSTEM;
+                        continue;
+                }
+                r = gc_write_file(fd, name, files[i].text.data, files[i].text.len, files[i].mode,
+                                  &done, &step);
                 if (r < 0) {
                         fprintf(stderr, "ha-genconf: Failed to %s for '%s/%s': %s\n", step, outdir,
                                 files[i].name,
@@ -256,13 +303,17 @@ int main(int argc, char **argv)
                         break;
                 }
         }
-        r = gc_sync_dir(dfd);
+        r = sub_fd >= 0 ? gc_sync_dir(sub_fd) : 0;
+        if (r == 0)
+                r = gc_sync_dir(dfd);
         if (r < 0) {
                 fprintf(stderr, "ha-genconf: Failed to sync '%s': %s\n", outdir, strerror(-r));
                 status = HA_EXIT_SYSTEM;
         }
 
 out:
+        if (sub_fd >= 0)
+                (void)close(sub_fd);
         if (dfd >= 0)
                 (void)close(dfd);
         gc_files_free(files, n_files);

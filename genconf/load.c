@@ -134,6 +134,7 @@ int gc_load(const char *path, struct gc_model **ret, struct gc_problems *problem
         gc_read_ha(&w, &rootmap);
 
         gc_check_controllers(&w);
+        gc_check_fencing(&w);
         gc_check_computes(&w);
         gc_check_partitions(&w);
         gc_check_storage_and_services(&w);

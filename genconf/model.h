@@ -25,10 +25,21 @@ struct gc_val {
         unsigned line, col;
 };
 
+/* One option of a controller's fence agent (nodes.controllers[].fence.options): a line
+ * "key=value" of its options file, in the order of the YAML file. */
+struct gc_fence_option {
+        struct gc_val key, value;
+};
+
 struct gc_controller {
         struct gc_val hostname, ip_address, vip_owner, slurm, slurmdbd;
         unsigned line, col; /* the item in nodes.controllers */
         unsigned priority;  /* keepalived priority; 0 for a controller without services.slurm */
+        /* fence: how the other controllers power this one off. `fence` is set (with its place)
+         * when the mapping is given; the password is read only when rendering (secret.c). */
+        struct gc_val fence, fence_agent, fence_password_env, fence_password_file;
+        struct gc_fence_option *fence_options;
+        size_t n_fence_options;
 };
 
 struct gc_compute {
@@ -78,6 +89,10 @@ struct gc_model {
         /* ha.metrics: ha-slurm.conf's [metrics], written only when textfile is given. */
         struct gc_val metrics_textfile, metrics_timeout;
         uint64_t metrics_timeout_us; /* 0: not given (the programs' default) */
+        /* ha.fencing, fence_after, fence_timeout: ha-slurm.conf's [fence] and [fence NODE]. */
+        struct gc_val fencing, fence_after, fence_timeout;
+        uint64_t fence_after_us, fence_timeout_us; /* 0: not given (the hooks' default) */
+        bool fence_power; /* power fencing (given, or every Slurm controller has fence) */
 
         /* NodeName lines: the compute nodes grouped by identical hardware. */
         struct gc_node_group *groups;
@@ -138,3 +153,14 @@ bool gc_runs_slurmdbd(const struct gc_model *m, const struct gc_controller *c);
 /* Reads the database password (database.mariadb.password_env or password_file) into a
  * malloc()ed string. Returns 0, or -errno with the problem recorded in `problems`. */
 int gc_db_password(const struct gc_model *m, char **ret, struct gc_problems *problems);
+
+/* Reads the fence passwords the options files of host `self` need (every Slurm controller's
+ * but self's; self NULL: every Slurm controller's) into *ret: m->n_controllers entries, each a
+ * malloc()ed password or NULL (the controller gives none, or none is needed). *ret is NULL
+ * without power fencing. Reads them all and records every problem. Returns 0, or -errno (the
+ * problems recorded; *ret NULL). Free with gc_fence_passwords_free(). */
+int gc_fence_passwords(const struct gc_model *m, const struct gc_controller *self, char ***ret,
+                       struct gc_problems *problems);
+
+/* Wipes and frees the passwords from gc_fence_passwords() (NULL is allowed). */
+void gc_fence_passwords_free(const struct gc_model *m, char **passwords);

@@ -176,6 +176,51 @@ int gc_open_output_dir(const char *dir, const char **ret_reason)
         return fd;
 }
 
+int gc_open_private_dir(int dfd, const char *name, enum gc_dir_result *ret, const char **ret_reason)
+{
+        bool made = false;
+        struct stat st;
+        int fd, r = 0;
+
+        if (mkdirat(dfd, name, 0700) == 0) {
+                made = true;
+        } else if (errno != EEXIST) {
+                *ret_reason = "failed to create";
+                return -errno;
+        }
+        fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+                r = -errno;
+                *ret_reason = r == -ELOOP || r == -ENOTDIR ? "not a folder (a symbolic link?)"
+                                                           : "failed to open";
+                return r;
+        }
+        *ret = made ? GC_DIR_CREATED : GC_DIR_UNCHANGED;
+        if (fstat(fd, &st) < 0) {
+                *ret_reason = "failed to stat";
+                r = -errno;
+        } else if (st.st_uid != 0 && st.st_uid != geteuid()) {
+                *ret_reason = "not owned by root";
+                r = -EPERM;
+        } else if (!made && st.st_mode & (S_IWGRP | S_IWOTH)) {
+                *ret_reason = "writable by group or others";
+                r = -EPERM;
+        } else if ((st.st_mode & 07777) != 0700) {
+                /* Through the descriptor: mkdirat() applied the umask. */
+                if (fchmod(fd, 0700) < 0) {
+                        *ret_reason = "failed to set its mode";
+                        r = -errno;
+                } else if (!made) {
+                        *ret = GC_DIR_MODE_FIXED;
+                }
+        }
+        if (r < 0) {
+                (void)close(fd);
+                return r;
+        }
+        return fd;
+}
+
 int gc_sync_dir(int dfd)
 {
         return fsync(dfd) < 0 ? -errno : 0;

@@ -35,6 +35,21 @@ int gc_write_file(int dfd, const char *name, const char *data, size_t len, mode_
  * Returns the descriptor, or -errno with the reason in *ret_reason. */
 int gc_open_output_dir(const char *dir, const char **ret_reason);
 
+/* What gc_open_private_dir() did to the folder. */
+enum gc_dir_result {
+        GC_DIR_UNCHANGED,  /* there, mode 0700 */
+        GC_DIR_MODE_FIXED, /* there; its mode was set to 0700 */
+        GC_DIR_CREATED,
+};
+
+/* Creates the folder `name` in the output folder `dfd` (mode 0700: the files in it hold
+ * secrets) if missing, and opens it: not a symbolic link, owned by root or the caller, not
+ * writable by group or others (refused: another user may have put files in it); a folder that
+ * is merely readable by others has its mode set to 0700. Returns the descriptor with what was
+ * done in *ret, or -errno with the reason in *ret_reason. */
+int gc_open_private_dir(int dfd, const char *name, enum gc_dir_result *ret,
+                        const char **ret_reason);
+
 /* Makes the renames in the output folder `dfd` durable (fsync of the folder). Returns 0 or
  * -errno. */
 int gc_sync_dir(int dfd);

@@ -1,4 +1,5 @@
-/* render.c: slurm.conf, ha-slurmctld.conf, keepalived.conf, ha-slurm.conf and slurmdbd.conf. */
+/* render.c: slurm.conf, ha-slurmctld.conf, keepalived.conf, ha-slurm.conf, slurmdbd.conf and
+ * the fence agents' options files. */
 #include "genconf/render.h"
 
 #include <errno.h>
@@ -8,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fence.h"
+#include "genconf/schema.h"
 #include "genconf/template.h"
+
+_Static_assert(GC_MAX_FILES >= 5 + MAX_CONTROLLERS - 1, "room for every options file");
 
 /* Which controllers a slurm.conf lists, and in which order. */
 enum view {
@@ -349,6 +354,33 @@ static void render_ha_conf(struct gc_buf *b, const struct gc_model *m, const cha
                             "ha.alert_command");
         }
 
+        /* Power fencing: how to power off each other controller before taking its lease. */
+        if (m->fence_power) {
+                gc_buf_puts(b, "\n[fence]\n");
+                ini(b, problems, "method", "power", &m->fencing, "ha.fencing");
+                if (m->fence_after_us > 0) {
+                        duration(text, sizeof(text), m->fence_after_us);
+                        ini(b, problems, "after", text, NULL, "");
+                }
+                if (m->fence_timeout_us > 0) {
+                        duration(text, sizeof(text), m->fence_timeout_us);
+                        ini(b, problems, "timeout", text, NULL, "");
+                }
+        }
+        for (size_t k = 0; k < m->n_order && m->fence_power; k++) {
+                const struct gc_controller *c = &m->controllers[m->order[k]];
+                char path[96], options[256];
+
+                if (c == self)
+                        continue;
+                (void)snprintf(path, sizeof(path), "nodes.controllers[%zu].fence.agent",
+                               m->order[k]);
+                (void)snprintf(options, sizeof(options), GC_FENCE_DIR "/%s.conf", c->hostname.s);
+                gc_buf_printf(b, "\n[fence %s]\n", c->hostname.s);
+                ini(b, problems, "agent", c->fence_agent.s, &c->fence_agent, path);
+                ini(b, problems, "options", options, NULL, "");
+        }
+
         if (m->metrics_textfile.set) {
                 gc_buf_puts(b, "\n[metrics]\n");
                 ini(b, problems, "textfile", m->metrics_textfile.s, &m->metrics_textfile,
@@ -404,8 +436,71 @@ static void render_slurmdbd(struct gc_buf *b, const struct gc_model *m,
         gc_buf_puts(b, "\n");
 }
 
+/* fence/NODE.conf: the options host `host` gives controller `c`'s fence agent on its stdin,
+ * one "key=value" line each (common/fence.h reads it), the password last. */
+static void render_fence_options(struct gc_buf *b, const struct gc_model *m, const char *host,
+                                 const struct gc_controller *c, const char *password,
+                                 struct gc_problems *problems)
+{
+        size_t i = (size_t)(c - m->controllers);
+        char path[64];
+
+        gc_buf_printf(b, "# " GC_FENCE_SUBDIR "/%s.conf of host %s, cluster %s.\n", c->hostname.s,
+                      host, m->cluster_name.s);
+        gc_buf_printf(b,
+                      "# Written by ha-genconf from the cluster's YAML file: edit that file and "
+                      "run ha-genconf\n"
+                      "# again rather than this one.\n"
+                      "#\n"
+                      "# The options of %s's fence agent (%s), given on its stdin.\n"
+                      "# Mode 0600: it may hold the password of %s's power controller.\n",
+                      c->hostname.s, c->fence_agent.s, c->hostname.s);
+        for (size_t k = 0; k < c->n_fence_options; k++)
+                gc_buf_printf(b, "%s=%s\n", c->fence_options[k].key.s, c->fence_options[k].value.s);
+        if (password)
+                gc_buf_printf(b, "password=%s\n", password);
+        (void)snprintf(path, sizeof(path), "nodes.controllers[%zu].fence", i);
+        if (b->len > HA_FENCE_OPTS_MAX)
+                gc_problem_add(problems, c->fence.line, c->fence.col, path,
+                               "makes an options file of %zu bytes, where the hooks read at most "
+                               "%d: shorten the options",
+                               b->len, HA_FENCE_OPTS_MAX);
+}
+
+/* The options files of the other Slurm controllers, in files[*n...]. */
+static void fence_files(const struct gc_model *m, const struct gc_controller *self,
+                        char *const *passwords, struct gc_file *files, size_t *n,
+                        struct gc_problems *problems)
+{
+        for (size_t k = 0; k < m->n_order; k++) {
+                size_t i = m->order[k];
+                const struct gc_controller *c = &m->controllers[i];
+                const char *password = passwords ? passwords[i] : NULL;
+                struct gc_file *f = &files[*n];
+                char path[64];
+
+                if (c == self)
+                        continue;
+                if (!password && (c->fence_password_env.set || c->fence_password_file.set)) {
+                        (void)snprintf(path, sizeof(path), "nodes.controllers[%zu].fence", i);
+                        gc_problem_add(problems, c->fence.line, c->fence.col, path,
+                                       "no fence password for its options file");
+                        continue;
+                }
+                *f = (struct gc_file){.mode = 0600};
+                if (asprintf(&f->owned_name, GC_FENCE_SUBDIR "/%s.conf", c->hostname.s) < 0) {
+                        f->owned_name = NULL;
+                        f->text.failed = true;
+                }
+                f->name = f->owned_name ? f->owned_name : GC_FENCE_SUBDIR;
+                (*n)++;
+                render_fence_options(&f->text, m, self->hostname.s, c, password, problems);
+        }
+}
+
 int gc_render_host(const struct gc_model *m, const char *host, const char *db_password,
-                   struct gc_file files[GC_MAX_FILES], size_t *ret_n, struct gc_problems *problems)
+                   char *const *fence_passwords, struct gc_file files[GC_MAX_FILES], size_t *ret_n,
+                   struct gc_problems *problems)
 {
         const struct gc_controller *self = gc_find_controller(m, host);
         size_t n = 0, before = problems->n;
@@ -441,6 +536,8 @@ int gc_render_host(const struct gc_model *m, const char *host, const char *db_pa
                         render_slurmdbd(&files[n++].text, m, self, db_password);
                 }
         }
+        if (self && self->slurm.b && m->fence_power)
+                fence_files(m, self, fence_passwords, files, &n, problems);
         *ret_n = n;
         for (size_t i = 0; i < n; i++)
                 if (gc_buf_failed(&files[i].text))
@@ -451,9 +548,12 @@ int gc_render_host(const struct gc_model *m, const char *host, const char *db_pa
 void gc_files_free(struct gc_file *files, size_t n)
 {
         for (size_t i = 0; i < n; i++) {
-                /* slurmdbd.conf holds the database password. */
+                /* slurmdbd.conf holds the database password, an options file a fence
+                 * password. */
                 if (files[i].text.data)
                         explicit_bzero(files[i].text.data, files[i].text.cap);
                 gc_buf_free(&files[i].text);
+                free(files[i].owned_name);
+                files[i].owned_name = NULL;
         }
 }

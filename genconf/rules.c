@@ -3,6 +3,7 @@
  * priorities, the partitions' Nodes= expressions, StateSaveLocation on the shared mount,
  * slurmdbd following the VIP, and the compute nodes grouped into NodeName lines.
  */
+#include "genconf/buf.h"
 #include "genconf/hostlist.h"
 #include "genconf/schema.h"
 #include "genconf/values.h"
@@ -110,6 +111,67 @@ void gc_check_controllers(struct walker *w)
         for (size_t k = 0; k < c->n_order; k++)
                 c->controllers[c->order[k]].priority =
                         k < MAX_CONTROLLERS ? (unsigned)(150 - 10 * k) : 1;
+}
+
+void gc_check_fencing(struct walker *w)
+{
+        struct gc_model *c = w->m;
+        const struct gc_controller *first = NULL;
+        struct gc_buf names = {0};
+        size_t with = 0, first_i = 0;
+        char path[PATH_LEN];
+        bool power = c->fencing.set && strcmp(c->fencing.s, "power") == 0;
+        bool wait = c->fencing.set && strcmp(c->fencing.s, "wait") == 0;
+
+        for (size_t i = 0; i < c->n_controllers; i++) {
+                const struct gc_controller *a = &c->controllers[i];
+
+                if (!a->slurm.b) {
+                        if (!a->fence.set)
+                                continue;
+                        (void)snprintf(path, sizeof(path), "nodes.controllers[%zu].fence", i);
+                        problem_val(w, &a->fence, path,
+                                    "has no use on a controller without services.slurm: only "
+                                    "the controller that holds the lease is fenced");
+                        continue;
+                }
+                if (a->fence.set) {
+                        with++;
+                        continue;
+                }
+                if (!first) {
+                        first = a;
+                        first_i = i;
+                }
+                if (a->hostname.set)
+                        gc_buf_printf(&names, "%s%s", names.len ? ", " : "", a->hostname.s);
+        }
+        /* Power fencing is all or nothing: a controller without a fence agent could not be
+         * powered off, and the hooks would wait for its lease after all. */
+        if (first && !wait && (power || with > 0)) {
+                (void)snprintf(path, sizeof(path), "nodes.controllers[%zu].fence", first_i);
+                problem(w, first->line, first->col, path,
+                        "required key missing: %s, every controller with services.slurm needs "
+                        "fence, and it is missing on %s (give each a fence, or set ha.fencing: "
+                        "wait)",
+                        power ? "with ha.fencing: power" : "when another controller has fence",
+                        names.len && !names.failed ? names.data : "some");
+        } else {
+                c->fence_power = !wait && with > 0;
+        }
+        if (names.failed)
+                w->problems->out_of_memory = true;
+        gc_buf_free(&names);
+        if (c->fence_power)
+                return;
+        if (c->fence_after.set)
+                problem_val(w, &c->fence_after, "ha.fence_after",
+                            "has no use without power fencing (ha.fencing: wait, or no "
+                            "controller has fence): leave it out");
+        if (c->fence_timeout.set)
+                problem_val(w, &c->fence_timeout, "ha.fence_timeout",
+                            "has no use without power fencing (ha.fencing: wait, or no "
+                            "controller has fence): leave it out");
 }
 
 void gc_check_computes(struct walker *w)

@@ -40,6 +40,11 @@ void gc_read_slurm(struct walker *w, const struct map *root);
  * first) and keepalived priorities. */
 void gc_check_controllers(struct walker *w);
 
+/* Fencing: a fence only on Slurm controllers; power fencing (ha.fencing: power, or unset and
+ * some controller has fence) needs a fence on every Slurm controller; fence_after and
+ * fence_timeout only with power fencing. Sets m->fence_power. */
+void gc_check_fencing(struct walker *w);
+
 /* Compute nodes: no duplicate name; fills w->priv->computes. */
 void gc_check_computes(struct walker *w);
 

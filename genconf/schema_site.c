@@ -187,11 +187,56 @@ static void read_metrics(struct walker *w, const struct map *ha)
         }
 }
 
+/* A duration read as ha.lease_ttl is (a bare number is seconds; whole milliseconds), from
+ * `min_us` to `max_us`, into *ret_us; the problem says "expected WHAT". */
+static bool read_duration(struct walker *w, const struct map *ha, const char *key, struct gc_val *v,
+                          uint64_t min_us, uint64_t max_us, const char *what, uint64_t *ret_us)
+{
+        char text[64], path[PATH_LEN];
+        usec_t us = 0;
+
+        if (!gc_read_str(w, ha, key, OPTIONAL, v))
+                return false;
+        (void)snprintf(text, sizeof(text), "%s%s", v->s, gc_only_chars(v->s, DIGITS) ? "s" : "");
+        if (strlen(v->s) > 20 || ha_parse_duration(text, &us) < 0 || us < min_us || us > max_us ||
+            us % 1000 != 0) {
+                gc_join(path, ha->path, key);
+                problem_val(w, v, path, "expected %s, not \"%s\"", what, v->s);
+                v->set = false;
+                return false;
+        }
+        *ret_us = us;
+        return true;
+}
+
+/* ha.fencing, fence_after, fence_timeout: ha-slurm.conf's [fence]. Whether fencing is power
+ * when not given, and whether every controller has its fence, is gc_check_fencing()'s. */
+static void read_fencing(struct walker *w, const struct map *ha)
+{
+        struct gc_model *c = w->m;
+
+        if (gc_read_str(w, ha, "fencing", OPTIONAL, &c->fencing) &&
+            strcmp(c->fencing.s, "power") != 0 && strcmp(c->fencing.s, "wait") != 0) {
+                problem_val(w, &c->fencing, "ha.fencing", "expected power or wait, not \"%s\"",
+                            c->fencing.s);
+                c->fencing.set = false;
+        }
+        (void)read_duration(w, ha, "fence_after", &c->fence_after, 1000000, 3600000000,
+                            "a duration from 1s to 3600s, such as 3s, 3 or 2500ms",
+                            &c->fence_after_us);
+        /* A promotion fences within its [notify] deadline, which ha-genconf leaves at the
+         * hooks' default (25s). */
+        (void)read_duration(w, ha, "fence_timeout", &c->fence_timeout, 1000000, 24999000,
+                            "a duration from 1s to under 25s (the hooks' [notify] deadline, "
+                            "within which a promotion fences), such as 15s",
+                            &c->fence_timeout_us);
+}
+
 void gc_read_ha(struct walker *w, const struct map *root)
 {
         static const char *const keys[] = {
-                "lease_ttl",       "hooks_dir", "state_dir", "alert_command",
-                "service_manager", "metrics",   NULL};
+                "lease_ttl", "hooks_dir", "state_dir",   "alert_command", "service_manager",
+                "metrics",   "fencing",   "fence_after", "fence_timeout", NULL};
         struct gc_model *c = w->m;
         struct map ha;
 
@@ -236,4 +281,5 @@ void gc_read_ha(struct walker *w, const struct map *root)
                 c->service_manager.set = false;
         }
         read_metrics(w, &ha);
+        read_fencing(w, &ha);
 }

@@ -8,11 +8,138 @@
 #include "genconf/schema.h"
 #include "genconf/values.h"
 
+#include "common/fence.h"
+
 #include <string.h>
+
+/* fence.options: the agent's options, "key=value" lines of the options file the other
+ * controllers give it on stdin (common/fence.h reads that file). The keys are the agent's, so
+ * any key of the options file's characters is accepted but the action (ha-slurm's to give) and
+ * the password (never in this file). */
+static void read_fence_options(struct walker *w, const struct map *fence, struct gc_controller *ctl)
+{
+        struct map opts;
+        char path[PATH_LEN];
+        size_t n;
+
+        gc_open_map(w, fence, "options", OPTIONAL, NULL, &opts);
+        n = gc_map_count(&opts);
+        if (n == 0)
+                return;
+        ctl->fence_options = gc_alloc(w, n * sizeof(*ctl->fence_options));
+        if (!ctl->fence_options)
+                return;
+        /* The options file holds at most HA_FENCE_OPTS_KEYS options, the password one of them. */
+        if (n > HA_FENCE_OPTS_KEYS - 1) {
+                problem(w, opts.line, opts.col, opts.path, "more than %d options",
+                        HA_FENCE_OPTS_KEYS - 1);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                struct gc_fence_option *o = &ctl->fence_options[ctl->n_fence_options];
+                struct gc_node *k = gc_map_key(w, &opts, i), *v;
+                bool twice = false;
+                const char *s;
+                size_t len;
+
+                if (!k)
+                        continue; /* reported when opened */
+                gc_join(path, opts.path, k->value);
+                o->key =
+                        (struct gc_val){.s = k->value, .set = true, .line = k->line, .col = k->col};
+                if (!gc_chars_ok(k->value, LETTERS DIGITS "_-", 64)) {
+                        problem_at(w, k, path,
+                                   "expected an option name of letters, digits, \"_\" and \"-\" "
+                                   "(at most 64), as the fence agent reads them on stdin");
+                        continue;
+                }
+                if (strcmp(k->value, "action") == 0 || strcmp(k->value, "option") == 0) {
+                        problem_at(w, k, path,
+                                   "is not an option of the file: ha-slurm gives the action");
+                        continue;
+                }
+                if (strcmp(k->value, "password") == 0 || strcmp(k->value, "passwd") == 0) {
+                        problem_at(w, k, path,
+                                   "a literal password is not accepted (it would sit in this "
+                                   "file and in logs): give fence.password_env (the name of an "
+                                   "environment variable) or fence.password_file (a file only "
+                                   "root reads)");
+                        continue;
+                }
+                for (size_t j = 0; j < i && !twice; j++)
+                        twice = gc_map_key(w, &opts, j) &&
+                                strcmp(gc_map_key(w, &opts, j)->value, k->value) == 0;
+                if (twice)
+                        continue; /* reported when opened */
+                v = gc_map_value(w, &opts, i);
+                if (!v) {
+                        problem_at(w, k, path, "expected a value (such as 1 for a flag)");
+                        continue;
+                }
+                if (v->type != GC_SCALAR) {
+                        problem_at(w, v, path, "expected a single value, not %s", gc_kind(v));
+                        continue;
+                }
+                s = gc_expand(w, v, path);
+                if (!s)
+                        continue;
+                o->value = (struct gc_val){.s = s, .set = true, .line = v->line, .col = v->col};
+                /* The agent's options file keeps no blank at the end of a line. */
+                len = strlen(o->value.s);
+                if (len == 0) {
+                        problem_val(w, &o->value, path, "expected a value (such as 1 for a flag)");
+                        continue;
+                }
+                if (o->value.s[0] == ' ' || o->value.s[len - 1] == ' ') {
+                        problem_val(w, &o->value, path,
+                                    "starts or ends with a blank, which the options file does "
+                                    "not keep");
+                        continue;
+                }
+                ctl->n_fence_options++;
+        }
+}
+
+/* fence: how the other controllers power this one off (ha.fencing: power): its fence agent,
+ * the agent's options and where its password comes from. */
+static void read_fence(struct walker *w, const struct map *item, struct gc_controller *ctl)
+{
+        static const char *const fence_keys[] = {"agent",        "options",       "password",
+                                                 "password_env", "password_file", NULL};
+        struct map fence;
+        struct gc_node *n;
+        char path[PATH_LEN];
+
+        if (!gc_lookup(w, item, "fence"))
+                return;
+        gc_open_map(w, item, "fence", OPTIONAL, fence_keys, &fence);
+        /* Given, even when wrong (reported): the rules do not report it as missing. */
+        ctl->fence = (struct gc_val){.set = true, .line = fence.line, .col = fence.col};
+        if (!fence.node)
+                return;
+        (void)gc_read_abs_path(w, &fence, "agent", REQUIRED, &ctl->fence_agent);
+        read_fence_options(w, &fence, ctl);
+        n = gc_lookup(w, &fence, "password");
+        gc_join(path, fence.path, "password");
+        if (n)
+                problem_at(w, n, path,
+                           "a literal password is not accepted (it would sit in this file and "
+                           "in logs): give password_env (the name of an environment variable) "
+                           "or password_file (a file only root reads)");
+        (void)gc_read_chars(w, &fence, "password_env", OPTIONAL, &ctl->fence_password_env,
+                            VARIABLE_CHARS, 127,
+                            "the name of an environment variable (letters, digits, \"_\")");
+        (void)gc_read_abs_path(w, &fence, "password_file", OPTIONAL, &ctl->fence_password_file);
+        gc_join(path, fence.path, "password_file");
+        if (ctl->fence_password_env.set && ctl->fence_password_file.set)
+                problem_val(w, &ctl->fence_password_file, path,
+                            "give password_env or password_file, not both");
+}
 
 static void read_controllers(struct walker *w, const struct map *nodes)
 {
-        static const char *const keys[] = {"hostname", "ip_address", "vip_owner", "services", NULL};
+        static const char *const keys[] = {"hostname", "ip_address", "vip_owner",
+                                           "services", "fence",      NULL};
         static const char *const svc_keys[] = {"slurm", "slurmdbd", NULL};
         struct gc_model *c = w->m;
         struct list list;
@@ -45,6 +172,7 @@ static void read_controllers(struct walker *w, const struct map *nodes)
                 if (!gc_read_bool(w, &svc, "slurm", &ctl->slurm))
                         ctl->slurm.b = true;
                 (void)gc_read_bool(w, &svc, "slurmdbd", &ctl->slurmdbd);
+                read_fence(w, &m, ctl);
         }
 }
 

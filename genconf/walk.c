@@ -149,8 +149,9 @@ static void check_keys(struct walker *w, const struct map *m, const char *const 
                                    gc_kind(k));
                         continue;
                 }
-                for (size_t i = 0; known[i] && !found; i++)
+                for (size_t i = 0; known && known[i] && !found; i++)
                         found = strcmp(known[i], k->value) == 0;
+                found = found || !known;
                 if (!found) {
                         char list[512] = "";
                         size_t len = 0;
@@ -188,6 +189,25 @@ struct gc_node *gc_lookup(struct walker *w, const struct map *m, const char *key
                 return !is_null(v) ? v : NULL;
         }
         return NULL;
+}
+
+size_t gc_map_count(const struct map *m)
+{
+        return m->node ? m->node->count : 0;
+}
+
+struct gc_node *gc_map_key(struct walker *w, const struct map *m, size_t i)
+{
+        struct gc_node *k = pair_key(w, m->node, i);
+
+        return k->type == GC_SCALAR ? k : NULL;
+}
+
+struct gc_node *gc_map_value(struct walker *w, const struct map *m, size_t i)
+{
+        struct gc_node *v = pair_value(w, m->node, i);
+
+        return !is_null(v) ? v : NULL;
 }
 
 void gc_missing(struct walker *w, const struct map *m, const char *path)

@@ -106,14 +106,22 @@ struct gc_node *gc_lookup(struct walker *w, const struct map *m, const char *key
 void gc_missing(struct walker *w, const struct map *m, const char *path);
 
 /* Opens mapping node `n` (NULL: absent) as `out`, at `path`, placed at `line:col` when absent,
- * and reports its keys that are not in `known` (NULL-terminated) or are given twice. A node
- * that is not a mapping, or one walked already, is reported and opened as absent. */
+ * and reports its keys that are not in `known` (NULL-terminated; NULL: any single word is a
+ * key) or are given twice. A node that is not a mapping, or one walked already, is reported
+ * and opened as absent. */
 void gc_open_node(struct walker *w, struct gc_node *n, const char *path, unsigned line,
                   unsigned col, const char *const *known, struct map *out);
 
 /* Opens the mapping at `key` of `parent` (a problem when `required` and absent). */
 void gc_open_map(struct walker *w, const struct map *parent, const char *key, bool required,
                  const char *const *known, struct map *out);
+
+/* The pairs of an opened mapping whose keys are the user's (opened with `known` NULL): their
+ * number (0 when absent), the key of pair `i` (NULL when it is not a single value: reported
+ * when opened), and its value (NULL when null). */
+size_t gc_map_count(const struct map *m);
+struct gc_node *gc_map_key(struct walker *w, const struct map *m, size_t i);
+struct gc_node *gc_map_value(struct walker *w, const struct map *m, size_t i);
 
 /* Opens the list at `key` of `parent` as `out`. Returns false (out->node NULL) when there is
  * nothing to read: absent (a problem when `required`), not a list ("expected a list of WHAT")

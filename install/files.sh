@@ -140,7 +140,7 @@ CTLD_UNIT=/etc/systemd/system/ha-slurmctld.service
 KEEPALIVED_DROPIN=/etc/systemd/system/keepalived.service.d/ha-slurm.conf
 
 step_files() {
-        local mode
+        local mode f
         step "Install the configuration"
         install_file "$GEN/slurm.conf" /etc/slurm/slurm.conf 0644 root config
         if ((IS_CTLD)); then
@@ -150,6 +150,14 @@ step_files() {
                 [[ $(stat -c '%a' "$GEN/keepalived.conf") == 644 ]] || mode=0600
                 install_file "$GEN/keepalived.conf" /etc/keepalived/keepalived.conf "$mode" root config
                 install_file "$GEN/ha-slurm.conf" /etc/ha-slurm/ha-slurm.conf 0600 root config
+                # The fence agents' options (BMC passwords): root's alone.
+                if [[ -d $GEN/fence ]]; then
+                        ensure_dir /etc/ha-slurm/fence 0700 root
+                        for f in "$GEN"/fence/*.conf; do
+                                [[ -f $f ]] || continue
+                                install_file "$f" "/etc/ha-slurm/fence/${f##*/}" 0600 root config
+                        done
+                fi
                 render_template etc/systemd/ha-slurmctld.service "$WORK/ha-slurmctld.service" \
                         "STATE_DIR=$STATE_DIR_SHARED" \
                         "PID_FILE=$(conf_get "$GEN/slurm.conf" SlurmctldPidFile || echo /run/slurmctld.pid)"

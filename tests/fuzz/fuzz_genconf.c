@@ -56,10 +56,19 @@ static void render(const struct gc_model *m, const char *host)
 {
         struct gc_problems problems = {0};
         struct gc_file files[GC_MAX_FILES];
+        char **fence = calloc(m->n_controllers ? m->n_controllers : 1, sizeof(*fence));
         size_t n = 0;
         int r;
 
-        r = gc_render_host(m, host, "fuzz-db", files, &n, &problems);
+        /* A fence password for every controller that names one (never read from the file or
+         * the environment here). */
+        FUZZ_ASSERT(fence);
+        for (size_t i = 0; i < m->n_controllers; i++)
+                if (m->controllers[i].fence_password_env.set ||
+                    m->controllers[i].fence_password_file.set)
+                        fence[i] = "fuzz-bmc";
+        r = gc_render_host(m, host, "fuzz-db", fence, files, &n, &problems);
+        free(fence);
         FUZZ_ASSERT(r == 0 || r == -EINVAL || r == -ENOMEM);
         FUZZ_ASSERT(r != -EINVAL || problems.n > 0);
         FUZZ_ASSERT(n <= GC_MAX_FILES);

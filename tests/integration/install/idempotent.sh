@@ -145,6 +145,37 @@ run_install --compute --config "$YAML" --host "$CN" --root "$C"
 t_ok "compute, second run: exit 0" test "$RC" -eq 0
 t_same "compute, second run: nothing changed" "$before" "$(listing "$C")"
 
+# ---- power fencing: the fence agents' options, root's alone ----
+fence_block() { # fence_block HOST IP: HOST's fence, in a file to insert after its hostname line
+        printf '%s\n' "      fence:" "        agent: /usr/sbin/fence_ipmilan" "        options:" \
+                "          ip: $2" "          username: admin" "          lanplus: 1" \
+                "        password_env: HA_TEST_BMC_PASS_$1" >"$TMP/fence-$1"
+}
+fence_block ctl1 10.213.0.211
+fence_block ctl2 10.213.0.212
+FY=$(yaml_with -e "/^    - hostname: ctl1\$/r $TMP/fence-ctl1" -e "/^    - hostname: ctl2\$/r $TMP/fence-ctl2")
+F=$(new_root)
+export HA_TEST_BMC_PASS_ctl1=secret-one HA_TEST_BMC_PASS_ctl2=secret-two
+run_install --controller --config "$FY" --host "$CTL" --root "$F" --new-munge-key
+t_ok "fencing: exit 0" test "$RC" -eq 0
+stat_is "fencing: /etc/ha-slurm/fence 0700 root" "$F/etc/ha-slurm/fence" "700 root:root"
+stat_is "fencing: ctl2's options 0600 root" "$F/etc/ha-slurm/fence/ctl2.conf" "600 root:root"
+t_ok "fencing: none for this host itself" test ! -e "$F/etc/ha-slurm/fence/ctl1.conf"
+t_ok "fencing: ctl2's options hold its password" \
+        grep -qxF "password=secret-two" "$F/etc/ha-slurm/fence/ctl2.conf"
+t_ok "fencing: ha-slurm.conf names them" \
+        grep -qxF "options = /etc/ha-slurm/fence/ctl2.conf" "$F/etc/ha-slurm/ha-slurm.conf"
+t_nomatch "fencing: no password in install.sh's output" "$OUT" 'secret-'
+before=$(listing "$F")
+run_install --controller --config "$FY" --host "$CTL" --root "$F"
+t_ok "fencing, second run: exit 0" test "$RC" -eq 0
+t_same "fencing, second run: nothing changed" "$before" "$(listing "$F")"
+export HA_TEST_BMC_PASS_ctl2=secret-three
+run_install --controller --config "$FY" --host "$CTL" --root "$F" --dry-run
+t_match "fencing, a new password, dry run: the change is shown masked" "$OUT" '\+password=\(hidden\)'
+t_nomatch "... and never the password" "$OUT" 'secret-'
+unset HA_TEST_BMC_PASS_ctl1 HA_TEST_BMC_PASS_ctl2
+
 # ---- a target with its own user database (an image): users come from and go to it ----
 I=$(new_root)
 mkdir -p "$I/etc"

@@ -9,7 +9,10 @@
 # first controller.
 #
 # golden/scenario1.yaml is the seed's Scenario 1 (with slurmdbd on server1 and the secrets from
-# the environment); golden/extended.yaml uses every key of the schema and the host-list cases.
+# the environment); golden/extended.yaml uses every key of the schema and the host-list cases,
+# and power fencing: the fence options files (fence/NODE.conf, 0600 in a 0700 folder) are
+# golden files too; the BMC passwords are only in them; with ha.fencing: wait there are none;
+# a fence/ folder others may read is set to 0700, one they may write is refused.
 #
 # GOLDEN_UPDATE=1 rewrites the expected files (and keepalived/keepalived.conf.example) from the
 # current output instead of comparing (then review `git diff tests/unit/genconf/golden keepalived`).
@@ -30,7 +33,8 @@ printf 'ext-db-pass\n' >"$tmp/db.pass"
 chmod 0600 "$tmp/db.pass"
 export GENCONF_DB_PASSWORD_FILE=$tmp/db.pass
 
-modes() { (cd "$1" && stat -c '%a %n' -- * | sort -k2); }
+# Every file and folder, the fence options files in fence/ too.
+modes() { (cd "$1" && find . -mindepth 1 -printf '%m %P\n' | sort -k2); }
 
 cd "$here/golden"
 for yaml in *.yaml; do
@@ -119,7 +123,38 @@ rc=0
 d=$(diff -ru scenario1/server1 "$tmp/example" 2>&1) || rc=$?
 _t_report "$rc" "etc/cluster.example.yaml (every default written out) gives scenario1's files" "$d"
 
+# Power fencing (extended.yaml): head-a's ha-slurm.conf names the options file of each other
+# controller, which holds that controller's BMC password from the environment or its file;
+# nothing else holds it. With ha.fencing: wait, no [fence] section and no options file.
+out=$tmp/extended/head-a
+t_match "fence/ is mode 0700" "$(stat -c %a "$out/fence")" '^700$'
+t_match "head-b's BMC password (its password_file) is only in fence/head-b.conf" \
+    "$(grep -rl 'ext-db-pass' "$out")" "^$out/fence/head-b.conf\$"
+t_match "head-a's own options are not in head-a's files" "$(ls "$out/fence")" $'^head-b.conf\nhead-c.conf$'
+stdout=$("$GENCONF" --config extended.yaml --check --host head-b)
+t_match "--check lists the options files" "$stdout" \
+    'head-b: would write fence/head-a.conf \([0-9]+ bytes, mode 0600\)'
+sed -e 's/^  fencing: power$/  fencing: wait/' -e '/^  fence_\(after\|timeout\):/d' extended.yaml \
+    >"$tmp/wait.yaml"
+rc=0
+"$GENCONF" --config "$tmp/wait.yaml" --host head-a --output-dir "$tmp/wait" >/dev/null || rc=$?
+_t_report "$rc" "fencing: wait, with every fence given: accepted"
+t_nomatch "fencing: wait: no [fence] section" "$(cat "$tmp/wait/ha-slurm.conf")" '^\[fence'
+t_fail "fencing: wait: no options file" test -e "$tmp/wait/fence"
+chmod 0755 "$out/fence"
+stdout=$("$GENCONF" --config extended.yaml --host head-a --output-dir "$out")
+t_match "a fence/ folder readable by others is set to 0700" "$stdout" 'fence/: mode set to 0700'
+t_match "... the files in it unchanged" "$(grep -c 'fence/.*: unchanged$' <<<"$stdout")" '^2$'
+t_match "... and it is 0700" "$(stat -c %a "$out/fence")" '^700$'
+chmod 0770 "$out/fence"
+rc=0
+"$GENCONF" --config extended.yaml --host head-a --output-dir "$out" >/dev/null 2>"$tmp/stderr" || rc=$?
+t_match "a group-writable fence/ folder: refused (exit 3)" "$rc" '^3$'
+t_match "... with the reason" "$(cat "$tmp/stderr")" "Failed to open the folder '$out/fence': writable by group or others"
+chmod 0700 "$out/fence"
+
 # The secrets: never in a world-readable file.
+out=$tmp/scenario1/server1
 leaks=$(grep -l 's1 db' "$out"/* | grep -v '/slurmdbd.conf$' || true)
 t_match "the database password is only in slurmdbd.conf" "$leaks" '^$'
 t_nomatch "the root password is written nowhere" "$(cat "$out"/*)" 'never-written'

@@ -5,7 +5,8 @@
 #     others (as doas(1) checks doas.conf; a link is followed and the file it names checked);
 #     a FIFO is refused at once, never waited on;
 #   * database.mariadb.password_file: the same, not a link, and not readable by group or others
-#     either (it holds a password); each refusal names the file and the reason;
+#     either (it holds a password); each refusal names the file and the reason; the same for
+#     a controller's fence.password_file (a BMC password, read for the other controllers);
 #   * the output folder: no symbolic link on the way in a folder others may write (a planted
 #     one is refused and its target left alone), not writable by group or others; a link in a
 #     folder only its owner writes is the site's layout and followed;
@@ -95,6 +96,32 @@ t_match "a link as the password file: refused" "$out" "password_file: refused $t
 t_fail "... nothing written" test -e "$tmp/out-pw-link"
 run --config "$yaml" --host db1 --output-dir "$tmp/out-pw-ok"
 t_match "the password file 0600: accepted" "$rc" '^0$'
+
+# ---- a fence password file (extended.yaml: head-b's fence.password_file is that same file,
+# read when head-a's options file for head-b is written) ----
+fence_case() { # NAME MODE EXPECTED-REASON
+    local f=$tmp/bmc-$1
+    printf 'bmc-secret\n' >"$f"
+    chmod "$2" "$f"
+    GENCONF_DB_PASSWORD_FILE=$f run --config "$yaml" --host head-a --output-dir "$tmp/out-bmc-$1"
+    t_match "fence password file $1: exit 2" "$rc" '^2$'
+    t_match "... names the field, the file and the reason" "$out" \
+        "nodes\\.controllers\\[0\\]\\.fence\\.password_file: refused $f: $3"
+    t_fail "... nothing written" test -e "$tmp/out-bmc-$1"
+    t_nomatch "... the password is not printed" "$out" 'bmc-secret'
+}
+fence_case group-readable 0640 'readable by group or others'
+fence_case other-readable 0604 'readable by group or others'
+ln -s "$tmp/db.pass" "$tmp/bmc-link"
+GENCONF_DB_PASSWORD_FILE=$tmp/bmc-link run --config "$yaml" --host head-a --output-dir "$tmp/out-bmc-link"
+t_match "a link as the fence password file: refused" "$out" \
+    "fence\\.password_file: refused $tmp/bmc-link: a symbolic link"
+t_fail "... nothing written" test -e "$tmp/out-bmc-link"
+run --config "$yaml" --host head-a --output-dir "$tmp/out-bmc-ok"
+t_match "the fence password file 0600: accepted" "$rc" '^0$'
+t_match "... its options file is 0600 in a 0700 folder" \
+    "$(stat -c %a "$tmp/out-bmc-ok/fence" "$tmp/out-bmc-ok/fence/head-b.conf" | tr '\n' ' ')" \
+    '^700 600 $'
 
 # ---- the output folder ----
 # A folder anyone may write (as /tmp), with a link planted in it towards a folder of root's.
