@@ -558,6 +558,33 @@ int ha_lease_seen(const char *state_dir, const struct ha_lease *l, usec_t *ret_f
         return r < 0 ? ha_fail(ret_reason, "failed to write the lease record", r) : 0;
 }
 
+int ha_lease_seen_holder(const char *state_dir, char *owner, size_t len, usec_t *ret_for)
+{
+        char path[4096], boot[40], *text = NULL;
+        usec_t now = ha_now_boottime(), a, b = 0;
+        struct seen s;
+        int64_t written;
+        bool ok;
+
+        if (seen_path(state_dir, "lease.seen", path, sizeof(path)) < 0 ||
+            ha_fs_read_small(path, 399, &text, NULL) < 0)
+                return -ENOENT;
+        ok = seen_parse(text, &s);
+        free(text);
+        boot_id(boot, sizeof(boot));
+        /* rmax is kept only for a generation seen held (ha_lease_seen()). */
+        if (!ok || strcmp(boot, s.boot) != 0 || s.since > now || s.rmax == 0 ||
+            strcmp(s.owner, "-") == 0 || s.gen == 0)
+                return -ENOENT;
+        a = now - s.since;
+        written = (int64_t)s.rmax + s.cmin;
+        if ((int64_t)now > written && (usec_t)((int64_t)now - written) > MARGIN)
+                b = (usec_t)((int64_t)now - written) - MARGIN;
+        (void)snprintf(owner, len, "%s", s.owner);
+        *ret_for = a > b ? a : b;
+        return 0;
+}
+
 uint64_t ha_lease_epoch_get(const char *state_dir)
 {
         char path[4096], *text = NULL, *end;

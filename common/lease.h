@@ -52,10 +52,13 @@
  *     rule 7's). The holder is fenced only once this node has seen its generation unchanged
  *     for [fence] after: a master's check renews every second, and a master handing over
  *     cleanly (its BACKUP hook stops slurmctld, then releases) releases within that time. A
- *     fence that fails refuses the promotion. Without fencing ([fence] method = wait) rule 2
- *     holds alone, and the guarantee is the self-fence's (guard.h): the holder kills its
- *     slurmctld by ttl - 1 s after its last renewal, if its CPU runs by then (reconcile.c,
- *     take_lease()).
+ *     fence that fails refuses the promotion. While this node's storage stalls (the holder's
+ *     host lost stalls a replicated volume for seconds), the fence may start on this node's
+ *     own record of the lease (ha_lease_seen_holder()); the lease read once the storage
+ *     answers must still name the node confirmed OFF. Without fencing ([fence] method =
+ *     wait) rule 2 holds alone, and the guarantee is the self-fence's (guard.h): the holder
+ *     kills its slurmctld by ttl - 1 s after its last renewal, if its CPU runs by then
+ *     (reconcile.c, take_lease()).
  */
 #pragma once
 
@@ -114,6 +117,14 @@ int ha_lease_do_here(const struct ha_lease_req *req, const char *path, struct ha
  * went backwards or went missing; -errno when the record cannot be kept. */
 int ha_lease_seen(const char *state_dir, const struct ha_lease *l, usec_t *ret_for,
                   const char **ret_reason);
+
+/* What this node last saw of the lease, without reading it: the owner of the generation it
+ * last saw held (not released), in `owner` (`len` bytes), and how long it has seen that
+ * generation unchanged (as ha_lease_seen() counts, up to now). Returns 0, or -ENOENT when the
+ * record says nothing of a held lease (none kept, another boot, the last generation seen
+ * released or never granted). For a promotion that fences the holder while its storage stalls
+ * (rule 9). */
+int ha_lease_seen_holder(const char *state_dir, char *owner, size_t len, usec_t *ret_for);
 
 /* The epoch the running slurmctld was started under (STATE_DIR/lease.epoch, rule 4): 0 when
  * none is recorded. set writes it (0 removes it). */

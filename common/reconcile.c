@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,8 +57,14 @@ struct run {
         ha_step_fn fn;
         void *userdata;
         struct ha_reconcile *res;
-        uint64_t epoch; /* the lease granted to this promotion, 0 before */
-        usec_t renewed; /* CLOCK_MONOTONIC of its last renewal by this run */
+        uint64_t epoch;        /* the lease granted to this promotion, 0 before */
+        usec_t renewed;        /* CLOCK_MONOTONIC of its last renewal by this run */
+        struct {               /* a fence started while the storage stalled (rule 9) */
+                pid_t pid;     /* the child running the agent; 0: none */
+                int fd;        /* its result: "ERRNO REASON" */
+                char node[64]; /* the node it powers off */
+                usec_t start;  /* CLOCK_MONOTONIC */
+        } early;
 };
 
 static int step(struct run *r, const char *name, usec_t start, int result, bool refused,
@@ -234,6 +241,131 @@ static int fence_holder(struct run *r, const struct ha_lease *l)
         return e;
 }
 
+/* Rule 9, while the storage stalls. A replicated volume stalls every client for seconds when a
+ * server's host is lost or frozen (GlusterFS: network.ping-timeout), and the holder's host is
+ * usually that host. The fence need not wait for the stall: what this node last saw of the
+ * lease (ha_lease_seen_holder(), kept by its check every second) names the holder, and how
+ * long its generation has not changed. When that is [fence] after or more, the holder is
+ * powered off now, in a child, while the promotion waits for the storage; take_lease() then
+ * takes the lease at once if the holder it reads is the one powered off. A fence on a record
+ * older than what the storage says is never unsafe (it only powers a node off): at worst it
+ * powers off a holder that was about to release, which a stalled volume did not let this node
+ * see. */
+static void start_early_fence(struct run *r)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        const struct ha_cfg_fence_node *n;
+        char holder[64];
+        usec_t seen_for = 0;
+        int fds[2];
+        pid_t pid;
+
+        if (r->dry_run || cfg->fence.method != HA_FENCING_POWER ||
+            ha_lease_seen_holder(cfg->ha.state_dir, holder, sizeof(holder), &seen_for) < 0 ||
+            strcmp(holder, cfg->ha.node) == 0 || seen_for < cfg->fence.after)
+                return;
+        n = ha_cfg_fence_node(cfg, holder);
+        if (!n || pipe2(fds, O_CLOEXEC) < 0)
+                return; /* take_lease() fences it, or says why it cannot */
+        r->early.start = ha_now();
+        pid = fork();
+        if (pid < 0) {
+                (void)close(fds[0]);
+                (void)close(fds[1]);
+                return;
+        }
+        if (pid == 0) {
+                struct ha_fence f = {.agent = n->agent, .options_file = n->options};
+                const char *why = "";
+                char out[512];
+                int e, len;
+
+                (void)close(fds[0]);
+                e = ha_fence_off(
+                        &f, ha_deadline_min(r->deadline, ha_deadline_in(cfg->fence.timeout)), &why);
+                len = snprintf(out, sizeof(out), "%d %s", e, why);
+                if (len > 0)
+                        (void)!write(fds[1], out,
+                                     (size_t)len < sizeof(out) ? (size_t)len : sizeof(out) - 1);
+                _exit(0);
+        }
+        (void)close(fds[1]);
+        r->early.pid = pid;
+        r->early.fd = fds[0];
+        (void)snprintf(r->early.node, sizeof(r->early.node), "%s", holder);
+}
+
+/* Waits for the fence start_early_fence() started (by the hook's deadline) and reaps it.
+ * Returns its result (0: confirmed OFF), with the agent's words in `why`. */
+static int join_early_fence(struct run *r, char *why, size_t len)
+{
+        char buf[512];
+        size_t got = 0;
+        int e = -ETIMEDOUT;
+
+        *why = '\0';
+        for (;;) {
+                struct pollfd p = {.fd = r->early.fd, .events = POLLIN};
+                usec_t left = ha_deadline_left(r->deadline);
+                ssize_t n;
+
+                if (left == 0 || got == sizeof(buf) - 1)
+                        break;
+                if (poll(&p, 1, (int)(left / HA_USEC_PER_MSEC) + 1) <= 0)
+                        continue;
+                n = read(r->early.fd, buf + got, sizeof(buf) - 1 - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                got += (size_t)n;
+        }
+        buf[got] = '\0';
+        if (got > 0 && sscanf(buf, "%d", &e) == 1) {
+                const char *sp = strchr(buf, ' ');
+
+                (void)snprintf(why, len, "%s", sp ? sp + 1 : "");
+        } else {
+                e = -ETIMEDOUT;
+                (void)snprintf(why, len, "the fence gave no answer before the hook's deadline");
+        }
+        (void)close(r->early.fd);
+        /* The child writes its answer last: it exits at once. At the deadline it is killed
+         * (ha_fence_off() has the same deadline, and kills its agent). */
+        (void)kill(r->early.pid, SIGKILL);
+        (void)waitpid(r->early.pid, NULL, 0);
+        r->early.pid = 0;
+        return e;
+}
+
+/* Reports the early fence's end as a step. `holder`: the lease read since names the node it
+ * powers off, and a failure refuses the promotion (the alert, rule 9); else `note` says why the
+ * fence no longer matters. */
+static int end_early_fence(struct run *r, bool holder, const char *note)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        const struct ha_cfg_fence_node *n = ha_cfg_fence_node(cfg, r->early.node);
+        char why[512], node[64];
+        int e;
+
+        (void)snprintf(node, sizeof(node), "%s", r->early.node);
+        e = join_early_fence(r, why, sizeof(why));
+        (void)snprintf(r->res->fence_node, sizeof(r->res->fence_node), "%s", node);
+        r->res->fence_tried = true;
+        r->res->fence_ok = e == 0;
+        r->res->fence_ms = ha_msec_between(r->early.start, ha_now());
+        if (e == 0)
+                return step(r, "fence", r->early.start, 0, false,
+                            "%s powered off through %s, started while the storage stalled%s: %s",
+                            node, n ? n->agent : "?", note, why);
+        (void)step(r, "fence", r->early.start, e, holder,
+                   "%sfailed to power off %s%s, through %s%s: %s", holder ? "refused: " : "", node,
+                   holder ? ", which holds the lease" : "", n ? n->agent : "?", note, why);
+        if (holder)
+                (void)run_alert(r, HA_HINT_MASTER, node);
+        return e;
+}
+
 /* Waits for the lease until granted, or until [lease] wait or the deadline; sets *ret_epoch to
  * the epoch granted. Rule 2 of lease.h: another node's lease is taken only once this node has
  * seen its generation unchanged for its ttl, on this node's own clock (ha_lease_seen(): the
@@ -294,7 +426,14 @@ static int take_lease(struct run *r, uint64_t *ret_epoch)
                                 q.expired_gen = l.gen; /* rule 2 */
                         if (power && held && *fenced && strcmp(l.owner, fenced) == 0)
                                 q.expired_gen = l.gen; /* rule 9: read after the power off */
-                        else if (power && held && seen_for >= cfg->fence.after) {
+                        else if (power && held && r->early.pid &&
+                                 strcmp(l.owner, r->early.node) == 0) {
+                                e = end_early_fence(r, true, "");
+                                if (e < 0)
+                                        return e;
+                                (void)snprintf(fenced, sizeof(fenced), "%s", l.owner);
+                                continue; /* read it again, now that nothing of it runs */
+                        } else if (power && held && seen_for >= cfg->fence.after) {
                                 e = fence_holder(r, &l);
                                 if (e < 0)
                                         return e;
@@ -611,6 +750,8 @@ static void promote(struct run *r, const struct ha_observation *o)
                                       "%s", o->probe[HA_PROBE_CONF].detail);
                 return;
         }
+        if (o->probe[HA_PROBE_STORAGE].state != HA_PROBE_OK && o->storage_hung_ms > 0)
+                start_early_fence(r);
         if (o->probe[HA_PROBE_STORAGE].state != HA_PROBE_OK && o->storage_hung_ms > 0 &&
             !r->dry_run && wait_storage(r, &o)) {
                 r->res->refused = true;
@@ -946,9 +1087,13 @@ void ha_reconcile(const struct ha_cfg *cfg, const struct ha_observation *obs, en
                                obs->probe[HA_PROBE_VIP].detail);
                 return;
         }
-        if (obs->vip_here)
+        if (obs->vip_here) {
                 promote(&r, obs);
-        else
+                /* A fence started early that the lease did not ask for after all. */
+                if (r.early.pid)
+                        (void)end_early_fence(&r, false,
+                                              " (this promotion did not take the lease from it)");
+        } else
                 demote(&r, obs, hint);
         ret->total_ms = ha_msec_between(start, ha_now());
         if (obs->vip_here)
