@@ -133,16 +133,22 @@ int ha_guard_run(const struct ha_cfg *cfg)
                         renewed = started;
                 {
                         usec_t kill = renewed + cfg->lease.ttl - HA_GUARD_MARGIN;
-                        usec_t term = kill - HA_GUARD_GRACE;
+                        usec_t term = renewed + ha_guard_term_after(cfg->lease.ttl);
 
-                        if (term < renewed + cfg->lease.ttl / 2)
-                                term = renewed + cfg->lease.ttl / 2;
                         if (now >= term)
                                 return fence(cfg, epoch, renewed,
                                              now >= kill ? ha_now() : ha_now() + (kill - now));
                 }
                 (void)ha_sleep_until(HA_USEC_INFINITY, HA_GUARD_POLL);
         }
+}
+
+usec_t ha_guard_term_after(usec_t ttl)
+{
+        usec_t term = ttl - HA_GUARD_MARGIN - HA_GUARD_GRACE;
+
+        /* A ttl of 3 s or less: half of it. */
+        return ttl > HA_GUARD_MARGIN + HA_GUARD_GRACE && term >= ttl / 2 ? term : ttl / 2;
 }
 
 int ha_guard_start(const struct ha_cfg *cfg, const char *check, const char **ret_reason)

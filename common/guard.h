@@ -34,6 +34,11 @@
 #define HA_GUARD_POLL           (100 * HA_USEC_PER_MSEC)
 #define HA_GUARD_KILL           (500 * HA_USEC_PER_MSEC)
 
+/* How long after the last renewal the guard stops slurmctld (SIGTERM): ttl less
+ * HA_GUARD_MARGIN less HA_GUARD_GRACE, but never before half of ttl. Until then the VIP holder
+ * rides out a storage stall (role.c, ha_judge()). */
+usec_t ha_guard_term_after(usec_t ttl);
+
 /* Runs the guard until the epoch it guards is no longer recorded (the demotion released the
  * lease, or another guard took over) or it has fenced. Returns an exit status (program.h). */
 int ha_guard_run(const struct ha_cfg *cfg);

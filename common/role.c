@@ -13,6 +13,7 @@
 
 #include "common/child.h"
 #include "common/fsutil.h"
+#include "common/guard.h"
 #include "common/lease.h"
 #include "common/lock.h"
 #include "common/mungeauth.h"
@@ -423,6 +424,19 @@ static void probe_dbd(const struct ha_cfg *cfg, usec_t deadline, struct ha_obser
              cfg->check.dbd_port);
 }
 
+/* The time since this node's last grant or renewal of its lease, under the epoch its
+ * slurmctld was started under (node-local files: never hangs). */
+static void observe_renewed(const struct ha_cfg *cfg, struct ha_observation *o)
+{
+        uint64_t epoch = 0, running = ha_lease_epoch_get(cfg->ha.state_dir);
+        usec_t started = 0, now = ha_now_boottime();
+
+        o->renewed_ago_ms = -1;
+        if (running != 0 && ha_lease_renewed_get(cfg->ha.state_dir, &epoch, &started) == 0 &&
+            epoch == running && started <= now)
+                o->renewed_ago_ms = (double)(now - started) / 1e3;
+}
+
 void ha_observe(const struct ha_cfg *cfg, usec_t deadline, bool renew_lease,
                 struct ha_observation *o)
 {
@@ -450,6 +464,7 @@ void ha_observe(const struct ha_cfg *cfg, usec_t deadline, bool renew_lease,
                 skip(&o->probe[HA_PROBE_STORAGE], "no time left before the deadline");
         probe_conf(cfg, o);
         probe_dbd(cfg, deadline, o);
+        observe_renewed(cfg, o);
         o->total_ms = ha_msec_between(start, ha_now());
 }
 
@@ -488,6 +503,27 @@ void ha_judge(const struct ha_cfg *cfg, const struct ha_observation *o, struct h
                                                         HA_PROBE_CONTROL, HA_PROBE_STORAGE};
 
                 f = first_failed(o, need, sizeof(need) / sizeof(need[0]));
+                /* A storage stall on the VIP holder in control, shorter than its self-fence's
+                 * wait (guard.h: SIGTERM ha_guard_term_after(ttl) after the last renewal). A
+                 * replicated volume stalls every client for its ping timeout when any server's
+                 * host goes away (GlusterFS: network.ping-timeout): a standby's host lost, or
+                 * in maintenance, must not move the controller. The lease is not renewed
+                 * meanwhile, so no other node can take it early (rule 2), and with fencing a
+                 * promotion elsewhere would power this node off first (rule 9). Past the
+                 * self-fence's wait the guard stops slurmctld, and the check fails then. */
+                if (f == HA_PROBE_STORAGE && o->storage_hung_ms > 0 && o->ctld_answers &&
+                    o->control.control_time && o->renewed_ago_ms >= 0 &&
+                    o->renewed_ago_ms < (double)ha_guard_term_after(cfg->lease.ttl) / 1e3) {
+                        v->grace = true;
+                        (void)snprintf(
+                                v->reason, sizeof(v->reason),
+                                "VIP holder: slurmctld in control, storage stalled for %.0f "
+                                "ms; lease renewed %.0f ms ago, self-fence at %.0f ms: %.150s",
+                                o->storage_hung_ms, o->renewed_ago_ms,
+                                (double)ha_guard_term_after(cfg->lease.ttl) / 1e3,
+                                o->probe[f].detail);
+                        return;
+                }
                 if (f < 0 && !o->control.control_time)
                         VERDICT(v, HA_PROBE_CONTROL,
                                 "slurmctld here is in standby, not in control, while this node "

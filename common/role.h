@@ -58,6 +58,8 @@ struct ha_observation {
         int lease_result;                /* its result: 0, -EBUSY (another holds it), ... */
         char lease_owner[64];
         unsigned long long lease_epoch;
+        double renewed_ago_ms; /* since this node last granted or renewed itself the lease, under
+                                  the epoch its slurmctld runs under (lease.renewed); -1: none */
         double total_ms;
 };
 

@@ -1,9 +1,11 @@
 #!/bin/bash
 # drill_storage_hang.sh - the shared storage hangs on the master: its FUSE daemon (the GlusterFS
 # client, or bindfs with HAC_STORAGE=fuse) is stopped with SIGSTOP, so every access to the state
-# folder on that host hangs, as with a hung GlusterFS mount. Shows: the master's check fails on
-# time (storage), keepalived takes it to FAULT, the backup takes over once the hung master's
-# lease has expired (it cannot renew it), sbatch through the VIP is accepted, no hook runs past
+# folder on that host hangs, as with a hung GlusterFS mount. Shows: the master's check rides the
+# stall out until its self-fence's time (ttl 6 s less 3 s after its last renewal), then fails
+# within 6 s of the hang (storage, or control once the self-fence stops slurmctld), keepalived
+# takes it to FAULT, the backup takes over once the hung master's lease has expired (it cannot
+# renew it), sbatch through the VIP is accepted, no hook runs past
 # its deadline ([notify] deadline 25 s), never two controllers in control (sampled). Then the
 # storage comes back (SIGCONT) and the old master returns to BACKUP without slurmctld.
 #
@@ -40,7 +42,11 @@ ms=$MS
 new=$(hac_wait_master 20) || new=
 t_ok "exactly one controller holds the VIP and is in control: ${new:-none}" test -n "$new" -a "$new" != "$old"
 t_note "hang -> first accepted sbatch: $ms ms"
-t_match "$old's check named the storage" "$(hac_timeline "$t0" "$t0" | grep "$old: check" || true)" 'unhealthy \(storage\)'
+first=$(hac_timeline "$t0" "$t0" | grep -m1 "$old: check unhealthy" || true)
+t_match "$old's check failed on the storage, or on control once its self-fence stopped slurmctld" \
+    "$first" 'unhealthy \((storage|control)\)'
+t_lt "... within 6 s of the hang (the self-fence at 3 s, a check every second)" \
+    "$(sed -n 's/^ *+\([0-9]*\) ms.*/\1/p' <<<"$first")" 6000
 t_match "$old's keepalived went to FAULT" "$(hac_timeline "$t0" "$t0" | grep "$old: keepalived" || true)" 'FAULT'
 if [[ -n $new ]]; then
     t_note "$new's promotion: $(hac_hook_output "$new" "$t0" | grep -E 'lease:|promoted|refused' | tail -n 2 | tr '\n' ' ')"

@@ -13,7 +13,9 @@
 #   e. munged stopped on the VIP holder: "munge"
 #   f. the state folder read-only, hung (SIGSTOP of its FUSE daemon: one stuck child at most,
 #      logged as "storage hung" once, "hung since" at once on the next run, healthy again after
-#      SIGCONT) and not mounted
+#      SIGCONT) and not mounted. On the VIP holder in control, whose check claimed the lease, a
+#      hang is ridden out ("storage stalled", healthy) until the time its self-fence would stop
+#      slurmctld (ttl 6 s less 3 s after the last renewal), then fails ("storage")
 #   g. slurmctld in control without the VIP: SPLIT BRAIN
 #   h. configuration refused: unknown key, group-writable, not root's, missing: exit 2
 #   i. the verdict is recorded (and logged) once per change, in /run/ha-slurm/check.verdict
@@ -279,9 +281,11 @@ t_ok "f. healthy again without the read-only mount" hat_wait_for 10 healthy ctl1
 bindfs=$(hat_shared_pid ctl1)
 t_match "f. no check process in ctl1 before" "$(checks_in ctl1)" '^0$'
 stop_pid "$bindfs"
+t0=$(date +%s%3N)
 run_check ctl1 "" -v
-t_match "f. hung storage: exit 1" "$RC" '^1$'
-t_match "f. hung storage: storage fails" "$(verdict_line)" 'storage hung: .* did not answer in time'
+t_match "f. hung storage on the VIP holder: ridden out, exit 0" "$RC" '^0$'
+t_match "f. ... \"storage stalled\", until its self-fence's time" "$(verdict_line)" \
+    'VIP holder: slurmctld in control, storage stalled for [0-9]+ ms; lease renewed [0-9]+ ms ago, self-fence at 3000 ms: storage hung: .* did not answer in time'
 t_match "f. hung storage: storage row FAIL" "$(probe_row storage)" '^storage +FAIL'
 t_lt "f. hung storage: within the deadline ($MS ms)" "$MS" "$DEADLINE_MS"
 t_note "f. hung storage, first run: $MS ms: $(verdict_line)"
@@ -290,8 +294,11 @@ t_match "f. hung storage: logged as storage hung, its probe left to finish" "$OU
     'ha-check-slurmctld: storage hung: /mnt/state/slurmctld did not answer within [0-9]+ ms; its probe is left to finish and recorded'
 n1=$(checks_in ctl1)
 t_match "f. one stuck probe child left" "$n1" '^1$'
+# Past the self-fence's time (3 s after the last renewal, which came before t0).
+# shellcheck disable=SC2016 # for eval, run on each try
+hat_wait_for 10 eval '(( $(date +%s%3N) - t0 > 3200 ))'
 run_check ctl1 ""
-t_match "f. second run: exit 1" "$RC" '^1$'
+t_match "f. second run, past the self-fence's time: exit 1" "$RC" '^1$'
 t_match "f. second run: storage" "$(failed_probe)" '^storage$'
 t_match "f. second run: \"storage hung since\"" "$OUT" 'storage hung since'
 t_nomatch "f. second run: the stuck probe is not logged again" "$OUT" 'did not answer within'
