@@ -26,11 +26,11 @@ job=$JOB
 hac_watch_start
 t_note "master: $old ($(hac_ip "$old")); running job: $job"
 
-t0=$(hac_event "host $old frozen: every process stopped at once, network up")
 # Whatever stops this drill, the host runs again (the next drill takes the cluster over).
 # shellcheck disable=SC2154 # rc is set in the trap itself
 trap 'rc=$?; hac_host_thaw "$old"; hac_watch_stop; exit $rc' EXIT
 t_ok "every process of $old frozen" hac_host_freeze "$old"
+t0=$(hac_event_at "$(hac_host_frozen_ms "$old")" "host $old frozen: every process stopped at once, network up")
 hac_first_accepted "$t0" "the freeze"
 ms=$MS
 # The frozen host keeps the VIP on its interface (its keepalived cannot remove it): the new

@@ -84,11 +84,18 @@
 #                     torn down on exit; `fixture.sh teardown` ends it
 #   HAC_TCP_TIMEOUT   slurm.tcp_timeout in the cluster's YAML (TCPTimeout; default: not set,
 #                     Slurm's 2 s)
+#   HAC_LEASE_TTL     ha.lease_ttl in the cluster's YAML (default: the YAML's, 6s)
 #   HAC_ROOT_SUITE    a Debian suite (trixie: Slurm 24.11): every host runs chrooted in that
 #                     suite's root (tests/lib/roots.sh, built on first use), with its munged,
 #                     Slurm and keepalived; the hooks are this machine's build, seen at the same
 #                     path inside (HAT_ROOT_BINDS: the sources, the build, the state folder).
 #                     The shared state is then on FUSE (no GlusterFS in the root)
+#   HAC_FENCE         1: power fencing. Each controller gets a BMC (tests/lib/bmc.sh: ipmi_sim on
+#                     the management LAN, 10.213.0.211.., whose power off really kills the host),
+#                     and the cluster YAML a fence for each (fence_ipmilan over lanplus, the BMC's
+#                     password file), so every ha-slurm.conf has [fence NODE] for the other
+#                     controllers and their options files (0600) in the host's folder. Needs
+#                     ha-genconf (the configuration is its)
 #   HA_BUILD_DIR HA_SOURCE_DIR   where the built programs and the sources are
 #   HAC_SANITIZED_HOOKS  a folder of the hooks built with the sanitizers (tests/run.sh sets
 #                     it): keepalived runs those instead of HA_BUILD_DIR's (not with
@@ -146,6 +153,10 @@ export HAC_PROTOCOL
 source "$HAC_SRC/tests/lib/hosts.sh"
 # shellcheck source=../lib/hacluster.sh
 source "$HAC_SRC/tests/lib/hacluster.sh"
+if [[ ${HAC_FENCE:-0} == 1 ]]; then
+    # shellcheck source=../lib/bmc.sh
+    source "$HAC_SRC/tests/lib/bmc.sh"
+fi
 # Accounting (HAC_DBD=1): Galera on the controllers, slurmdbd following the VIP (accounting.sh).
 if [[ ${HAC_DBD:-0} == 1 ]]; then
     # shellcheck source=accounting.sh
@@ -167,6 +178,12 @@ _hac_say() { [[ $HAC_VERBOSE == 1 ]] && echo "hac: $*" >&2; return 0; }
 # hac_event TEXT: record an event now; prints its time (ms since the epoch).
 hac_event() {
     local t; t=$(hac_now_ms)
+    printf '%s\t%s\n' "$t" "$*" >>"$(_hac_evfile)"
+    echo "$t"
+}
+# hac_event_at MS TEXT: the same, for an event at MS (ms since the epoch) that is past.
+hac_event_at() {
+    local t=$1; shift
     printf '%s\t%s\n' "$t" "$*" >>"$(_hac_evfile)"
     echo "$t"
 }
@@ -376,6 +393,14 @@ hac_write_confs_genconf() {
         sed "s/^slurm:\$/slurm:\n  tcp_timeout: $HAC_TCP_TIMEOUT/" "$yaml" >"$out/cluster.yaml"
         yaml=$out/cluster.yaml
     fi
+    if [[ -n ${HAC_LEASE_TTL:-} ]]; then
+        sed "s/^  lease_ttl: .*/  lease_ttl: $HAC_LEASE_TTL/" "$yaml" >"$out/cluster-ttl.yaml"
+        yaml=$out/cluster-ttl.yaml
+    fi
+    if [[ ${HAC_FENCE:-0} == 1 ]]; then
+        _hac_fence_yaml "$yaml" >"$out/cluster-fence.yaml" || return 1
+        yaml=$out/cluster-fence.yaml
+    fi
     # cgroup.conf (and a slurm.conf that is replaced below).
     HAT_COMPUTE_HOSTS="$(hac_cns | xargs)" hat_slurm_conf "$@"
     for h in $(hat_hosts); do
@@ -387,6 +412,13 @@ hac_write_confs_genconf() {
         install -m 0644 "$out/$h/ha-slurmctld.conf" "$(hat_host_dir "$h")/fs/etc-slurm/ha-slurmctld.conf"
         conf=$(ha_cluster_hooks_path "$h")
         install -o root -g root -m 0600 "$out/$h/ha-slurm.conf" "$conf"
+        if [[ -d $out/$h/fence ]]; then
+            # The fence agents' options: root's alone, in the host's folder (its /etc is the
+            # machine's).
+            install -d -o root -g root -m 0700 "$(hat_host_dir "$h")/fence"
+            install -o root -g root -m 0600 "$out/$h"/fence/*.conf "$(hat_host_dir "$h")/fence/"
+            sed -i "s|^options = /etc/ha-slurm/fence/|options = $(hat_host_dir "$h")/fence/|" "$conf"
+        fi
         ka=$(hat_host_dir "$h")/keepalived.conf
         sed "s|/etc/ha-slurm/ha-slurm.conf|$conf|g" "$out/$h/keepalived.conf" >"$ka"
         if [[ $HAC_HOOK_LOG == 1 ]]; then
@@ -399,6 +431,27 @@ hac_write_confs_genconf() {
         chmod 0644 "$ka"
     done
     HAC_CONF_SOURCE="ha-genconf (tests/cluster/cluster.yaml)"
+}
+
+# _hac_fence_yaml YAML: YAML with a fence for each controller (HAC_FENCE): fence_ipmilan over
+# lanplus to its BMC, cipher suite 3 (tests/lib/bmc.sh says why), the BMC's password file.
+_hac_fence_yaml() {
+    local h
+    awk -v fences="$(for h in $(hac_ctls); do
+        printf '%s|%s|%s|%s\n' "$h" "$(hat_bmc_ip "$h")" "$(hat_bmc_user "$h")" "$(hat_bmc_password_file "$h")"
+    done)" '
+        BEGIN { n = split(fences, l, "\n"); for (i = 1; i <= n; i++) { split(l[i], f, "|"); ip[f[1]] = f[2]; user[f[1]] = f[3]; pw[f[1]] = f[4] } }
+        { print }
+        /^    - hostname: / && ($3 in ip) {
+            print "      fence:"
+            print "        agent: /usr/sbin/fence_ipmilan"
+            print "        options:"
+            print "          ip: " ip[$3]
+            print "          username: " user[$3]
+            print "          lanplus: 1"
+            print "          cipher: 3"
+            print "        password_file: " pw[$3]
+        }' "$1"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -416,6 +469,9 @@ _hac_hosts() {
         export HAT_ROOT_BINDS
     fi
     for ((i = 1; i <= n; i++)); do hat_host_add "ctl$i" "10.213.0.$((10 + i))" ${HAC_ROOT:+"$HAC_ROOT"}; ctls+=("ctl$i"); done
+    if [[ ${HAC_FENCE:-0} == 1 ]]; then
+        for ((i = 1; i <= n; i++)); do hat_bmc_add "ctl$i" "10.213.0.$((210 + i))" || return 1; done
+    fi
     for ((i = 1; i <= m; i++)); do hat_host_add "cn$i" "10.213.0.$((20 + i))" ${HAC_ROOT:+"$HAC_ROOT"}; cns+=("cn$i"); done
     : >"$(_hac_evfile)"
     _hac_load_hosts
@@ -444,6 +500,10 @@ hac_boot() {
     fi
     hac_progress "configuration"
     mapfile -t _ctls < <(hac_ctls)
+    if [[ ${HAC_FENCE:-0} == 1 && ! ($HAC_GENCONF != 0 && -x $HAC_GENCONF_BIN && $n == 3 && $m == 2) ]]; then
+        echo "HAC_FENCE=1 needs the configuration of ha-genconf (3 controllers, 2 compute hosts)" >&2
+        return 1
+    fi
     if [[ $HAC_GENCONF == 1 || ($HAC_GENCONF == auto && -x $HAC_GENCONF_BIN && $n == 3 && $m == 2) ]]; then
         hac_write_confs_genconf "${_ctls[@]}" || { echo "ha-genconf failed" >&2; return 1; }
     else
@@ -785,6 +845,9 @@ hac_host_freeze() {
     left=$(hac_host_pids "$1" | grep -vxF -f "$(hat_freezer_dir "$1")/cgroup.procs" || true)
     [[ -z $left ]] || { echo "hac_host_freeze $1: not frozen: $left" >&2; return 1; }
 }
+# hac_host_frozen_ms HOST: when HOST was frozen (ms since the epoch): finding and moving its
+# processes before that takes a second or two on a busy machine, while they still run.
+hac_host_frozen_ms() { cat "$(hat_frozen_ms_file "$1")"; }
 # hac_host_thaw HOST: all of them run again at once.
 hac_host_thaw() { hat_thaw "$1"; }
 hac_host_recover() {

@@ -445,15 +445,20 @@ hat_clean() {
 # as a hypervisor pauses and resumes a VM.
 HAT_FREEZER_ROOT=${HAT_FREEZER_ROOT:-/sys/fs/cgroup/freezer}
 hat_freezer_dir() { echo "$HAT_FREEZER_ROOT/hat-$HAT_PREFIX-$1"; }
+hat_frozen_ms_file() { echo "$(hat_state_dir)/frozen-$1.ms"; }
 
 # hat_freeze NAME PID...: the PIDs (a host's processes) moved into NAME's freezer cgroup, then
 # frozen; returns once the kernel says FROZEN (10 s at most). What they fork later is frozen too.
+# The time of the freeze (ms since the epoch, taken as FROZEN is asked for) is in
+# $(hat_frozen_ms_file NAME).
 hat_freeze() {
     local name=$1 d p; shift
     d=$(hat_freezer_dir "$name")
     [[ -d $HAT_FREEZER_ROOT ]] || { _hat_err "no cgroup v1 freezer at $HAT_FREEZER_ROOT"; return 1; }
     mkdir -p "$d"
     for p in "$@"; do echo "$p" >"$d/cgroup.procs" 2>/dev/null || true; done
+    local t=${EPOCHREALTIME/./}
+    echo $((10#$t / 1000)) >"$(hat_frozen_ms_file "$name")"
     echo FROZEN >"$d/freezer.state"
     hat_wait_for 10 grep -qx FROZEN "$d/freezer.state"
 }
