@@ -1286,16 +1286,19 @@ hac_hook_max_ms() {
 hac_wait_ka() { hat_wait_for "$3" eval "[[ \$(hac_ka_state $1) == $2 ]]"; }
 
 # hac_job_start_saved MASTER JOBID TIMEOUT_S: wait until slurmctld on MASTER has written its job
-# state file (StateSaveLocation/job_state) after it started job JOBID ("sched: Allocate" in
-# its log). slurmctld saves state asynchronously, at most every 5 s: a SIGKILL loses the job
+# state file (StateSaveLocation/job_state) after it started job JOBID (its log's "sched:
+# Allocate" or backfill "Started" line). slurmctld saves state asynchronously, at most every 5 s: a SIGKILL loses the job
 # changes since the last save (a job accepted in that window is lost; a job started in it is
 # pending again after the failover and is started a second time; see drill_failovers.sh).
 hac_job_start_saved() {
     local m=$1 job=$2 f log line alloc
     f=$HAC_STATE/slurmctld/job_state
     log="$(hat_host_dir "$m")/fs/log-slurm/slurmctld.log"
-    hat_wait_for "$3" grep -q "sched: Allocate JobId=$job " "$log" || return 1
-    line=$(grep "sched: Allocate JobId=$job " "$log" | tail -n 1)
+    # Started by the main scheduler ("sched: Allocate"), or by the backfill scheduler when the
+    # main one had deferred it.
+    local started="sched: Allocate JobId=$job |sched/backfill: _start_job: Started JobId=$job "
+    hat_wait_for "$3" grep -qE "$started" "$log" || return 1
+    line=$(grep -E "$started" "$log" | tail -n 1)
     line=${line#[}; line=${line%%]*}
     alloc=$(date -d "${line/T/ }" +%s%3N)
     hac_state_saved_since "$m" "$alloc" "$3"
