@@ -706,6 +706,10 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, const char **ret_reason)
         if (p.cfg->fence.method == HA_FENCING_POWER && p.cfg->fence.n_nodes == 0)
                 add_error(&p, p.seen[key_index("fence", "method")], "fence", "method",
                           "power needs a [fence NODE] section for each other controller");
+        /* Unset, the fence fits in a short [notify] deadline: half of it. */
+        if (!p.seen[key_index("fence", "timeout")] &&
+            p.cfg->fence.timeout >= p.cfg->notify.deadline)
+                p.cfg->fence.timeout = p.cfg->notify.deadline / 2;
         if (p.cfg->fence.timeout >= p.cfg->notify.deadline)
                 add_error(&p, p.seen[key_index("fence", "timeout")], "fence", "timeout",
                           "must be shorter than [notify] deadline");

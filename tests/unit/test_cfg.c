@@ -352,6 +352,13 @@ static void test_fence(void **state)
                 REQUIRED "[fence ctl2]\nagent = /a\noptions = /b\n[fence]\ntimeout = 25s\n", 0600,
                 -EINVAL,
                 (const char *[]){":9: [fence] timeout:", "shorter than [notify] deadline", NULL});
+        /* Unset, it fits in a short [notify] deadline, fencing or not. */
+        cfg = NULL;
+        assert_int_equal(
+                ha_cfg_load(write_file(REQUIRED "[notify]\ndeadline = 10s\n", 0600), &cfg, &err),
+                0);
+        assert_int_equal(cfg->fence.timeout, 5 * HA_USEC_PER_SEC);
+        ha_cfg_free(cfg);
 }
 
 static void test_parsers(void **state)
