@@ -10,6 +10,9 @@
 #   hooks-fast  the same, tuned for a quick host-loss failover: GlusterFS network.ping-timeout
 #               2 s (instead of the tests' 5 s) and slurm.tcp_timeout 1 (TCPTimeout, instead of
 #               Slurm's 2 s): the two waits a lost host adds (see bench/README.md).
+#   fenced      hooks with power fencing (HAC_FENCE=1: a BMC per controller, fence_ipmilan in
+#               every ha-slurm.conf) and ha.lease_ttl 15 s, as drill_fenced.sh: a promotion
+#               powers the lost or paused master off instead of waiting for its lease.
 #   native10    no keepalived, no hooks, no VIP: every host's slurm.conf lists ctl1, ctl2, ctl3
 #               in one order, slurmctld runs on all three (ctl1 in control, the others in
 #               standby); a backup takes over after SlurmctldTimeout=10; clients go through
@@ -20,13 +23,18 @@
 # attempt every HAC_SBATCH_GAP_MS, each attempt allowed HAC_SBATCH_TIMEOUT):
 #   kill9       kill -9 of slurmctld on the controller in control (as drill_kill9.sh);
 #   host_lost   that host lost (as drill_host_lost.sh): every process in it frozen and killed,
-#               its link down (then brought back, as after a reboot, before the next repetition).
+#               its link down (then brought back, as after a reboot, before the next repetition;
+#               fenced: powered on through its BMC first).
+#   pause       every process of that host frozen at once, its network up (as drill_frozen.sh
+#               and drill_fenced.sh), timed from the freezer's FROZEN; then thawed (fenced:
+#               powered on through its BMC, and booted) before the next repetition. Not in
+#               native modes.
 # Before each repetition the cluster is steady (hooks: a master in control, the other two
 # BACKUP; native: ctl1 in control, the others in standby, after ctl1's slurmctld is restarted).
 # Prints every time, then median and max per mode and drill, and the ratio to the hooks.
 #
-# Settings: BENCH_MODES (default "hooks hooks-fast native10 native120"), BENCH_DRILLS (default
-# "kill9 host_lost"), BENCH_NATIVE120_REPS (default 3). Runs as root; about 25 minutes with the defaults.
+# Settings: BENCH_MODES (default "hooks hooks-fast native10 native120"; also fenced),
+# BENCH_DRILLS (default "kill9 host_lost"; also pause), BENCH_NATIVE120_REPS (default 3). Runs as root; about 25 minutes with the defaults.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -35,12 +43,18 @@ MODES=${BENCH_MODES:-hooks hooks-fast native10 native120}
 DRILLS=${BENCH_DRILLS:-kill9 host_lost}
 N120=${BENCH_NATIVE120_REPS:-3}
 for d in $DRILLS; do
-    [[ $d == kill9 || $d == host_lost ]] || { echo "BENCH_DRILLS: unknown drill $d (kill9, host_lost)" >&2; exit 2; }
+    [[ $d == kill9 || $d == host_lost || $d == pause ]] ||
+        { echo "BENCH_DRILLS: unknown drill $d (kill9, host_lost, pause)" >&2; exit 2; }
 done
 export HA_SOURCE_DIR=$src HA_BUILD_DIR=${HA_BUILD_DIR:-$src/build}
 HAT_PREFIX=${HAT_PREFIX:-hatd}
 # shellcheck source=../tests/cluster/lib.sh
 source "$src/tests/cluster/lib.sh"
+# The BMC functions, for the fenced mode (lib.sh sources them only with HAC_FENCE=1).
+if [[ " $MODES " == *" fenced "* ]]; then
+    # shellcheck source=../tests/lib/bmc.sh
+    source "$src/tests/lib/bmc.sh"
+fi
 hac_init
 results=$(mktemp /tmp/ha-bench-failover.XXXXXX)
 # shellcheck disable=SC2154  # rc is set in the trap itself
@@ -52,7 +66,12 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 # One measured failure: prints ms from the failure to the first accepted sbatch.
 measure() {
     local what=$1 victim=$2 t acc
-    t=$(hac_event "bench: $what on $victim")
+    if [[ $what == pause ]]; then
+        hac_host_freeze "$victim" >&2 || { echo -1; return 0; }
+        t=$(hac_event_at "$(hac_host_frozen_ms "$victim")" "bench: $what on $victim")
+    else
+        t=$(hac_event "bench: $what on $victim")
+    fi
     case $what in
         kill9) if [[ ${HAC_NATIVE:-0} == 1 ]]; then hat_kill "$victim" slurmctld KILL; else hac_kill_ctld "$victim" KILL; fi ;;
         host_lost) hac_host_lose "$victim" ;;
@@ -100,12 +119,18 @@ native_steady() {
 
 run_mode() {
     local mode=$1 reps=$N d r m ms
+    HAC_FENCE=0
+    unset HAC_LEASE_TTL
     case $mode in
-        hooks | hooks-fast)
+        hooks | hooks-fast | fenced)
             HAC_NATIVE=0 MEASURE_TIMEOUT=60
             export HAC_SBATCH_GAP_MS=200 HAC_SBATCH_TIMEOUT=3
             if [[ $mode == hooks-fast ]]; then
                 HAT_GLUSTER_PING_TIMEOUT=2 HAC_TCP_TIMEOUT=1 hac_boot 3 2
+            elif [[ $mode == fenced ]]; then
+                HAC_FENCE=1 HAC_LEASE_TTL=15s
+                export HAC_LEASE_TTL
+                hac_boot 3 2
             else
                 hac_boot 3 2
             fi ;;
@@ -120,6 +145,7 @@ run_mode() {
             hac_boot_native 3 2 "${mode#native}" ;;
     esac
     for d in $DRILLS; do
+        [[ $d != pause || $HAC_NATIVE == 0 ]] || continue
         for ((r = 1; r <= reps; r++)); do
             if [[ $HAC_NATIVE == 1 ]]; then
                 native_steady 120 || { say "  $mode: not steady, skipping the rest"; return 0; }
@@ -134,8 +160,23 @@ run_mode() {
             say "  $mode drill $d #$r: $m -> first accepted sbatch after $ms ms (load $(load))"
             [[ $ms != -1 ]] || hac_dump
             echo "$mode $d $r $ms" >>"$results"
-            # Restore.
-            if [[ $d == host_lost ]]; then hac_host_recover "$m"; hac_event "bench: $m back" >/dev/null; fi
+            # Restore. A fenced host is off (or was lost while its BMC said on): powered on
+            # through its BMC, then booted; a paused one not fenced is thawed (its self-fence
+            # stops its slurmctld).
+            if [[ $HAC_FENCE == 1 && $d != kill9 ]]; then
+                [[ $(hat_bmc_power "$m") == off ]] || hat_bmc_ipmitool "$m" chassis power off >/dev/null
+                hat_wait_for 30 eval "[[ \$(hat_bmc_power $m) == off ]]" || say "  $m: not off"
+                hat_bmc_ipmitool "$m" chassis power on >/dev/null || say "  $m: power on failed"
+                hac_host_recover "$m"
+                hac_event "bench: $m powered on and back" >/dev/null
+            elif [[ $d == host_lost ]]; then
+                hac_host_recover "$m"
+                hac_event "bench: $m back" >/dev/null
+            elif [[ $d == pause ]]; then
+                hac_host_thaw "$m"
+                hac_storage_heal
+                hac_event "bench: $m thawed" >/dev/null
+            fi
             if [[ $HAC_NATIVE == 1 && $d == kill9 ]]; then hat_slurmctld_start ctl1; fi
         done
     done
@@ -165,7 +206,7 @@ awk -v modes="$MODES" -v drills="$DRILLS" '
         for (i = 1; i <= nm; i++) for (j = 1; j <= nd; j++) stat(M[i], D[j])
         printf "\nfailure -> first sbatch accepted (s), median / max over n runs; ratio = median / hooks median\n"
         printf "%-11s", "mode"
-        for (j = 1; j <= nd; j++) printf " | %-31s", (D[j] == "kill9" ? "kill9: kill -9 slurmctld" : "host_lost: master host lost")
+        for (j = 1; j <= nd; j++) printf " | %-31s", (D[j] == "kill9" ? "kill9: kill -9 slurmctld" : D[j] == "pause" ? "pause: master paused" : "host_lost: master host lost")
         printf "\n%-11s", ""
         for (j = 1; j <= nd; j++) printf " | %3s %8s %8s %8s", "n", "median", "max", "ratio"
         printf "\n"
@@ -185,6 +226,8 @@ awk -v modes="$MODES" -v drills="$DRILLS" '
         if (cnt["hooks", "host_lost"]) printf "target host_lost (hooks): median < 8 s: %s\n", med["hooks", "host_lost"] < 8000 ? "met" : "NOT met"
         if (cnt["hooks-fast", "kill9"]) printf "target kill9 (hooks-fast): median < 5 s: %s\n", med["hooks-fast", "kill9"] < 5000 ? "met" : "NOT met"
         if (cnt["hooks-fast", "host_lost"]) printf "target host_lost (hooks-fast): median < 8 s: %s\n", med["hooks-fast", "host_lost"] < 8000 ? "met" : "NOT met"
+        if (cnt["fenced", "host_lost"]) printf "target host_lost (fenced): median < 6 s: %s\n", med["fenced", "host_lost"] < 6000 ? "met" : "NOT met"
+        if (cnt["fenced", "pause"]) printf "target pause (fenced): median < 8 s: %s\n", med["fenced", "pause"] < 8000 ? "met" : "NOT met"
         printf "\nevery run (ms):\n"
         for (i = 1; i <= nm; i++) for (j = 1; j <= nd; j++) {
             line = ""
