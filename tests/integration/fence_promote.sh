@@ -8,8 +8,8 @@
 #   a. ctl1 promoted on a new cluster: nothing to fence
 #   b. a clean handover to ctl2 (ctl1's BACKUP hook, then ctl2's MASTER hook): the lease
 #      released, ctl2 in control, nobody fenced, ctl1's power still on. (Run at once, the two
-#      hooks race: a BACKUP hook that takes longer than [fence] after to stop slurmctld gets its
-#      host fenced, as seen on the loaded sanitizer pass; README, "Power fencing".)
+#      hooks race: a BACKUP hook that takes longer than [fence] after to stop slurmctld, as on a
+#      loaded host, gets its host fenced; README, "Power fencing".)
 #   c. ctl2 paused whole (every process frozen, network up: a paused VM), its BMC password
 #      wrong in ctl1's options: ctl1's promotion powers nothing off and is refused with the
 #      agent's error, the alert runs with HA_FENCE_FAILED=ctl2, the fence metric says 0, the
