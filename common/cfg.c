@@ -713,6 +713,10 @@ int ha_cfg_load(const char *path, struct ha_cfg **ret, const char **ret_reason)
         if (p.cfg->fence.timeout >= p.cfg->notify.deadline)
                 add_error(&p, p.seen[key_index("fence", "timeout")], "fence", "timeout",
                           "must be shorter than [notify] deadline");
+        if (p.cfg->fence.method == HA_FENCING_POWER && p.cfg->fence.after >= p.cfg->lease.wait)
+                add_error(&p, p.seen[key_index("fence", "after")], "fence", "after",
+                          "must be shorter than [lease] wait, or a promotion stops waiting "
+                          "before it fences the holder");
         if (p.cfg->lease.wait < p.cfg->lease.ttl)
                 add_error(&p, 0, "lease", "wait",
                           "must be at least [lease] ttl, or a promotion could never outwait "

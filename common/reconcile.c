@@ -197,6 +197,18 @@ static void start_followers(struct run *r, bool early, const char *reason_prefix
 
 static int run_alert(struct run *r, enum ha_hint hint, const char *fence_failed);
 
+/* Records that this promotion tried to power `node` off, for the metrics: the label a name as
+ * [ha] node takes it, anything else "?". */
+static void fence_tried(struct run *r, const char *node)
+{
+        (void)snprintf(r->res->fence_node, sizeof(r->res->fence_node), "%s", node);
+        for (char *c = r->res->fence_node; *c; c++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@",
+                            *c))
+                        *c = '?';
+        r->res->fence_tried = true;
+}
+
 /* Powers off `l`'s holder through its fence agent ([fence NODE]) and waits for the agent to
  * confirm OFF (rule 9 of lease.h). Returns 0 once confirmed; otherwise refuses the promotion
  * (the step says why) and runs the alert command. Records the attempt for the metrics. */
@@ -209,13 +221,7 @@ static int fence_holder(struct run *r, const struct ha_lease *l)
         struct ha_fence f;
         int e;
 
-        /* For the metrics' label: a name as [ha] node takes it, anything else "?". */
-        (void)snprintf(r->res->fence_node, sizeof(r->res->fence_node), "%s", l->owner);
-        for (char *c = r->res->fence_node; *c; c++)
-                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@",
-                            *c))
-                        *c = '?';
-        r->res->fence_tried = true;
+        fence_tried(r, l->owner);
         if (!n) {
                 e = step(r, "fence", t, -ENOENT, true,
                          "refused: %s holds the lease (epoch %llu) and has no [fence %s] section: "
@@ -350,8 +356,7 @@ static int end_early_fence(struct run *r, bool holder, const char *note)
 
         (void)snprintf(node, sizeof(node), "%s", r->early.node);
         e = join_early_fence(r, why, sizeof(why));
-        (void)snprintf(r->res->fence_node, sizeof(r->res->fence_node), "%s", node);
-        r->res->fence_tried = true;
+        fence_tried(r, node);
         r->res->fence_ok = e == 0;
         r->res->fence_ms = ha_msec_between(r->early.start, ha_now());
         if (e == 0)

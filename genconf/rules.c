@@ -162,8 +162,19 @@ void gc_check_fencing(struct walker *w)
         if (names.failed)
                 w->problems->out_of_memory = true;
         gc_buf_free(&names);
-        if (c->fence_power)
+        if (c->fence_power) {
+                /* The hooks' [lease] wait: 8 s, or ttl + 2 s past 8 s (render.c). */
+                uint64_t lease_wait =
+                        c->lease_ttl_us > 8000000 ? c->lease_ttl_us + 2000000 : 8000000;
+
+                if (c->fence_after.set && c->fence_after_us >= lease_wait)
+                        problem_val(w, &c->fence_after, "ha.fence_after",
+                                    "must be shorter than the hooks' lease wait (%llus: 8s, or "
+                                    "lease_ttl + 2s), or a promotion stops waiting before it "
+                                    "fences the holder",
+                                    (unsigned long long)(lease_wait / 1000000));
                 return;
+        }
         if (c->fence_after.set)
                 problem_val(w, &c->fence_after, "ha.fence_after",
                             "has no use without power fencing (ha.fencing: wait, or no "

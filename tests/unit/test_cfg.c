@@ -352,6 +352,9 @@ static void test_fence(void **state)
                 REQUIRED "[fence ctl2]\nagent = /a\noptions = /b\n[fence]\ntimeout = 25s\n", 0600,
                 -EINVAL,
                 (const char *[]){":9: [fence] timeout:", "shorter than [notify] deadline", NULL});
+        expect_error(REQUIRED "[fence ctl2]\nagent = /a\noptions = /b\n[fence]\nafter = 8s\n", 0600,
+                     -EINVAL,
+                     (const char *[]){":9: [fence] after:", "shorter than [lease] wait", NULL});
         /* Unset, it fits in a short [notify] deadline, fencing or not. */
         cfg = NULL;
         assert_int_equal(
