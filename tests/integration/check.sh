@@ -319,8 +319,9 @@ t_note "f. healthy $(($(date +%s%3N) - t0)) ms after the stuck child (pid $stuck
 # server), then "not ready to take over".
 bindfs2=$(hat_shared_pid ctl2)
 stop_pid "$bindfs2"
-t0=$(date +%s%3N)
 run_check ctl2 "" -v
+# The stall counts from the stuck probe's record, made during that run: no later than its end.
+t0=$(date +%s%3N)
 t_match "f. standby, storage hung: exit 0 within the grace" "$RC" '^0$'
 t_match "f. standby, storage hung: logged as storage hung all the same" "$OUT" \
     'ha-check-slurmctld: storage hung: /mnt/state/slurmctld did not answer within'
