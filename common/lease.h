@@ -25,8 +25,11 @@
  *     administrator, never "free" (ha_lease_seen()).
  *  4. Only the holder of the epoch its running slurmctld was started under renews the lease
  *     (HA_LEASE_RENEW with that epoch), and only while it holds the VIP and its slurmctld is in
- *     control (role.c). The check takes a lease only where none was ever granted (a cluster's
- *     first start): never a released or expired one, which a promotion takes.
+ *     control (role.c), or while a demotion stops that slurmctld with SIGTERM, up to the
+ *     demotion's SIGKILL, inside the new holder's [lease] wait (reconcile.c, stop_budget()):
+ *     a clean handover is not fenced however slowly slurmctld saves its state. The check takes
+ *     a lease only where none was ever granted (a cluster's first start): never a released or
+ *     expired one, which a promotion takes.
  *  5. A node that finds the lease moved on (another owner, or another epoch) MUST stop its
  *     slurmctld with SIGKILL, no state saved: that state is older than the new holder's
  *     (reconcile.c).
@@ -44,21 +47,21 @@
  *     self-fence or its check (rule 5) when it runs again. slurmctld itself is started knowing
  *     no other controller (ha-slurmctld.conf lists this host only): as a primary it would send
  *     each one REQUEST_CONTROL, and wait 30 s on a frozen one (reconcile.c, quiet_peers()).
- *  9. With [fence] method = power, a node MUST NOT take a lease another node holds (not
- *     released) until that node has been powered off and its fence agent has confirmed it OFF
- *     (fence.h); expiry alone (rule 2) is not enough, since a frozen holder runs again when it
- *     is thawed. The generation read after the confirmation is taken at once: nothing of the
- *     holder runs to write a newer one (a write it sent before it went is ordered by link(2),
- *     rule 7's). The holder is fenced only once this node has seen its generation unchanged
- *     for [fence] after: a master's check renews every second, and a master handing over
- *     cleanly (its BACKUP hook stops slurmctld, then releases) releases within that time. A
- *     fence that fails refuses the promotion. While this node's storage stalls (the holder's
- *     host lost stalls a replicated volume for seconds), the fence may start on this node's
- *     own record of the lease (ha_lease_seen_holder()); the lease read once the storage
- *     answers must still name the node confirmed OFF. Without fencing ([fence] method =
- *     wait) rule 2 holds alone, and the guarantee is the self-fence's (guard.h): the holder
- *     kills its slurmctld by ttl - 1 s after its last renewal, if its CPU runs by then
- *     (reconcile.c, take_lease()).
+ *  9. With [fence] method = power, a node MUST NOT take a lease another node holds (not released)
+ *     until that node has been powered off and its fence agent has confirmed it OFF (fence.h);
+ *     expiry alone (rule 2) is not enough, since a frozen holder runs again when it is thawed. The
+ *     generation read after the confirmation is taken at once: nothing of the holder runs to write
+ *     a newer one (a write it sent before it went is ordered by link(2), rule 7's). The holder is
+ *     fenced only once this node has seen its generation unchanged for [fence] after: a master's
+ *     check renews every second, and a master handing over cleanly (its BACKUP hook stops
+ *     slurmctld, renewing the lease, then releases) changes it at least every second until the
+ *     release (rule 4). A fence that fails refuses the promotion. While this node's storage stalls
+ *     (the holder's host lost stalls a replicated volume for seconds), the fence may start on this
+ *     node's own record of the lease (ha_lease_seen_holder()); the lease read once the storage
+ *     answers must still name the node confirmed OFF. Without fencing ([fence] method = wait) rule
+ *     2 holds alone, and the guarantee is the self-fence's (guard.h): the holder kills its
+ *     slurmctld by ttl - 1 s after its last renewal, if its CPU runs by then (reconcile.c,
+ *     take_lease()).
  */
 #pragma once
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -968,13 +969,93 @@ static bool lease_moved_on(const struct ha_cfg *cfg, const struct ha_observation
         return strcmp(o->lease_owner, cfg->ha.node) != 0 || (mine && o->lease_epoch != mine);
 }
 
+/* How long a demotion gives slurmctld to save its state before SIGKILL: [notify] stop_timeout,
+ * but never past [lease] wait less STOP_RESERVE from the demotion's start. While it stops, the
+ * demotion renews the lease (rule 4 of lease.h, start_stop_renewer()). Timing: keepalived runs
+ * this BACKUP or FAULT hook and the new VIP holder's MASTER hook at the same VRRP transition,
+ * and that promotion waits up to [lease] wait for the lease. slurmctld here is SIGKILLed at the
+ * budget's end and gone within HA_GUARD_KILL, and the release is one write within [storage]
+ * timeout: the lease is released by [lease] wait less 0.5 s, inside the promotion's wait. With
+ * power fencing, the promotion watching the lease sees its generation change every second
+ * until the release, and does not fence a node that hands over cleanly however slowly
+ * slurmctld saves its state, within this budget. */
+#define STOP_SLACK (500 * HA_USEC_PER_MSEC)
+
+static usec_t stop_budget(const struct ha_cfg *cfg)
+{
+        usec_t reserve = HA_GUARD_KILL + cfg->storage.timeout + STOP_SLACK;
+        usec_t b = cfg->lease.wait > reserve ? cfg->lease.wait - reserve : 0;
+
+        return b < cfg->notify.stop_timeout ? b : cfg->notify.stop_timeout;
+}
+
+/* Rule 4 of lease.h, a demotion's part: a child renews the lease under `epoch` (the one the
+ * stopping slurmctld was started under) at once and then every second, until `until` (the
+ * SIGKILL of stop_budget()), and records each renewal for the self-fence, which then leaves
+ * the stop to this hook. It renews only what is still ours under that epoch: a lease that
+ * moved on ends it (-ESTALE), and the self-fence then kills slurmctld by ttl - 1 s after the
+ * last renewal, before any node may take the lease on expiry. The child dies with this hook
+ * (PR_SET_PDEATHSIG), and stop_renewer() kills it, its lease children with it (a process group
+ * of its own), before the release: a renewal already written is ordered before the release by
+ * link(2), and one read after the release is refused (rule 7). Returns its pid, or 0. */
+static pid_t start_stop_renewer(struct run *r, uint64_t epoch, usec_t until)
+{
+        const struct ha_cfg *cfg = r->cfg;
+        pid_t parent = getpid(), pid;
+
+        pid = fork();
+        if (pid < 0)
+                return 0; /* the self-fence still bounds the stop (guard.h) */
+        if (pid == 0) {
+                struct ha_lease_req q = {.op = HA_LEASE_RENEW,
+                                         .node = cfg->ha.node,
+                                         .ttl = cfg->lease.ttl,
+                                         .epoch = epoch};
+                char stuck[PATH_MAX];
+                struct ha_lease l;
+
+                (void)setpgid(0, 0);
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                        _exit(0);
+                stuck_path(cfg, stuck, sizeof(stuck));
+                while (!ha_deadline_passed(until)) {
+                        usec_t next = ha_now() + HA_USEC_PER_SEC, started = ha_now_boottime();
+                        int e = ha_lease_do(
+                                &q, cfg->lease.path,
+                                ha_deadline_min(until, ha_deadline_in(cfg->storage.timeout)), stuck,
+                                &l);
+
+                        if (e == -ESTALE)
+                                _exit(1);
+                        if (e == 0)
+                                (void)ha_lease_renewed_set(cfg->ha.state_dir, epoch, started);
+                        (void)ha_sleep_until(ha_deadline_min(until, next), HA_USEC_INFINITY);
+                }
+                _exit(0);
+        }
+        (void)setpgid(pid, pid);
+        return pid;
+}
+
+static void stop_renewer(pid_t pid)
+{
+        if (pid <= 0)
+                return;
+        (void)kill(-pid, SIGKILL);
+        (void)kill(pid, SIGKILL);
+        (void)waitpid(pid, NULL, 0);
+}
+
 static void demote(struct run *r, const struct ha_observation *o, enum ha_hint hint)
 {
         const struct ha_cfg *cfg = r->cfg;
-        const char *reason = "";
+        const char *reason = "", *why_kill = "";
+        uint64_t epoch = ha_lease_epoch_get(cfg->ha.state_dir);
+        usec_t kill_at = ha_deadline_min(r->deadline, ha_deadline_in(stop_budget(cfg)));
         char stuck[PATH_MAX];
         struct ha_lease l;
         struct ha_svc s;
+        pid_t renewer = 0;
         usec_t t;
         int e;
 
@@ -982,6 +1063,28 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
          *    control, whatever the last check found. */
         if (!r->dry_run)
                 (void)ha_holder_record(cfg->ha.state_dir, false);
+
+        /* How slurmctld is stopped. munged gone: slurmctld's own calls hang without it, so a
+         * SIGTERM could not save its state in time anyway. Its storage hangs: slurmctld cannot
+         * save its state (a SIGTERM would only leave it waiting on the mount), and it must be
+         * gone before the lease it can no longer renew expires and another node starts. Left
+         * to stop_timeout, it would act on the shared state again when the storage came back:
+         * purge the new master's job files as "vestigial", for one
+         * (tests/cluster/drill_storage_hang.sh). Rule 5 of lease.h: the lease moved on
+         * (another owner, another epoch): the new holder's slurmctld runs on the shared state,
+         * and a SIGTERM would have this one save its older state over it. Each: SIGKILL at
+         * once. Else SIGTERM, and the lease renewed while slurmctld saves its state, up to
+         * stop_budget(). */
+        if (munged_gone(o))
+                why_kill = " (munged gone: SIGKILL at once)";
+        if (o->storage_hung_ms > 0)
+                why_kill = " (storage hung: SIGKILL at once)";
+        if (lease_moved_on(cfg, o))
+                why_kill = " (the lease moved on: SIGKILL at once, no state saved)";
+        if (*why_kill)
+                kill_at = ha_now();
+        else if (o->ctld_running && !r->dry_run && epoch != 0)
+                renewer = start_stop_renewer(r, epoch, kill_at);
 
         /* 1. Followers first: they depend on slurmctld, not the other way round. */
         for (size_t i = 0; cfg->notify.followers && cfg->notify.followers[i]; i++) {
@@ -1010,28 +1113,10 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
                 (void)step(r, "stop slurmctld", t, 0, false, "would stop slurmctld%s",
                            o->control.control_time ? " (it is in control)" : "");
         } else {
-                usec_t kill_at =
-                        ha_deadline_min(r->deadline, ha_deadline_in(cfg->notify.stop_timeout));
-                const char *why_kill = munged_gone(o) ? " (munged gone: SIGKILL at once)" : "";
-
-                /* Its storage hangs: slurmctld cannot save its state (a SIGTERM would only
-                 * leave it waiting on the mount), and it must be gone before the lease it can
-                 * no longer renew expires and another node starts: SIGKILL at once. Left to
-                 * stop_timeout, it would act on the shared state again when the storage came
-                 * back: purge the new master's job files as "vestigial", for one
-                 * (tests/cluster/drill_storage_hang.sh). */
-                if (o->storage_hung_ms > 0)
-                        why_kill = " (storage hung: SIGKILL at once)";
-                /* Rule 5 of lease.h: the lease moved on (another owner, another epoch): the
-                 * new holder's slurmctld runs on the shared state, and a SIGTERM would have
-                 * this one save its older state over it. */
-                if (lease_moved_on(cfg, o))
-                        why_kill = " (the lease moved on: SIGKILL at once, no state saved)";
-                if (*why_kill)
-                        kill_at = ha_now();
                 e = ha_svc_stop(&s, kill_at, r->deadline, &reason);
-                (void)step(r, "stop slurmctld", t, e, false, "%s%s", e < 0 ? reason : "stopped",
-                           why_kill);
+                stop_renewer(renewer);
+                (void)step(r, "stop slurmctld", t, e, false, "%s%s%s", e < 0 ? reason : "stopped",
+                           why_kill, renewer ? " (the lease renewed meanwhile)" : "");
                 if (e < 0) {
                         /* Rule 6: the lease stays ours while our slurmctld may run. */
                         r->res->result = e;

@@ -6,10 +6,11 @@
 # file), metrics on, and an alert command that records what it was told. The test moves the
 # VIP as keepalived would, and plays keepalived's check on the master (every second).
 #   a. ctl1 promoted on a new cluster: nothing to fence
-#   b. a clean handover to ctl2 (ctl1's BACKUP hook, then ctl2's MASTER hook): the lease
-#      released, ctl2 in control, nobody fenced, ctl1's power still on. (Run at once, the two
-#      hooks race: a BACKUP hook that takes longer than [fence] after to stop slurmctld, as on a
-#      loaded host, gets its host fenced; README, "Power fencing".)
+#   b. a clean handover to ctl2, ctl1's BACKUP hook and ctl2's MASTER hook at once, as
+#      keepalived runs them, with ctl1's slurmctld slow to stop (stopped, SIGCONT 4 s later:
+#      longer than [fence] after): ctl1's demotion renews the lease while slurmctld stops, then
+#      releases it; ctl2 in control, nobody fenced, ctl1's power still on, its slurmctld
+#      stopped by the SIGTERM (no SIGKILL)
 #   c. ctl2 paused whole (every process frozen, network up: a paused VM), its BMC password
 #      wrong in ctl1's options: ctl1's promotion powers nothing off and is refused with the
 #      agent's error, the alert runs with HA_FENCE_FAILED=ctl2, the fence metric says 0, the
@@ -55,6 +56,16 @@ renewer_stop() {
 }
 # step NAME OUTPUT: the hook's line for step NAME (the last one).
 step() { { grep -E "(^|: )$1: " <<<"$2" || true; } | tail -n 1; }
+# ms_of LINE: a step line's time, in whole ms.
+ms_of() { sed -n 's/.* (\([0-9]*\)\.[0-9] ms)$/\1/p' <<<"$1"; }
+# ctld_pid HOST: the pid of the slurmctld in HOST's network namespace.
+ctld_pid() {
+    local p
+    for p in $(ip netns pids "$HAT_PREFIX-$1"); do
+        [[ $(cat "/proc/$p/comm" 2>/dev/null) == slurmctld ]] && echo "$p"
+    done
+    return 0
+}
 metric() { hat_exec ctl1 cat /run/prom/ha-slurm.prom 2>/dev/null | awk -v s="$1" 'index($0, s " ") == 1 { print $2 }'; }
 # shellcheck disable=SC2016 # expanded in the host's shell
 lease_owner() { hat_exec ctl1 sh -c 'cat "$(ls /mnt/state/slurmctld/ha-slurm.lease.* | sort | tail -n 1)"' | sed -n 's/.* owner=\([^ ]*\) epoch=\([0-9]*\).*/\1 \2/p'; }
@@ -96,13 +107,28 @@ t_ok "... nobody fenced" test -z "$(step fence "$out")"
 renewer_start ctl1
 sleep 2
 
-t_note "b. a clean handover to ctl2"
+t_note "b. a clean handover to ctl2, both hooks at once, ctl1's slurmctld 4 s slow to stop"
+ctld=$(ctld_pid ctl1)
+t_match "ctl1's slurmctld runs" "$ctld" '^[0-9]+$'
+kill -STOP "$ctld"
+(sleep 4 && kill -CONT "$ctld") &
+cont=$!
 vip_to ctl2
-b1=$(hook ctl1 backup)
-t_note "ctl1: $(step 'release lease' "$b1")"
-t_match "ctl1's BACKUP hook released the lease" "$b1" 'release lease: released.*exit=0'
+hook ctl1 backup >"/tmp/$HAT_PREFIX.b" &
+bpid=$!
 out=$(hook ctl2 master)
+wait "$bpid"
+wait "$cont"
+b1=$(cat "/tmp/$HAT_PREFIX.b")
+rm -f "/tmp/$HAT_PREFIX.b"
+t_note "ctl1: $(step 'stop slurmctld' "$b1")"
+t_note "ctl1: $(step 'release lease' "$b1")"
 t_note "ctl2: $(step lease "$out")"
+t_match "ctl1's slurmctld stopped by the SIGTERM, the lease renewed meanwhile" \
+    "$(step 'stop slurmctld' "$b1")" 'stop slurmctld: stopped \(the lease renewed meanwhile\)'
+t_match "ctl1's BACKUP hook released the lease" "$b1" 'release lease: released.*exit=0'
+t_gt "ctl2's promotion waited for it longer than [fence] after (3 s): $(ms_of "$(step lease "$out")") ms" \
+    "$(ms_of "$(step lease "$out")")" 3000
 t_match "ctl2 promoted" "$out" 'promoted: slurmctld in control.*exit=0'
 t_ok "... without fencing ctl1, which released the lease" test -z "$(step fence "$out")"
 t_ok "... ctl1's power is on" test "$(hat_bmc_power ctl1)" = on
@@ -148,7 +174,6 @@ t_match "... after ctl2 was powered off" "$(step fence "$out")" \
 steps=$(grep -oE ': [a-z -]+: ' <<<"$out" | paste -sd' ' || true)
 t_match "... the lease step right after the fence" "$steps" ': fence: +: lease: '
 # Each step's time counts from the step's start, and the lease step started before the fence.
-ms_of() { sed -n 's/.* (\([0-9]*\)\.[0-9] ms)$/\1/p' <<<"$1"; }
 fence_ms=$(ms_of "$(step fence "$out")")
 lease_ms=$(ms_of "$(step lease "$out")")
 t_match "... granted" "$(step lease "$out")" 'lease: granted: epoch'
