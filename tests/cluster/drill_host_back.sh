@@ -41,7 +41,7 @@ t_ok "for ${STABLE_S} s: no VIP move, no hook run, no keepalived or control chan
 t_ok "$new still holds the VIP and is in control" eval "[[ \$(hac_master) == $new ]]"
 t_match "$old's keepalived is BACKUP" "$(hac_ka_state "$old")" '^BACKUP$'
 t_ok "never two controllers in control (${s1:-no} samples in all, ${s0:-?} before the watch, longest gap ${gap:-?} ms)" \
-    hac_never_two_ok "$(( ${s1:-0} - ${s0:-0} ))" "$two1"
+    hac_never_two_ok "$(( ${s1:-0} - ${s0:-0} ))" "$two1" "$gap"
 t_ok "sbatch through the VIP accepted" hac_sbatch_until_accepted cn1 10
 hac_assert_hooks_on_time "$t0"
 hac_watch_stop

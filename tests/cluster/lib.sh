@@ -737,12 +737,29 @@ hac_storage_healed() {
 # hac_storage_heal: with GlusterFS, start an index heal of the state volume now (gluster volume
 # heal), as an administrator would: after a brick's host was frozen and runs again, the
 # self-heal daemons were seen to leave its entries until their next crawl (cluster.heal-timeout,
-# 600 s).
+# 600 s). It first waits (30 s at most) until every controller's glusterd is a connected peer
+# and its self-heal daemon is online: asked sooner, right after a host booted again, glusterd
+# refuses ("Commit failed on ctlN"). The heal is a request: whether it worked is for
+# hac_storage_healed to assert; a refusal is printed as a TAP comment, not fatal.
 hac_storage_heal() {
     [[ $HAC_STORAGE == gluster ]] || return 0
-    local m
+    local m key out n=${#HAC_CTL_LIST[@]}
     m=$(hac_master) || m=${HAC_CTL_LIST[0]}
-    _hat_gluster "$m" volume heal "$(_hat_shared_key "$HAC_STATE")" >/dev/null
+    key=$(_hat_shared_key "$HAC_STATE")
+    hat_wait_for 30 _hac_gluster_shds_ok "$m" "$key" "$n" ||
+        echo "# hac_storage_heal: not every self-heal daemon online after 30 s: $(_hat_gluster "$m" volume status "$key" shd 2>&1 | grep 'Self-heal' | tr -s ' ' | paste -sd';')"
+    out=$(_hat_gluster "$m" volume heal "$key" 2>&1) ||
+        echo "# hac_storage_heal: gluster volume heal refused: $(tr '\n' ' ' <<<"$out")"
+    return 0
+}
+
+# _hac_gluster_shds_ok HOST KEY N: asked in HOST, N glusterd peers connected (HOST's and N - 1
+# others) and N self-heal daemons online for volume KEY.
+_hac_gluster_shds_ok() {
+    local shd
+    _hat_gluster_peers_ok "$1" "$(($3 - 1))" || return 1
+    shd=$(_hat_gluster "$1" volume status "$2" shd 2>/dev/null | grep -cE '^Self-heal Daemon on .*[[:space:]]Y[[:space:]]+[0-9]+') || return 1
+    ((shd >= $3))
 }
 
 # hac_ka_state HOST: keepalived's last state (MASTER, BACKUP, FAULT), from its log.
@@ -1235,19 +1252,33 @@ hac_assert_never_two() {
     local samples two gap
     read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
     t_ok "never two controllers in control${1:-} (${samples:-no} samples, longest gap ${gap:-?} ms)" \
-        hac_never_two_ok "$samples" "$two"
+        hac_never_two_ok "$samples" "$two" "$gap"
 }
 
-# hac_never_two_ok SAMPLES TWO: true when the control sampler took samples (SAMPLES a number
-# above 0), is still running, and saw two controllers in control in none (TWO is 0); else says
-# why on stderr. No samples, or a dead sampler, is a missing measurement: a failure.
+# The longest time allowed between the starts of two samples of the control sampler: a double
+# shorter than this could fall between two samples unseen; a gap longer is a missing
+# measurement. With the gap bounded, the number of samples is too: one per HAC_MAX_GAP_MS at
+# least.
+HAC_MAX_GAP_MS=500
+
+# hac_never_two_ok SAMPLES TWO MAXGAP: true when the control sampler took samples (SAMPLES a
+# number above 0), is still running, never let more than HAC_MAX_GAP_MS pass between two
+# samples (MAXGAP), and saw two controllers in control in none (TWO is 0); else says why on
+# stderr. No samples, no sampler, a dead one or a longer gap is a missing measurement: a
+# failure. Call it before hac_watch_stop.
 hac_never_two_ok() {
     if [[ ! $1 =~ ^[0-9]+$ ]] || (($1 == 0)); then
         echo "the sampler recorded no samples (samples='$1'): the measurement is missing" >&2
         return 1
     fi
-    [[ -z ${_HAC_CONTROL_PID:-} ]] || kill -0 "$_HAC_CONTROL_PID" 2>/dev/null ||
+    [[ -n ${_HAC_CONTROL_PID:-} ]] ||
+        { echo "no control sampler runs (hac_watch_start, and assert before hac_watch_stop)" >&2; return 1; }
+    kill -0 "$_HAC_CONTROL_PID" 2>/dev/null ||
         { echo "the control sampler (pid $_HAC_CONTROL_PID) died: the measurement is missing" >&2; return 1; }
+    [[ $3 =~ ^[0-9]+$ ]] ||
+        { echo "no longest gap between samples (maxgap='$3'): the measurement is missing" >&2; return 1; }
+    (($3 <= HAC_MAX_GAP_MS)) ||
+        { echo "$3 ms between two samples, above $HAC_MAX_GAP_MS ms: a double could pass unseen" >&2; return 1; }
     [[ $2 =~ ^[0-9]+$ ]] ||
         { echo "no count of samples with two controllers in control (two='$2'): the measurement is missing" >&2; return 1; }
     (($2 == 0)) || { echo "$2 samples with two controllers in control" >&2; return 1; }
@@ -1332,18 +1363,19 @@ hac_state_saved_since() {
 # state after the last of these jobs that completed under it ("_job_complete: JobId=N done" in
 # its log). A job that completed in the ~5 s before a SIGKILL is RUNNING again in the saved
 # state, and the new master keeps it so until the node registers again (minutes): a drill that
-# wants every job accounted for waits for this before it kills.
+# wants every job accounted for waits for this before it kills. A job with no such line (it
+# did not complete under MASTER, or the line's words changed) is a missing measurement: false.
 hac_jobs_end_saved() {
     local m=$1 t=$2 log id line last=0 ms
     shift 2
     log="$(hat_host_dir "$m")/fs/log-slurm/slurmctld.log"
     for id; do
         line=$(grep "_job_complete: JobId=$id done" "$log" | tail -n 1)
-        [[ -n $line ]] || continue
+        [[ -n $line ]] || { echo "job $id: no '_job_complete: JobId=$id done' in $m's log" >&2; return 1; }
         ms=$(_hac_log_ms "$line")
         ((ms > last)) && last=$ms
     done
-    ((last > 0)) || return 0
+    ((last > 0)) || { echo "no job given" >&2; return 1; }
     hac_state_saved_since "$m" "$last" "$t"
 }
 
@@ -1363,10 +1395,12 @@ hac_ctld_started_ms() {
 
 # hac_stale_acts OLD NEW: the lines of OLD's slurmctld log that show it acting on the cluster
 # (accepting a job, saving state, finding another controller's files) after NEW's slurmctld
-# started: the old master working on the shared state next to the new one.
+# started: the old master working on the shared state next to the new one. When NEW's start is
+# not in its log, the measurement is missing: it prints a line that says so (not empty).
 hac_stale_acts() {
     local since line
-    since=$(hac_ctld_started_ms "$2") || return 0
+    since=$(hac_ctld_started_ms "$2") ||
+        { echo "unknown: no 'slurmctld version ... started' line in $2's log"; return 0; }
     while IFS= read -r line; do
         (( $(_hac_log_ms "$line") > since )) && echo "$line"
     done < <(grep -E '_slurm_rpc_submit_batch_job|Saving all slurm state|Vestigial state files|sched: Allocate|two slurmctld' \

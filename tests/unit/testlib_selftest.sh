@@ -49,6 +49,26 @@ expect pass t_match x abc 'b'
 expect fail t_match x abc 'd'
 expect pass t_nomatch x abc 'd'
 expect fail t_nomatch x abc 'b'
+# The drills' "never two in control" (tests/cluster/lib.sh, taken from it alone: the rest of
+# that file starts hosts): a sampler that is missing, dead, silent, or that let more than
+# HAC_MAX_GAP_MS pass between two samples is a missing measurement.
+eval "$(sed -n '/^HAC_MAX_GAP_MS=/p; /^hac_never_two_ok() {/,/^}/p' "$T_SRC/tests/cluster/lib.sh")"
+sleep 60 &
+_HAC_CONTROL_PID=$!
+expect pass t_ok x hac_never_two_ok 40 0 120
+expect pass t_ok x hac_never_two_ok 40 0 "$HAC_MAX_GAP_MS"
+expect fail t_ok x hac_never_two_ok 40 0 $((HAC_MAX_GAP_MS + 1))
+expect fail t_ok x hac_never_two_ok 40 1 120
+for bad in "" none 0 abc; do
+    expect fail t_ok x hac_never_two_ok "$bad" 0 120
+    [[ $bad == 0 ]] || expect fail t_ok x hac_never_two_ok 40 "$bad" 120
+    [[ $bad == 0 ]] || expect fail t_ok x hac_never_two_ok 40 0 "$bad"
+done
+kill "$_HAC_CONTROL_PID"
+wait "$_HAC_CONTROL_PID" 2>/dev/null || true
+expect fail t_ok x hac_never_two_ok 40 0 120 # the sampler died
+_HAC_CONTROL_PID=
+expect fail t_ok x hac_never_two_ok 40 0 120 # no sampler (asserted after hac_watch_stop)
 # t_done: its status is the test's, and fails with no assertion or one failure.
 t_ok "t_done with passes only exits 0" bash -c "source '$T_SRC/tests/lib/testlib.sh'; t_ok a true; t_done"
 t_fail "t_done with one failure exits non-zero" bash -c "source '$T_SRC/tests/lib/testlib.sh'; t_ok a true; t_ok b false; t_done"
