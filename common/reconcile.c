@@ -390,7 +390,7 @@ static int take_lease(struct run *r, uint64_t *ret_epoch)
         struct ha_lease_req q = {.node = cfg->ha.node, .ttl = cfg->lease.ttl};
         struct ha_lease l = {0};
         const char *why = "";
-        char stuck[PATH_MAX];
+        char stuck[PATH_MAX], how[160] = "";
         int e;
 
         stuck_path(cfg, stuck, sizeof(stuck));
@@ -446,6 +446,21 @@ static int take_lease(struct run *r, uint64_t *ret_epoch)
                                 (void)snprintf(fenced, sizeof(fenced), "%s", l.owner);
                                 continue; /* read it again, now that nothing of it runs */
                         }
+                        /* How it is taken, as read just before, for the administrator
+                         * reading the step (the grant itself decides on what it reads). */
+                        how[0] = '\0';
+                        if (!*l.owner)
+                                (void)snprintf(how, sizeof(how), "no holder before");
+                        else if (strcmp(l.owner, cfg->ha.node) == 0 && !l.released)
+                                (void)snprintf(how, sizeof(how), "already this node's");
+                        else if (l.released)
+                                (void)snprintf(how, sizeof(how), "released by %s", l.owner);
+                        else if (q.expired_gen && *fenced)
+                                (void)snprintf(how, sizeof(how), "%s powered off", l.owner);
+                        else if (q.expired_gen)
+                                (void)snprintf(how, sizeof(how),
+                                               "%s's expired: unchanged for %.1f s here", l.owner,
+                                               (double)seen_for / 1e6);
                         started = ha_now_boottime();
                         e = ha_lease_do(&q, cfg->lease.path, call, stuck, &l);
                 }
@@ -455,8 +470,9 @@ static int take_lease(struct run *r, uint64_t *ret_epoch)
                 if (e == 0) {
                         *ret_epoch = l.epoch;
                         r->renewed = ha_now();
-                        return step(r, "lease", start, 0, false, "granted: epoch %llu",
-                                    (unsigned long long)l.epoch);
+                        return step(r, "lease", start, 0, false, "granted: epoch %llu%s%s%s",
+                                    (unsigned long long)l.epoch, *how ? " (" : "", how,
+                                    *how ? ")" : "");
                 }
                 if ((e != -EBUSY && e != -EUCLEAN) || ha_deadline_passed(until))
                         break;

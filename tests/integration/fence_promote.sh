@@ -130,6 +130,7 @@ t_match "ctl1's BACKUP hook released the lease" "$b1" 'release lease: released.*
 t_gt "ctl2's promotion waited for it longer than [fence] after (3 s): $(ms_of "$(step lease "$out")") ms" \
     "$(ms_of "$(step lease "$out")")" 3000
 t_match "ctl2 promoted" "$out" 'promoted: slurmctld in control.*exit=0'
+t_match "... its lease step says how: released by ctl1" "$(step lease "$out")" 'granted: epoch [0-9]+ \(released by ctl1\)'
 t_ok "... without fencing ctl1, which released the lease" test -z "$(step fence "$out")"
 t_ok "... ctl1's power is on" test "$(hat_bmc_power ctl1)" = on
 t_fail "... ctl1 runs no slurmctld" ha_ctld_running ctl1
@@ -176,7 +177,7 @@ t_match "... the lease step right after the fence" "$steps" ': fence: +: lease: 
 # Each step's time counts from the step's start, and the lease step started before the fence.
 fence_ms=$(ms_of "$(step fence "$out")")
 lease_ms=$(ms_of "$(step lease "$out")")
-t_match "... granted" "$(step lease "$out")" 'lease: granted: epoch'
+t_match "... granted, ctl2 powered off" "$(step lease "$out")" 'lease: granted: epoch [0-9]+ \(ctl2 powered off\)'
 t_lt "... $((lease_ms - fence_ms)) ms after the fence: no wait for the lease's expiry (ttl 6 s)" \
     "$((lease_ms - fence_ms))" 1000
 t_ok "... ctl1 in control" ha_in_control ctl1
