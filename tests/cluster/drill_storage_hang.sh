@@ -51,17 +51,25 @@ t_match "$old's keepalived went to FAULT" "$(hac_timeline "$t0" "$t0" | grep "$o
 if [[ -n $new ]]; then
     t_note "$new's promotion: $(hac_hook_output "$new" "$t0" | grep -E 'lease:|promoted|refused' | tail -n 2 | tr '\n' ' ')"
 fi
+# The takeover waits for the hung master's lease to expire on the new master's own clock: the
+# hung master cannot release it.
+t_match "${new:-none}'s promotion took $old's lease once it had expired" \
+    "$(hac_hook_output "${new:-none}" "$t0" | grep 'lease: granted' | tail -n 1)" \
+    "lease: granted: epoch [0-9]+ \\($old's expired: unchanged for [0-9.]+ s here\\)"
+# Its slurmctld is killed while the storage still hangs (the self-fence, SIGKILL by ttl - 1 s
+# after its last renewal; the FAULT hook, SIGKILL at once), before the new master's starts.
+gone=$(hac_first_event "$t0" "^$old: no slurmctld process")
+started=$(( $(hac_ctld_started_ms "${new:-none}" 2>/dev/null || echo 0) - t0 ))
+t_note "$old's slurmctld gone at +${gone:-?} ms; ${new:-none}'s slurmctld started at +$started ms"
+t_lt "$old's slurmctld killed while its storage hangs, before ${new:-none}'s started (+${gone:-?} ms)" \
+    "${gone:-}" "$started"
 # Let every hook started by the hang finish (or pass its deadline) before judging them.
 # shellcheck disable=SC2016 # the $(...) are for eval, run on each try
 hat_wait_for 40 eval '[[ $(hac_hook_runs '"$t0"' | grep -c " started$") == $(hac_hook_runs '"$t0"' | grep -c " exit ") ]]' || true
 t_note "hooks on $old since the hang: $(hac_hook_runs "$t0" | grep "$old:" | cut -f2 | sed 's/^/[/; s/$/]/' | tr '\n' ' ')"
 maxhook=$(hac_hook_max_ms "$t0")
 t_lt "no hook ran past its deadline (longest: $maxhook ms, deadline $DEADLINE_MS ms)" "$maxhook" $((DEADLINE_MS + 500))
-if p=$(hac_ctld_pid "$old"); then
-    t_note "$old's slurmctld (pid $p) still exists, state $(awk '{print $3}' "/proc/$p/stat" 2>/dev/null), while the storage hangs"
-else
-    t_note "$old's slurmctld is gone"
-fi
+t_fail "$old's slurmctld is gone while the storage still hangs" hac_ctld_pid "$old"
 hac_assert_never_two " while the storage hung"
 
 t1=$(hac_event "storage back on $old (SIGCONT)")

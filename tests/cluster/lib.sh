@@ -707,12 +707,14 @@ hac_wait_new_master() {
     done
 }
 
-# hac_wait_steady TIMEOUT_S: a master in control and every other controller's keepalived in
-# BACKUP; prints the master.
+# hac_wait_steady TIMEOUT_S: a master in control, every other controller's keepalived in
+# BACKUP, and no hook running (one still at work, such as a promotion refused after its
+# [lease] wait on the minority side of a healed partition, would act inside the next drill);
+# prints the master.
 hac_wait_steady() {
     local end=$(( $(hac_now_ms) + $1 * 1000 )) m h ok
     while :; do
-        if m=$(hac_master); then
+        if m=$(hac_master) && _hac_hooks_idle; then
             ok=1
             for h in "${HAC_CTL_LIST[@]}"; do
                 [[ $h == "$m" || $(hac_ka_state "$h") == BACKUP ]] || ok=0
@@ -813,6 +815,18 @@ hac_hook_runs() {
     for h in $(hac_ctls); do
         [[ -f "$(hat_host_dir "$h")/logs/hooks.log" ]] && cat "$(hat_host_dir "$h")/logs/hooks.log"
     done | awk -F'\t' -v f="$from" '$1 >= f' | sort -n
+}
+
+# _hac_hooks_idle: every hook run that started in the last 30 s (longer than the hooks' 25 s
+# deadline: an older one without an exit line went with a lost host) has exited.
+_hac_hooks_idle() {
+    local now
+    now=$(hac_now_ms)
+    hac_hook_runs "$((now - 30000))" | awk -F'\t' -v from="$((now - 30000))" '
+        / started$/ { n++ }
+        / exit [0-9]+ after [0-9]+ ms/ { match($2, /after [0-9]+ ms/)
+            if ($1 - substr($2, RSTART + 6, RLENGTH - 9) >= from) n-- }
+        END { exit n > 0 }'
 }
 
 # hac_hook_output HOST [FROM_MS]: the output of HOST's hook runs that started at or after FROM_MS
