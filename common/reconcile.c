@@ -985,13 +985,16 @@ static bool lease_moved_on(const struct ha_cfg *cfg, const struct ha_observation
         return strcmp(o->lease_owner, cfg->ha.node) != 0 || (mine && o->lease_epoch != mine);
 }
 
-/* How long a demotion gives slurmctld to save its state before SIGKILL: [notify] stop_timeout,
- * but never past [lease] wait less STOP_RESERVE from the demotion's start. While it stops, the
- * demotion renews the lease (rule 4 of lease.h, start_stop_renewer()). Timing: keepalived runs
- * this BACKUP or FAULT hook and the new VIP holder's MASTER hook at the same VRRP transition,
- * and that promotion waits up to [lease] wait for the lease. slurmctld here is SIGKILLed at the
- * budget's end and gone within HA_GUARD_KILL, and the release is one write within [storage]
- * timeout: the lease is released by [lease] wait less 0.5 s, inside the promotion's wait. With
+/* How long a demotion gives slurmctld to save its state before SIGKILL, counted from the hook's
+ * start: [notify] stop_timeout, but never past [lease] wait less HA_GUARD_KILL, [storage]
+ * timeout and STOP_SLACK. While it stops, the demotion renews the lease (rule 4 of lease.h,
+ * start_stop_renewer()). Timing: keepalived runs this BACKUP or FAULT hook and the new VIP
+ * holder's MASTER hook at the same VRRP transition, and that promotion waits up to [lease]
+ * wait for the lease, from after its own start. slurmctld here is SIGKILLed at the budget's end
+ * and gone within HA_GUARD_KILL, and the release is one write within [storage] timeout: the
+ * lease is released by [lease] wait less STOP_SLACK after this hook started, inside the
+ * promotion's wait. A demotion that starts later than that (it waited for the hook lock)
+ * SIGKILLs at once. With
  * power fencing, the promotion watching the lease sees its generation change every second
  * until the release, and does not fence a node that hands over cleanly however slowly
  * slurmctld saves its state, within this budget. */
@@ -1067,7 +1070,10 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
         const struct ha_cfg *cfg = r->cfg;
         const char *reason = "", *why_kill = "";
         uint64_t epoch = ha_lease_epoch_get(cfg->ha.state_dir);
-        usec_t kill_at = ha_deadline_min(r->deadline, ha_deadline_in(stop_budget(cfg)));
+        /* The hook's start: its deadline less [notify] deadline (reconcile.h). */
+        usec_t hook_start =
+                r->deadline > cfg->notify.deadline ? r->deadline - cfg->notify.deadline : 0;
+        usec_t kill_at = ha_deadline_min(r->deadline, hook_start + stop_budget(cfg));
         char stuck[PATH_MAX];
         struct ha_lease l;
         struct ha_svc s;
@@ -1099,6 +1105,8 @@ static void demote(struct run *r, const struct ha_observation *o, enum ha_hint h
                 why_kill = " (the lease moved on: SIGKILL at once, no state saved)";
         if (*why_kill)
                 kill_at = ha_now();
+        else if (ha_deadline_passed(kill_at))
+                why_kill = " (its time to stop passed while this hook waited: SIGKILL at once)";
         else if (o->ctld_running && !r->dry_run && epoch != 0)
                 renewer = start_stop_renewer(r, epoch, kill_at);
 

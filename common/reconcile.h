@@ -57,8 +57,9 @@ struct ha_reconcile {
 };
 
 /* Reconciles this host. `obs` is a fresh observation (ha_observe()) taken under the hook lock.
- * Each step is reported to `step` (may be NULL) as it ends. With `dry_run`, nothing is changed
- * and each step says what would be done. */
+ * `deadline` is the hook's: [notify] deadline after the hook started (a demotion counts its
+ * stop budget from that start). Each step is reported to `step` (may be NULL) as it ends. With
+ * `dry_run`, nothing is changed and each step says what would be done. */
 void ha_reconcile(const struct ha_cfg *cfg, const struct ha_observation *obs, enum ha_hint hint,
                   bool dry_run, usec_t deadline, ha_step_fn step, void *userdata,
                   struct ha_reconcile *ret);

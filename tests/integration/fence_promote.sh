@@ -11,6 +11,10 @@
 #      longer than [fence] after): ctl1's demotion renews the lease while slurmctld stops, then
 #      releases it; ctl2 in control, nobody fenced, ctl1's power still on, its slurmctld
 #      stopped by the SIGTERM (no SIGKILL)
+#   b2. back to ctl1 the same way, ctl2's slurmctld stopped for good (it never handles the
+#      SIGTERM): ctl2's demotion renews the lease until its budget ([lease] wait less [storage]
+#      timeout less 1 s: 6 s), SIGKILLs slurmctld then and releases; ctl1 promoted within its
+#      [lease] wait, nobody fenced. b3. a clean handover to ctl2 again.
 #   c. ctl2 paused whole (every process frozen, network up: a paused VM), its BMC password
 #      wrong in ctl1's options: ctl1's promotion powers nothing off and is refused with the
 #      agent's error, the alert runs with HA_FENCE_FAILED=ctl2, the fence metric says 0, the
@@ -134,6 +138,51 @@ t_match "... its lease step says how: released by ctl1" "$(step lease "$out")" '
 t_ok "... without fencing ctl1, which released the lease" test -z "$(step fence "$out")"
 t_ok "... ctl1's power is on" test "$(hat_bmc_power ctl1)" = on
 t_fail "... ctl1 runs no slurmctld" ha_ctld_running ctl1
+renewer_stop
+renewer_start ctl2
+sleep 2
+
+t_note "b2. back to ctl1, both hooks at once, ctl2's slurmctld never stops on SIGTERM"
+ctld=$(ctld_pid ctl2)
+t_match "ctl2's slurmctld runs" "$ctld" '^[0-9]+$'
+kill -STOP "$ctld"
+vip_to ctl1
+(
+    s=$(date +%s%3N)
+    hook ctl2 backup
+    echo "took=$(($(date +%s%3N) - s))"
+) >"/tmp/$HAT_PREFIX.b" &
+bpid=$!
+out=$(hook ctl1 master)
+wait "$bpid"
+b2=$(cat "/tmp/$HAT_PREFIX.b")
+rm -f "/tmp/$HAT_PREFIX.b"
+renewer_stop
+t_note "ctl2: $(step 'stop slurmctld' "$b2")"
+t_note "ctl1: $(step lease "$out")"
+took=$(sed -n 's/^took=//p' <<<"$b2")
+t_match "ctl2's slurmctld stopped, the lease renewed meanwhile" \
+    "$(step 'stop slurmctld' "$b2")" 'stop slurmctld: stopped \(the lease renewed meanwhile\)'
+# The demotion's budget from the hook's start: [lease] wait 8 s less [storage] timeout 1 s,
+# SIGKILL's 0.5 s and 0.5 s of slack: SIGKILL at 6 s, the lease released by 7.5 s, inside the
+# promotion's wait (reconcile.c, stop_budget()).
+t_ge "... by SIGKILL at the budget's end (6 s after the hook started): the hook took $took ms" "$took" 6000
+t_lt "... the lease released by 7.5 s" "$took" 7500
+t_match "ctl2's BACKUP hook released the lease" "$b2" 'release lease: released.*exit=0'
+t_match "ctl1 promoted, within its [lease] wait (8 s)" "$out" 'promoted: slurmctld in control.*exit=0'
+t_match "... the lease released by ctl2" "$(step lease "$out")" 'granted: epoch [0-9]+ \(released by ctl2\)'
+t_ok "... without fencing ctl2" test -z "$(step fence "$out")"
+t_ok "... ctl2's power is on" test "$(hat_bmc_power ctl2)" = on
+t_fail "... ctl2 runs no slurmctld" ha_ctld_running ctl2
+renewer_start ctl1
+sleep 2
+
+t_note "b3. a clean handover to ctl2 again"
+vip_to ctl2
+b1=$(hook ctl1 backup)
+t_match "ctl1's BACKUP hook released the lease" "$b1" 'release lease: released.*exit=0'
+out=$(hook ctl2 master)
+t_match "ctl2 promoted" "$out" 'promoted: slurmctld in control.*exit=0'
 renewer_stop
 renewer_start ctl2
 sleep 2
