@@ -8,11 +8,12 @@
 # accepted within 15 s (the bound drill_host_lost.sh has: the promotion waits for VRRP, the
 # storage stall and the lease, and not for the frozen controller: its `peers` step says the
 # frozen one did not answer, and the slurmctld it starts knows no other controller); never two
-# controllers in control. After the thaw: the thawed master's slurmctld is gone within 2 s (its
+# controllers in control, and no possible double (the frozen one does not answer, but the
+# cgroup freezer shows it cannot act: hac-can-HOST, tests/cluster/lib.sh). After the thaw: the thawed master's slurmctld is gone within 2 s (its
 # self-fence finds its lease long expired: SIGKILL at once), one master in control within 30 s,
 # sbatch accepted, the running job and the job accepted during the freeze both exist, once.
-# Not asserted, reported: samples in which two controllers answered "in control" after the thaw
-# (between the thaw and the self-fence, the thawed slurmctld still believes it is in control:
+# Not asserted, reported: samples in which two controllers answered "in control" after the thaw,
+# or one did while the thawed one did not answer (between the thaw and the self-fence, the thawed slurmctld still believes it is in control:
 # only power fencing before the promotion closes that, README), and whether the thawed master's
 # keepalived took the VIP back for a moment. Then the state volume is healed by hand (README).
 set -euo pipefail
@@ -53,9 +54,9 @@ t_match "its peers step did not wait for the frozen $old" "$promo" \
 jb=$(hac_sbatch cn1 --wrap 'sleep 20') || jb=
 t_ok "a job accepted while $old is frozen (${jb:-none})" test -n "$jb"
 sleep 2
-read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
-t_ok "never two controllers in control while $old is frozen ($samples samples, longest gap ${gap:-?} ms)" \
-    hac_never_two_ok "$samples" "$two" "$gap"
+read -r samples two gap maybe <<<"$(hac_watch_stats | tr -d 'a-z=')"
+t_ok "never two controllers in control while $old is frozen ($samples samples, longest gap ${gap:-?} ms, ${maybe:-?} possible)" \
+    hac_never_two_ok "$samples" "$two" "$gap" "$maybe"
 left=$((FROZEN_S * 1000 - ($(hac_now_ms) - t0)))
 ((left <= 0)) || sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
 
@@ -75,8 +76,8 @@ t_match "the job accepted during the freeze ${jb:-none} exists" "$(hac_job_state
     '^(PENDING|RUNNING|COMPLETED)$'
 ids=$(hac_squeue cn1 -o '%i' | grep -cxE "$job|${jb:-x}" || true)
 t_note "queue entries for $job and ${jb:-none}: $ids (a completed job leaves the queue)"
-read -r samples2 two2 _ <<<"$(hac_watch_stats | tr -d 'a-z=')"
-t_note "after the thaw: $((two2 - two)) of $((samples2 - samples)) samples with two controllers in control (not asserted: see the top)"
+read -r samples2 two2 _ maybe2 <<<"$(hac_watch_stats | tr -d 'a-z=')"
+t_note "after the thaw: $((two2 - two)) of $((samples2 - samples)) samples with two controllers in control, $((maybe2 - maybe)) with a possible double (the thawed one silent, not yet killed) (not asserted: see the top)"
 vipback=$(hac_timeline "$t1" "$t1" | grep -c "VIP on $old" || true)
 t_note "the VIP on $old again after the thaw: $vipback time(s)"
 hac_assert_hooks_on_time "$t0"

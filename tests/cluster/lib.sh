@@ -1038,22 +1038,31 @@ hac_job_state() {
 
 # The control sampler: a loop in the first compute host (or the first controller) that asks
 # every controller at once (ha-rpc status, REQUEST_CONTROL_STATUS, 300 ms limit each, in
-# parallel) every HAC_SAMPLE_MS ms; each answer stamped when it came. Changes become events;
-# its stats file has "samples=N two=N maxgap=MS": samples, samples in which more than one
-# controller said it was in control, and the longest time between the starts of two samples.
+# parallel) every HAC_SAMPLE_MS ms; each answer stamped when it came. A controller that says it
+# is in control is "active", one that says standby "standby", one that refuses the connection or
+# is unreachable "down"; one that does not answer in time is "silent", and one whose answer is
+# anything else "?": neither is known not to be in control. Changes become events. Its stats
+# file has "samples=N two=N maxgap=MS maybe=N": samples, samples in which more than one
+# controller said it was in control, the longest time between the starts of two samples, and
+# samples with a possible double: one controller active while another, last seen active, is
+# silent or "?" and not shown unable to act (by the host sampler, in the file hac-can-HOST of
+# the folder it is given: its slurmctld "dead", "frozen" by the cgroup freezer, or "stopped"
+# by SIGSTOP); each such episode is a "???" event.
 # shellcheck disable=SC2016
 _HAC_CONTROL_LOOP='
-rpc=$1 proto=$2 period=$3 ev=$4 stats=$5; shift 5
-declare -A prev=()
-samples=0 two=0 maxgap=0 last=0
+rpc=$1 proto=$2 period=$3 ev=$4 stats=$5 can_dir=$6; shift 6
+declare -A prev=() wasact=() maybeon=() cur=()
+samples=0 two=0 maxgap=0 last=0 maybe=0
 trap "exit 0" TERM
 while :; do
     x=${EPOCHREALTIME/./}; start=$((10#$x / 1000))
     if ((last && start - last > maxgap)); then maxgap=$((start - last)); fi
     last=$start
     act=()
+    cur=()
     while read -r h s; do
         x=${EPOCHREALTIME/./}; t=$((10#$x / 1000))
+        cur[$h]=$s
         [[ $s == active ]] && act+=("$h")
         if [[ ${prev[$h]-} != "$s" ]]; then
             prev[$h]=$s
@@ -1067,7 +1076,8 @@ while :; do
                 case $out in
                     *control=active*) s=active ;;
                     *control=standby*) s=standby ;;
-                    *ECONNREFUSED*|*ETIMEDOUT*|*EHOSTUNREACH*) s=down ;;
+                    *ECONNREFUSED*|*EHOSTUNREACH*) s=down ;;
+                    *ETIMEDOUT*) s=silent ;;
                     *) s="?" ;;
                 esac
                 echo "$1 $s"
@@ -1081,7 +1091,27 @@ while :; do
         two=$((two + 1))
         printf "%s\t%s\n" "$t" "!!! ${#act[@]} controllers in control: ${act[*]}" >>"$ev"
     fi
-    printf "samples=%d two=%d maxgap=%d\n" "$samples" "$two" "$maxgap" >"$stats"
+    found=0
+    for h in "${!cur[@]}"; do
+        case ${cur[$h]} in
+            active) wasact[$h]=1; maybeon[$h]=0; continue ;;
+            standby|down) wasact[$h]=0; maybeon[$h]=0; continue ;;
+        esac
+        can=unknown
+        { read -r can <"$can_dir/hac-can-$h"; } 2>/dev/null || can=unknown
+        case $can in
+            dead) wasact[$h]=0; maybeon[$h]=0; continue ;;
+            frozen|stopped) maybeon[$h]=0; continue ;;
+        esac
+        ((${#act[@]} > 0 && ${wasact[$h]:-0})) || continue
+        found=1
+        if ((! ${maybeon[$h]:-0})); then
+            maybeon[$h]=1
+            printf "%s\t%s\n" "$t" "??? possible double: ${act[*]} in control; $h, last seen in control, ${cur[$h]}, its slurmctld $can" >>"$ev"
+        fi
+    done
+    maybe=$((maybe + found))
+    printf "samples=%d two=%d maxgap=%d maybe=%d\n" "$samples" "$two" "$maxgap" "$maybe" >"$stats"
     x=${EPOCHREALTIME/./}; t=$((10#$x / 1000))
     k=$((period - (t - start)))
     if ((k > 0)); then sleep "$((k / 1000)).$(printf "%03d" $((k % 1000)))"; fi
@@ -1094,15 +1124,17 @@ done
 # record in /run/ha-slurm). Changes become events.
 _hac_watch_loop() {
     local -a ctls
-    local -A prev=() ns=() kafd=() kabuf=() ka=() hostdir=() kalog=()
-    local h line k v start period pid comm ck f ev T
+    local -A prev=() ns=() kafd=() kabuf=() ka=() hostdir=() kalog=() frz=() can=()
+    local h line k v start period pid comm ck f ev T st pst c fs
     ev=$(_hac_evfile)
+    st=$(hat_state_dir)
     period=$HAC_SAMPLE_MS
     trap 'exit 0' TERM
     mapfile -t ctls < <(hac_ctls)
     for h in "${ctls[@]}"; do
         ns[$h]=$(_hac_ns "$h")
         hostdir[$h]=$(hat_host_dir "$h")
+        frz[$h]=$(hat_freezer_dir "$h")/freezer.state
         kalog[$h]=$(hat_log "$h" keepalived)
         ka[$h]=none
     done
@@ -1133,6 +1165,17 @@ _hac_watch_loop() {
             _stamp
             if [[ $pid == - ]]; then _emit "$h.ctld" - "$h: no slurmctld process"
             else _emit "$h.ctld" "$pid" "$h: slurmctld process runs (pid $pid)"; fi
+            # Whether that slurmctld can act at all, for the control sampler (hac-can-HOST).
+            fs='' pst=''
+            { read -r fs <"${frz[$h]}"; } 2>/dev/null || fs=
+            if [[ $pid == - ]]; then c=dead
+            elif [[ $fs == FROZEN ]]; then c=frozen
+            elif { read -r _ _ pst _ <"/proc/$pid/stat"; } 2>/dev/null && [[ $pst == T ]]; then c=stopped
+            else c=runs; fi
+            if [[ ${can[$h]-} != "$c" ]]; then
+                can[$h]=$c
+                echo "$c" >"$st/hac-can-$h.tmp" && mv -f "$st/hac-can-$h.tmp" "$st/hac-can-$h"
+            fi
             # keepalived state: the new lines of its log.
             f=${kalog[$h]}
             if [[ -z ${kafd[$h]:-} && -f $f ]]; then exec {k}<"$f"; kafd[$h]=$k; fi
@@ -1171,7 +1214,7 @@ hac_watch_start() {
     local from h
     local -a args=()
     hac_watch_stop
-    rm -f "$(hat_state_dir)/hac-watch"
+    rm -f "$(hat_state_dir)/hac-watch" "$(hat_state_dir)"/hac-can-*
     _hac_watch_loop </dev/null >/dev/null 2>&1 &
     _HAC_WATCH_PID=$!
     disown "$_HAC_WATCH_PID" 2>/dev/null || true
@@ -1182,7 +1225,7 @@ hac_watch_start() {
     _hat_enter_cmd "$from" 1 pre
     # exec: the recorded pid is the loop's own (nsenter execs bash).
     (exec "${pre[@]}" bash -c "$_HAC_CONTROL_LOOP" bash "$HAC_RPC" "$HAC_PROTOCOL" \
-        "$HAC_SAMPLE_MS" "$(_hac_evfile)" "$(hat_state_dir)/hac-watch" "${args[@]}" \
+        "$HAC_SAMPLE_MS" "$(_hac_evfile)" "$(hat_state_dir)/hac-watch" "$(hat_state_dir)" "${args[@]}" \
         </dev/null >/dev/null 2>&1) &
     _HAC_CONTROL_PID=$!
     disown "$_HAC_CONTROL_PID" 2>/dev/null || true
@@ -1199,7 +1242,7 @@ hac_watch_stop() {
     _HAC_WATCH_PID='' _HAC_CONTROL_PID=''
 }
 
-# hac_watch_stats: "samples=N two=N maxgap=MS" of the sampler so far; empty when the sampler
+# hac_watch_stats: "samples=N two=N maxgap=MS maybe=N" of the sampler so far; empty when the sampler
 # wrote none (hac_never_two_ok then fails).
 hac_watch_stats() {
     local l=
@@ -1263,10 +1306,10 @@ hac_drill_job() {
 # in control so far; WORDS go after "in control" in the assertion (", all along").
 # shellcheck disable=SC2120 # WORDS are optional
 hac_assert_never_two() {
-    local samples two gap
-    read -r samples two gap <<<"$(hac_watch_stats | tr -d 'a-z=')"
-    t_ok "never two controllers in control${1:-} (${samples:-no} samples, longest gap ${gap:-?} ms)" \
-        hac_never_two_ok "$samples" "$two" "$gap"
+    local samples two gap maybe
+    read -r samples two gap maybe <<<"$(hac_watch_stats | tr -d 'a-z=')"
+    t_ok "never two controllers in control${1:-} (${samples:-no} samples, longest gap ${gap:-?} ms, ${maybe:-?} possible)" \
+        hac_never_two_ok "$samples" "$two" "$gap" "$maybe"
 }
 
 # The longest time allowed between the starts of two samples of the control sampler: a double
@@ -1275,11 +1318,12 @@ hac_assert_never_two() {
 # least.
 HAC_MAX_GAP_MS=500
 
-# hac_never_two_ok SAMPLES TWO MAXGAP: true when the control sampler took samples (SAMPLES a
-# number above 0), is still running, never let more than HAC_MAX_GAP_MS pass between two
-# samples (MAXGAP), and saw two controllers in control in none (TWO is 0); else says why on
-# stderr. No samples, no sampler, a dead one or a longer gap is a missing measurement: a
-# failure. Call it before hac_watch_stop.
+# hac_never_two_ok SAMPLES TWO MAXGAP MAYBE: true when the control sampler took samples (SAMPLES
+# a number above 0), is still running, never let more than HAC_MAX_GAP_MS pass between two
+# samples (MAXGAP), and saw two controllers in control in none (TWO is 0) and a possible double
+# in none (MAYBE is 0: a controller in control while another that was, still able to act, did
+# not answer); else says why on stderr. No samples, no sampler, a dead one or a longer gap is a
+# missing measurement: a failure. Call it before hac_watch_stop.
 hac_never_two_ok() {
     if [[ ! $1 =~ ^[0-9]+$ ]] || (($1 == 0)); then
         echo "the sampler recorded no samples (samples='$1'): the measurement is missing" >&2
@@ -1296,6 +1340,9 @@ hac_never_two_ok() {
     [[ $2 =~ ^[0-9]+$ ]] ||
         { echo "no count of samples with two controllers in control (two='$2'): the measurement is missing" >&2; return 1; }
     (($2 == 0)) || { echo "$2 samples with two controllers in control" >&2; return 1; }
+    [[ $4 =~ ^[0-9]+$ ]] ||
+        { echo "no count of possible doubles (maybe='$4'): the measurement is missing" >&2; return 1; }
+    (($4 == 0)) || { echo "$4 samples with a possible double (the '???' events)" >&2; return 1; }
 }
 
 # hac_assert_hooks_on_time FROM_MS: asserts every hook run since FROM_MS ended within the 25 s

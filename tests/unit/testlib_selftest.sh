@@ -50,25 +50,64 @@ expect fail t_match x abc 'd'
 expect pass t_nomatch x abc 'd'
 expect fail t_nomatch x abc 'b'
 # The drills' "never two in control" (tests/cluster/lib.sh, taken from it alone: the rest of
-# that file starts hosts): a sampler that is missing, dead, silent, or that let more than
-# HAC_MAX_GAP_MS pass between two samples is a missing measurement.
+# that file starts hosts): a sampler that is missing or dead, a count that is missing, or more
+# than HAC_MAX_GAP_MS between two samples is a missing measurement; a double or a possible one
+# fails.
 eval "$(sed -n '/^HAC_MAX_GAP_MS=/p; /^hac_never_two_ok() {/,/^}/p' "$T_SRC/tests/cluster/lib.sh")"
 sleep 60 &
 _HAC_CONTROL_PID=$!
-expect pass t_ok x hac_never_two_ok 40 0 120
-expect pass t_ok x hac_never_two_ok 40 0 "$HAC_MAX_GAP_MS"
-expect fail t_ok x hac_never_two_ok 40 0 $((HAC_MAX_GAP_MS + 1))
-expect fail t_ok x hac_never_two_ok 40 1 120
+expect pass t_ok x hac_never_two_ok 40 0 120 0
+expect pass t_ok x hac_never_two_ok 40 0 "$HAC_MAX_GAP_MS" 0
+expect fail t_ok x hac_never_two_ok 40 0 $((HAC_MAX_GAP_MS + 1)) 0
+expect fail t_ok x hac_never_two_ok 40 1 120 0
+expect fail t_ok x hac_never_two_ok 40 0 120 1 # a possible double
 for bad in "" none 0 abc; do
-    expect fail t_ok x hac_never_two_ok "$bad" 0 120
-    [[ $bad == 0 ]] || expect fail t_ok x hac_never_two_ok 40 "$bad" 120
-    [[ $bad == 0 ]] || expect fail t_ok x hac_never_two_ok 40 0 "$bad"
+    expect fail t_ok x hac_never_two_ok "$bad" 0 120 0
+    [[ $bad == 0 ]] || expect fail t_ok x hac_never_two_ok 40 "$bad" 120 0
+    [[ $bad == 0 ]] || expect fail t_ok x hac_never_two_ok 40 0 "$bad" 0
+    [[ $bad == 0 ]] || expect fail t_ok x hac_never_two_ok 40 0 120 "$bad"
 done
 kill "$_HAC_CONTROL_PID"
 wait "$_HAC_CONTROL_PID" 2>/dev/null || true
-expect fail t_ok x hac_never_two_ok 40 0 120 # the sampler died
+expect fail t_ok x hac_never_two_ok 40 0 120 0 # the sampler died
 _HAC_CONTROL_PID=
-expect fail t_ok x hac_never_two_ok 40 0 120 # no sampler (asserted after hac_watch_stop)
+expect fail t_ok x hac_never_two_ok 40 0 120 0 # no sampler (asserted after hac_watch_stop)
+# The control sampler itself (tests/cluster/lib.sh's _HAC_CONTROL_LOOP), with a stand-in for
+# ha-rpc that answers from files: a controller in control while another that was, silent, can
+# still act is a possible double; frozen or dead, it is not; two in control is a double.
+eval "$(sed -n "/^_HAC_CONTROL_LOOP='/,/^'\$/p" "$T_SRC/tests/cluster/lib.sh")"
+sd=$(mktemp -d)
+cat >"$sd/rpc" <<'EOF'
+#!/bin/bash
+# rpc --protocol P --timeout T ADDRESS status: the answer in the file named ADDRESS.
+cat "$(dirname "$0")/answer-$5"
+EOF
+chmod +x "$sd/rpc"
+answer() { echo "$2" >"$sd/answer-$1"; }
+stats() { sleep 0.5; sed 's/[a-z]*=//g' "$sd/stats"; }
+answer a 'control=standby'
+answer b 'control=active'
+echo runs >"$sd/hac-can-b"
+bash -c "$_HAC_CONTROL_LOOP" bash "$sd/rpc" 0 50 "$sd/events" "$sd/stats" "$sd" a a b b &
+loop=$!
+read -r _ two _ maybe <<<"$(stats)"
+t_match "sampler: b in control, a standby: no double, none possible" "$two $maybe" '^0 0$'
+answer a 'control=active'
+answer b 'ETIMEDOUT'
+read -r _ two _ maybe <<<"$(stats)"
+t_match "sampler: a in control, b silent and able to act: possible doubles" "$two $maybe" '^0 [1-9][0-9]*$'
+t_match "... with a '???' event" "$(cat "$sd/events")" '\?\?\? possible double: a in control; b, last seen in control, silent, its slurmctld runs'
+echo frozen >"$sd/hac-can-b"
+read -r _ _ _ m1 <<<"$(stats)"
+read -r _ _ _ m2 <<<"$(stats)"
+t_match "sampler: b frozen: no more possible doubles" "$((m2 - m1))" '^0$'
+echo dead >"$sd/hac-can-b"
+answer b 'control=active'
+read -r _ two _ _ <<<"$(stats)"
+t_match "sampler: a and b both in control: doubles" "$two" '^[1-9][0-9]*$'
+kill "$loop"
+wait "$loop" 2>/dev/null || true
+rm -rf "$sd"
 # t_done: its status is the test's, and fails with no assertion or one failure.
 t_ok "t_done with passes only exits 0" bash -c "source '$T_SRC/tests/lib/testlib.sh'; t_ok a true; t_done"
 t_fail "t_done with one failure exits non-zero" bash -c "source '$T_SRC/tests/lib/testlib.sh'; t_ok a true; t_ok b false; t_done"
