@@ -994,10 +994,9 @@ static bool lease_moved_on(const struct ha_cfg *cfg, const struct ha_observation
  * and gone within HA_GUARD_KILL, and the release is one write within [storage] timeout: the
  * lease is released by [lease] wait less STOP_SLACK after this hook started, inside the
  * promotion's wait. A demotion that starts later than that (it waited for the hook lock)
- * SIGKILLs at once. With
- * power fencing, the promotion watching the lease sees its generation change every second
- * until the release, and does not fence a node that hands over cleanly however slowly
- * slurmctld saves its state, within this budget. */
+ * SIGKILLs at once. With power fencing, the promotion watching the lease sees its generation
+ * change every second until the release, and does not fence a node that hands over cleanly
+ * however slowly slurmctld saves its state, within this budget. */
 #define STOP_SLACK (500 * HA_USEC_PER_MSEC)
 
 static usec_t stop_budget(const struct ha_cfg *cfg)
