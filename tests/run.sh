@@ -13,10 +13,10 @@
 #        the kill9 drill on Slurm 24.11 and the accounting drill on clusters of their own; in
 #        the accounting drill keepalived runs the sanitizer build's check and hooks, and any
 #        report fails the run;
-#      - the sanitizer build's tests, with HA_TEST_SLACK=8: it widens the tests' speed bounds
-#        and the room a test gives around a program's deadline for starting and ending it, never
-#        the deadlines themselves (sanitized programs beside a booting cluster on 2 cores run
-#        several times slower). It leaves out what cannot run sanitized or runs none of our C:
+#      - the sanitizer build's tests, with HA_TEST_SLACK=2: it widens the tests' speed bounds
+#        and the room a test gives around a program's deadline for starting and ending it, 2x
+#        at most, never the deadlines themselves, and never past a deadline an "at once" bound
+#        tells apart from (sanitized programs beside a booting cluster on 2 cores run slower). It leaves out what cannot run sanitized or runs none of our C:
 #        the harness's own tests, the drills (above), the fuzzers (their own sanitized tree), the
 #        package (a release package built from the sources), install.sh (shell; ha-genconf's
 #        code runs sanitized in genconf.*), valgrind (it cannot run a sanitized program), the
@@ -63,7 +63,7 @@ if (($#)); then
         step "tests (release)"
         ctest --test-dir build/test-release --output-on-failure --no-tests=ignore "$@"
         step "tests (asan)"
-        HA_TEST_SLACK=8 ctest --test-dir build/test-asan --output-on-failure --no-tests=ignore \
+        HA_TEST_SLACK=2 ctest --test-dir build/test-asan --output-on-failure --no-tests=ignore \
                 -LE "$asan_labels" -E "$asan_names" "$@"
         exit 0
 fi
@@ -92,7 +92,7 @@ HAC_SANITIZED_HOOKS=$PWD/build/test-asan/hooks \
         ctest --test-dir build/test-release --output-on-failure --no-tests=error -L drill \
         >"$logs/drills" 2>&1 &
 drills=$!
-HA_TEST_SLACK=8 ctest --test-dir build/test-asan --output-on-failure --no-tests=error \
+HA_TEST_SLACK=2 ctest --test-dir build/test-asan --output-on-failure --no-tests=error \
         -LE "$asan_labels" -E "$asan_names" >"$logs/asan" 2>&1 &
 asan=$!
 rc_drills=0 rc_asan=0
