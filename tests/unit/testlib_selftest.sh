@@ -84,7 +84,19 @@ cat "$(dirname "$0")/answer-$5"
 EOF
 chmod +x "$sd/rpc"
 answer() { echo "$2" >"$sd/answer-$1"; }
-stats() { sleep 0.5; sed 's/[a-z]*=//g' "$sd/stats"; }
+# stats: the counts once three samples more than when called were taken (each then saw the
+# answers as they are now), 10 s at most.
+nsamples() { sed -n 's/^samples=\([0-9]*\).*/\1/p' "$sd/stats" 2>/dev/null || true; }
+stats() {
+    local n0 n
+    n0=$(nsamples)
+    for _ in $(seq 200); do
+        n=$(nsamples)
+        ((${n:-0} >= ${n0:-0} + 3)) && break
+        sleep 0.05
+    done
+    sed 's/[a-z]*=//g' "$sd/stats"
+}
 answer a 'control=standby'
 answer b 'control=active'
 echo runs >"$sd/hac-can-b"
@@ -92,8 +104,9 @@ bash -c "$_HAC_CONTROL_LOOP" bash "$sd/rpc" 0 50 "$sd/events" "$sd/stats" "$sd" 
 loop=$!
 read -r _ two _ maybe <<<"$(stats)"
 t_match "sampler: b in control, a standby: no double, none possible" "$two $maybe" '^0 0$'
-answer a 'control=active'
+# b first: a sample between the two writes must not see both in control.
 answer b 'ETIMEDOUT'
+answer a 'control=active'
 read -r _ two _ maybe <<<"$(stats)"
 t_match "sampler: a in control, b silent and able to act: possible doubles" "$two $maybe" '^0 [1-9][0-9]*$'
 t_match "... with a '???' event" "$(cat "$sd/events")" '\?\?\? possible double: a in control; b, last seen in control, silent, its slurmctld runs'
